@@ -1,0 +1,24 @@
+export const PROGRAM = "pulumi-qemu-binfmt";
+
+export const USAGE = `Usage:
+  ${PROGRAM} rules [options] TARGET...   print the binfmt.d line each TARGET would get
+  ${PROGRAM} rules --list [--json]       print the catalogue of targets and the names they answer to
+
+TARGET: a QEMU target (aarch64, arm, riscv64, ...), a \`uname -m\` name (armv7l), a Docker platform
+(linux/arm64, linux/arm/v7), an image namespace (arm64v8, arm32v7) or an alias (arm64, armhf, amd64).
+
+Options for rules:
+  --mask seed|qemu          seed (default): ignore e_ident bytes 8..15 as the seed article does;
+                            qemu: QEMU's exact masks
+  --flags LETTERS           binfmt flags from P, O, C, F (default F; C implies O)
+  --interpreter-dir DIR     directory of the emulators (default /usr/bin)
+  --interpreter-suffix SFX  appended to qemu-<cpu> (default -static; "" for none)
+  --interpreter PATH        the full interpreter path instead (one TARGET only)
+  --host-arch MACHINE       the host's \`uname -m\` (default: this machine's)
+  --skip family|exact-native
+                            skip the host's whole family (default, as QEMU does) or only its exact target
+  --json                    machine-readable output
+  -h, --help                this help
+
+Exit status: 0 done (also when every target is native: "nothing to do"), 2 invalid input, 1 other failure.
+`;
