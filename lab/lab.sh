@@ -3,6 +3,7 @@
 # systemd, sshd, dockerd and a private binfmt_misc each; optionally "plain"
 # hosts without systemd), on a private bridge, offline.
 #
+#   npm run lab -- prepare [--suite S]...   build the caches only (rootfs, apt repo, images)
 #   npm run lab -- up [--hosts N] [--suite S]... [--plain N] [--prefix P] [--fresh]
 #   npm run lab -- status [--json]
 #   npm run lab -- reboot HOST
@@ -64,6 +65,44 @@ services_down() {
     bash "$SERVICES_SH" stop --state "$SERVICES_STATE" </dev/null >&2 9>&- || warn "services.sh stop failed"
   fi
   rm -rf "$SERVICES_STATE"
+}
+
+# ---------------------------------------------------------------------------
+# prepare: the caches every later `up` needs (rootfs per suite, the services'
+# apt repos and images), without starting anything. `npm test` runs it once so
+# that tests only boot hosts.
+# ---------------------------------------------------------------------------
+cmd_prepare() {
+  local -a suites=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --suite) suites+=("${2:?--suite needs a value}"); shift 2 ;;
+      -h | --help) usage ;;
+      *) die "prepare: unknown argument '$1'" ;;
+    esac
+  done
+  [ ${#suites[@]} -gt 0 ] || suites=("${DEFAULT_SUITES[@]}")
+  local s
+  for s in "${suites[@]}"; do
+    [[ $SUPPORTED_SUITES == *" $s "* ]] || die "suite '$s' not supported (one of:$SUPPORTED_SUITES)"
+  done
+  step "lock (another lab.sh may hold it)"
+  lab_lock
+  step "machine dependencies"
+  ensure_machine_deps
+  mkdir -p "$LAB_RUN" "$HOSTS_RUN" "$LAB_VAR/hosts"
+  step "reap stale state"
+  reap_stale
+  step "rootfs cache"
+  for s in "${suites[@]}"; do ensure_rootfs "$s"; done
+  ensure_lab_key
+  if [ -f "$SERVICES_SH" ]; then
+    step "services caches (lab/services.sh prepare)"
+    local -a args=()
+    for s in "${suites[@]}"; do args+=(--suite "$s"); done
+    bash "$SERVICES_SH" prepare "${args[@]}" </dev/null >&2 9>&- || die "services.sh prepare failed"
+  fi
+  step "prepared"
 }
 
 # ---------------------------------------------------------------------------
@@ -278,6 +317,7 @@ cmd_status() {
 cmd=${1:-}
 shift || true
 case "$cmd" in
+  prepare) cmd_prepare "$@" ;;
   up) cmd_up "$@" ;;
   down) cmd_down "$@" ;;
   status) cmd_status "$@" ;;
