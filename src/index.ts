@@ -1,1 +1,2 @@
 export * from "./binfmt";
+export * from "./component";

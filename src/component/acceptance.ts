@@ -1,0 +1,112 @@
+/**
+ * The acceptance checks of one host: per requested target, one resource that runs the target's image
+ * on the HOST'S OWN docker daemon and reads `uname -m`. Two interchangeable ways, same report shape:
+ * - AcceptanceVia.Command: `remote.Command` `${name}-check-<target>` running ./scripts/check.ts;
+ * - AcceptanceVia.DockerProvider: one `docker.Provider` `${name}-docker` (ssh://user@host:port), and per
+ *   target a `docker.RemoteImage` `${name}-image-<target>` and a one-shot `docker.Container`
+ *   `${name}-check-<target>` (attach + logs, not rm: its logs and exit code are read back).
+ * Both re-run whenever the host's rendered rules change: the command through `triggers`, the container
+ * through a label carrying the rules hash (labels force replacement).
+ * Checks are chained with dependsOn after the last rule, so a host never has several SSH sessions open
+ * at once (sshd's MaxStartups).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as docker from "@pulumi/docker";
+import * as command from "@pulumi/command";
+import { TargetInfo } from "../binfmt";
+import { remoteCommand } from "./commands";
+import { dockerHost, dockerSshOpts } from "./connection";
+import { AcceptanceVia, Privilege } from "./enums";
+import { AcceptanceReport, acceptanceFromCommand, acceptanceFromContainer, disabledAcceptance, noImageAcceptance } from "./outputs";
+import { checkScript } from "./scripts/check";
+import { runAs } from "./shell";
+import { HostConfig } from "./validate";
+
+/** Label keys on check containers. */
+export const RULES_HASH_LABEL = "pulumi-qemu-binfmt.rules-hash";
+export const TARGET_LABEL = "pulumi-qemu-binfmt.target";
+
+export interface AcceptanceWiring {
+  readonly parent: pulumi.Resource;
+  readonly name: string;
+  readonly config: HostConfig;
+  readonly connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
+  readonly label: pulumi.Output<string>;
+  readonly privilege: pulumi.Output<Privilege>;
+  readonly rulesHash: pulumi.Output<string>;
+  /** The checks run after this (the last rule). */
+  readonly after: pulumi.Resource;
+}
+
+/** Creates the check resources; returns the report per target name. */
+export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Output<AcceptanceReport>> {
+  const { config, name, parent } = w;
+  const reports: Record<string, pulumi.Output<AcceptanceReport>> = {};
+  let provider: docker.Provider | undefined;
+  let previous: pulumi.Resource = w.after;
+  for (const target of config.targets) {
+    const acc = config.acceptance.targets[target.name];
+    if (acc === undefined) throw new Error(`internal: no acceptance settings for ${target.name}`);
+    if (!config.acceptance.enabled) {
+      reports[target.name] = pulumi.output(disabledAcceptance(acc));
+      continue;
+    }
+    if (acc.image === "") {
+      reports[target.name] = pulumi.output(noImageAcceptance(acc));
+      continue;
+    }
+    if (config.acceptance.via === AcceptanceVia.Command) {
+      const check = remoteCommand(
+        `${name}-check-${target.name}`,
+        {
+          connection: w.connection,
+          create: pulumi.all([w.label, w.privilege]).apply(([label, privilege]) =>
+            runAs(privilege, checkScript({ label, target: target.name, image: acc.image, platform: acc.platform, expected: acc.expected, timeoutSeconds: config.acceptance.timeoutSeconds })),
+          ),
+          triggers: [w.rulesHash],
+        },
+        { parent, dependsOn: [previous] },
+      );
+      reports[target.name] = pulumi.all([w.label, check.stdout]).apply(([label, stdout]) => acceptanceFromCommand(label, target.name, acc, stdout));
+      previous = check;
+    } else {
+      provider ??= new docker.Provider(
+        `${name}-docker`,
+        { host: dockerHost(config.connection), sshOpts: dockerSshOpts(config.connection, config.acceptance.knownHostsPath), disableDockerDaemonCheck: true },
+        { parent },
+      );
+      const container = dockerCheck(w, target, acc.image, acc.platform, provider, previous);
+      reports[target.name] = pulumi.all([w.label, container.containerLogs, container.exitCode]).apply(([label, logs, code]) =>
+        acceptanceFromContainer(label, target.name, acc, logs, code),
+      );
+      previous = container;
+    }
+  }
+  return reports;
+}
+
+function dockerCheck(w: AcceptanceWiring, target: TargetInfo, image: string, platform: string, provider: docker.Provider, after: pulumi.Resource): docker.Container {
+  const opts = { parent: w.parent, provider };
+  const img = new docker.RemoteImage(
+    `${w.name}-image-${target.name}`,
+    { name: image, keepLocally: true, ...(platform !== "" ? { platform } : {}) },
+    { ...opts, dependsOn: [after] },
+  );
+  return new docker.Container(
+    `${w.name}-check-${target.name}`,
+    {
+      image: img.imageId,
+      command: ["uname", "-m"],
+      attach: true,
+      logs: true,
+      mustRun: false,
+      restart: "no",
+      ...(platform !== "" ? { platform } : {}),
+      labels: [
+        { label: RULES_HASH_LABEL, value: w.rulesHash },
+        { label: TARGET_LABEL, value: target.name },
+      ],
+    },
+    { ...opts, dependsOn: [img] },
+  );
+}

@@ -1,0 +1,172 @@
+/**
+ * The component's arguments. Interfaces with documented fields and `@default`s, enums instead of string
+ * unions, one constructor parameter named `args`: the shape a component package needs, so BinfmtHost and
+ * BinfmtFleet can later be offered to Python, Go and YAML users unchanged.
+ *
+ * Validation (zod, naming the field) is in ./validate.ts and runs before any resource is created.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { MaskPolicy, SkipPolicy } from "../binfmt";
+import { AcceptanceVia, ApplyMode, PackageSet } from "./enums";
+
+/** The bastion hop of a connection. */
+export interface ProxyConnectionArgs {
+  /** Address of the bastion host. */
+  host: pulumi.Input<string>;
+  /** SSH port of the bastion. @default 22 */
+  port?: pulumi.Input<number>;
+  /** Login user on the bastion. @default "root" */
+  user?: pulumi.Input<string>;
+  /** Private key (contents) for the bastion. Always stored as a secret. */
+  privateKey?: pulumi.Input<string>;
+  /** Passphrase of an encrypted bastion key. Always stored as a secret. */
+  privateKeyPassword?: pulumi.Input<string>;
+  /** The bastion's public host key, e.g. "ssh-ed25519 AAAAC3Nz…"; pins it. @default not checked */
+  hostKey?: pulumi.Input<string>;
+  /** ssh-agent socket for the bastion. @default $SSH_AUTH_SOCK */
+  agentSocketPath?: pulumi.Input<string>;
+}
+
+/** How to reach one host over SSH (the same for every command; see `@pulumi/command`'s remote connection). */
+export interface HostConnectionArgs {
+  /** Address of the host (DNS name or IP). */
+  host: pulumi.Input<string>;
+  /** SSH port. @default 22 */
+  port?: pulumi.Input<number>;
+  /**
+   * Login user. Root, or a user with passwordless sudo (`sudo -n`): commands run without a terminal,
+   * so a sudo that asks for a password fails with a message saying so.
+   * @default "root"
+   */
+  user?: pulumi.Input<string>;
+  /**
+   * Private key contents (OpenSSH or PEM). Wrapped in `pulumi.secret` by the component, so it is
+   * encrypted in state and masked in logs, whether or not you passed a secret.
+   */
+  privateKey?: pulumi.Input<string>;
+  /** Passphrase of an encrypted private key. Always stored as a secret. */
+  privateKeyPassword?: pulumi.Input<string>;
+  /**
+   * Path of the same private key on the machine that runs Pulumi. Only the docker-provider acceptance
+   * check needs it (the docker provider runs the local `ssh -i PATH`, which cannot take key contents).
+   * @default none
+   */
+  privateKeyPath?: string;
+  /**
+   * The host's public SSH key, as in known_hosts without the host name: "ssh-ed25519 AAAAC3Nz…".
+   * When set, every connection verifies it (commands and the docker provider); when absent,
+   * `@pulumi/command` does not check host keys at all. Recommended.
+   * @default not checked
+   */
+  hostKey?: pulumi.Input<string>;
+  /** ssh-agent socket. @default $SSH_AUTH_SOCK */
+  agentSocketPath?: pulumi.Input<string>;
+  /** Reach the host through one bastion. @default direct */
+  proxy?: ProxyConnectionArgs;
+  /** Failed dials before giving up; -1 for unlimited. @default 10 */
+  dialErrorLimit?: pulumi.Input<number>;
+  /** Seconds per dial attempt. @default 15 */
+  perDialTimeout?: pulumi.Input<number>;
+}
+
+/** The docker check that proves emulation: `docker run IMAGE uname -m` prints the target's machine. */
+export interface AcceptanceArgs {
+  /** Run the check. @default true */
+  enabled?: boolean;
+  /** Through a remote command (no extra plugin) or the `@pulumi/docker` provider. @default AcceptanceVia.Command */
+  via?: AcceptanceVia;
+  /**
+   * Image per target; keys are target names (any accepted spelling). A target without an image here and
+   * without an official Docker namespace gets no check (reported as skipped).
+   * @default "<first official namespace>/busybox", e.g. "arm64v8/busybox", "arm32v7/busybox"
+   */
+  images?: Record<string, string>;
+  /**
+   * Docker platform per target; keys are target names.
+   * @default the target's first Docker platform, e.g. "linux/arm64", "linux/arm"
+   */
+  platforms?: Record<string, string>;
+  /** Upper bound for one check (pull + run), in seconds. @default 300 */
+  timeoutSeconds?: number;
+  /**
+   * known_hosts file used by the docker provider's ssh instead of `connection.hostKey`.
+   * @default none (connection.hostKey is required for AcceptanceVia.DockerProvider then)
+   */
+  knownHostsPath?: string;
+}
+
+/** Everything except the connection and the host's targets: shared by BinfmtHost and BinfmtFleet. */
+export interface BinfmtOptionsArgs {
+  /**
+   * binfmt_misc flags, any of P, O, C, F. F ("fix binary") opens the interpreter at registration so it
+   * works inside containers and chroots; it requires a static interpreter (verified). C (credentials, lets
+   * setuid binaries like sudo work in emulated containers) implies O and lets binaries gain the privileges
+   * of their setuid bits under the emulator: use it deliberately.
+   * @default "F"
+   */
+  flags?: string;
+  /** Which mask a rule carries. @default MaskPolicy.Seed (the seed article's relaxed mask) */
+  maskPolicy?: MaskPolicy;
+  /** Which requested targets a host skips because it runs them natively. @default SkipPolicy.Family */
+  skipPolicy?: SkipPolicy;
+  /**
+   * Directory of the binfmt.d files. /etc/binfmt.d masks same-named files that packages ship in
+   * /usr/lib/binfmt.d, which is how the component's rules win at boot.
+   * @default "/etc/binfmt.d"
+   */
+  configDir?: string;
+  /** How rules are applied to the running kernel. @default ApplyMode.PerFile */
+  applyMode?: ApplyMode;
+  /** Which packages provide the interpreters. @default PackageSet.Minimal */
+  installPackages?: PackageSet;
+  /** Exactly these apt packages instead of the PackageSet's (ignored with PackageSet.None). @default by PackageSet */
+  packages?: string[];
+  /** Remove the installed packages on `pulumi destroy`. @default false */
+  removePackagesOnDestroy?: boolean;
+  /** Seconds to wait for a dpkg lock held by another apt/dpkg run. @default 120 */
+  lockTimeoutSeconds?: number;
+  /**
+   * Directory of the interpreters. @default "/usr/bin"
+   */
+  interpreterDir?: string;
+  /**
+   * Appended to `qemu-<cpu>`.
+   * @default by distribution: "-static" on Debian ≤ 12 / Ubuntu ≤ 24.10, "" on Debian ≥ 13 / Ubuntu ≥ 25.04
+   */
+  interpreterSuffix?: string;
+  /** The acceptance check. @default enabled, via AcceptanceVia.Command */
+  acceptance?: AcceptanceArgs;
+}
+
+/** Arguments of BinfmtHost (`pulumi-qemu-binfmt:index:BinfmtHost`). */
+export interface BinfmtHostArgs extends BinfmtOptionsArgs {
+  /** How to reach the host. */
+  connection: HostConnectionArgs;
+  /**
+   * Targets to emulate: QEMU names ("aarch64", "arm", "riscv64") or any name the core accepts ("arm64",
+   * "armhf", "linux/arm/v7", "arm64v8"). Must be a plain list (resources fan out per target). Targets
+   * of the host's own family are skipped (see skipPolicy) and reported as such.
+   */
+  architectures: string[];
+}
+
+/** One host of a fleet. */
+export interface FleetHostArgs {
+  /**
+   * Stable id: names the host's resources (`<fleet>-<id>-…`), so reordering `hosts` replaces nothing.
+   * Lower-case letters, digits and "-".
+   */
+  id: string;
+  /** How to reach the host. */
+  connection: HostConnectionArgs;
+  /** Targets for this host instead of the fleet's. @default the fleet's architectures */
+  architectures?: string[];
+}
+
+/** Arguments of BinfmtFleet (`pulumi-qemu-binfmt:index:BinfmtFleet`): shared defaults plus hosts. */
+export interface BinfmtFleetArgs extends BinfmtOptionsArgs {
+  /** The hosts, provisioned in parallel. */
+  hosts: FleetHostArgs[];
+  /** Targets for every host (a host may override). */
+  architectures: string[];
+}

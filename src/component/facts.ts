@@ -1,0 +1,98 @@
+/**
+ * Host facts: the parsed output of the facts script and what follows from them for the plan
+ * (interpreter layout, package names). Pure.
+ */
+import { z } from "zod";
+import { InterpreterLayout, Privilege } from "./enums";
+
+/** What the component learned about a host before changing anything. */
+export interface HostFacts {
+  /** `uname -m`, e.g. "x86_64". */
+  readonly machine: string;
+  /** `uname -r`. */
+  readonly kernel: string;
+  /** `uname -n`. */
+  readonly hostname: string;
+  /** os-release ID, e.g. "debian", "ubuntu". */
+  readonly distroId: string;
+  /** os-release VERSION_ID, e.g. "12", "24.04"; "" on testing/unstable. */
+  readonly distroVersion: string;
+  /** os-release VERSION_CODENAME, e.g. "bookworm". */
+  readonly distroCodename: string;
+  /** os-release PRETTY_NAME. */
+  readonly distroName: string;
+  /** os-release ID_LIKE. */
+  readonly distroLike: string;
+  /** systemd is PID 1 (`/run/systemd/system` exists): binfmt.d files are applied at boot. */
+  readonly systemd: boolean;
+  /** binfmt_misc was mounted at /proc/sys/fs/binfmt_misc when the facts were read. */
+  readonly binfmtMiscMounted: boolean;
+  /** The login user. */
+  readonly user: string;
+  /** Root, or passwordless sudo. */
+  readonly privilege: Privilege;
+  /** A `docker` CLI is on the host's PATH. */
+  readonly docker: boolean;
+}
+
+const factsSchema = z.object({
+  machine: z.string().min(1),
+  kernel: z.string(),
+  hostname: z.string(),
+  distroId: z.string(),
+  distroVersion: z.string(),
+  distroCodename: z.string(),
+  distroName: z.string(),
+  distroLike: z.string(),
+  systemd: z.boolean(),
+  binfmtMiscMounted: z.boolean(),
+  user: z.string(),
+  privilege: z.enum([Privilege.Root, Privilege.Sudo]),
+  docker: z.boolean(),
+});
+
+/** Parse the facts script's stdout. Throws with the host label when it is not what the script prints. */
+export function parseFacts(stdout: string, label: string): HostFacts {
+  const line = stdout.trim().split("\n").pop() ?? "";
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    throw new Error(`${label}: the facts command printed no JSON (got ${JSON.stringify(stdout.slice(0, 200))}); is the login shell a POSIX shell?`);
+  }
+  const r = factsSchema.safeParse(raw);
+  if (!r.success) throw new Error(`${label}: unexpected facts ${JSON.stringify(raw)}: ${r.error.message}`);
+  return r.data;
+}
+
+function versionAtLeast(version: string, min: readonly number[]): boolean {
+  const parts = version.split(".").map((p) => Number.parseInt(p, 10));
+  for (let i = 0; i < min.length; i++) {
+    const a = parts[i] ?? 0;
+    const b = min[i] ?? 0;
+    if (Number.isNaN(a)) return true;
+    if (a !== b) return a > b;
+  }
+  return true;
+}
+
+/**
+ * Where this distribution's static QEMU interpreters live.
+ * - Debian ≤ 12 and Ubuntu ≤ 24.10 (QEMU < 9.1): `qemu-user-static` ships `/usr/bin/qemu-<cpu>-static`;
+ *   `qemu-user` there is dynamically linked (useless with flag F).
+ * - Debian ≥ 13, testing/unstable (no VERSION_ID) and Ubuntu ≥ 25.04 (QEMU ≥ 9.1): `qemu-user` itself is
+ *   static-pie at `/usr/bin/qemu-<cpu>`; `qemu-user-static` is only a transitional package of symlinks
+ *   that depends on `qemu-user-binfmt` (which registers all 31 formats at install and boot).
+ * - Anything else: the old layout, the one the seed article documents; override with
+ *   `interpreterDir`/`interpreterSuffix`/`packages` when that is wrong.
+ */
+export function interpreterLayout(facts: HostFacts): InterpreterLayout {
+  const id = facts.distroId.toLowerCase();
+  if (id === "debian") {
+    return facts.distroVersion === "" || versionAtLeast(facts.distroVersion, [13]) ? InterpreterLayout.Plain : InterpreterLayout.StaticSuffix;
+  }
+  if (id === "ubuntu") {
+    return versionAtLeast(facts.distroVersion, [25, 4]) ? InterpreterLayout.Plain : InterpreterLayout.StaticSuffix;
+  }
+  return InterpreterLayout.StaticSuffix;
+}

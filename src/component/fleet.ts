@@ -1,0 +1,36 @@
+/**
+ * BinfmtFleet: the same configuration on many hosts. One BinfmtHost child per host, named
+ * `<fleet>-<id>` from the host's stable id (never its position), so reordering `hosts` replaces nothing.
+ * Hosts are independent resource chains, so Pulumi provisions them in parallel; every message and
+ * failure carries the host's label (`<fleet>-<id> (user@address:port)`).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { BinfmtFleetArgs, BinfmtHostArgs } from "./args";
+import { BinfmtHost } from "./host";
+import { HostReport } from "./outputs";
+import { parseFleetArgs } from "./validate";
+
+export const BINFMT_FLEET_TYPE = "pulumi-qemu-binfmt:index:BinfmtFleet";
+
+export class BinfmtFleet extends pulumi.ComponentResource {
+  /** Per host id: facts, packages, targets, rules hash and summary. */
+  public readonly hosts: pulumi.Output<Record<string, HostReport>>;
+  /** Every host's summary, one after another. */
+  public readonly summary: pulumi.Output<string>;
+
+  constructor(name: string, args: BinfmtFleetArgs, opts?: pulumi.ComponentResourceOptions) {
+    const parsed = parseFleetArgs(`BinfmtFleet "${name}"`, args);
+    super(BINFMT_FLEET_TYPE, name, {}, opts);
+
+    const { hosts: hostList, architectures, ...shared } = args;
+    const children = parsed.map(({ id }, i) => {
+      const h = hostList[i];
+      if (h === undefined) throw new Error("internal: host list changed");
+      const hostArgs: BinfmtHostArgs = { ...shared, connection: h.connection, architectures: h.architectures ?? architectures };
+      return { id, host: new BinfmtHost(`${name}-${id}`, hostArgs, { parent: this }) };
+    });
+    this.hosts = pulumi.all(children.map(({ id, host }) => host.report.apply((r): [string, HostReport] => [id, r]))).apply((e) => Object.fromEntries(e));
+    this.summary = pulumi.all(children.map((c) => c.host.summary)).apply((s) => s.join("\n"));
+    this.registerOutputs({ hosts: this.hosts, summary: this.summary });
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * BinfmtHost: one Linux host turned into a cross-architecture build host. A thin class over pure
+ * functions: validation (./validate), facts parsing (./facts), planning (./plan), scripts (./scripts),
+ * output shaping (./outputs). The class only creates and chains the child resources:
+ *
+ *   BinfmtHost <name>                          pulumi-qemu-binfmt:index:BinfmtHost
+ *   ├─ remote.Command <name>-facts             read-only facts (JSON); fails early when sudo needs a password
+ *   ├─ remote.Command <name>-packages          apt install (delete: remove, only if asked)
+ *   ├─ remote.Command <name>-rule-<target>     one per requested target: binfmt.d file + kernel entry,
+ *   │                                          verified field by field (delete: unregister + remove file)
+ *   └─ acceptance, one per requested target    see ./acceptance.ts
+ *
+ * Everything runs in one chain (dependsOn), so one host never has two SSH sessions open at once.
+ * Resources fan out per REQUESTED target, known when the program runs; what depends on the host (native
+ * family, package names, interpreter path, systemd) is computed from the facts command's output inside
+ * the scripts' text, never by creating resources in an apply.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { BinfmtHostArgs } from "./args";
+import { wireAcceptance } from "./acceptance";
+import { remoteCommand } from "./commands";
+import { hostLabel, remoteConnection } from "./connection";
+import { Privilege } from "./enums";
+import { HostFacts, parseFacts } from "./facts";
+import { HostReport, TargetReport, ruleReport, summarise } from "./outputs";
+import { HostPlan, planHost, ruleFilePath } from "./plan";
+import { factsScript } from "./scripts/facts";
+import { installPackagesScript, removePackagesScript } from "./scripts/packages";
+import { applyRuleScript, removeRuleScript, skippedRuleScript } from "./scripts/rule";
+import { runAs, runUnprivileged } from "./shell";
+import { HostConfig, parseHostArgs } from "./validate";
+
+export const BINFMT_HOST_TYPE = "pulumi-qemu-binfmt:index:BinfmtHost";
+
+export class BinfmtHost extends pulumi.ComponentResource {
+  /** What the component learned about the host: machine, distribution, systemd, binfmt_misc, privilege. */
+  public readonly facts: pulumi.Output<HostFacts>;
+  /** Per requested target (QEMU name): registered or skipped, interpreter, flags, file, acceptance result. */
+  public readonly targets: pulumi.Output<Record<string, TargetReport>>;
+  /** The packages the component installs on this host. */
+  public readonly packages: pulumi.Output<string[]>;
+  /** sha256 of the host's rendered rules; the acceptance checks re-run when it changes. */
+  public readonly rulesHash: pulumi.Output<string>;
+  /** A few readable lines: the host and one line per target. */
+  public readonly summary: pulumi.Output<string>;
+  /** Everything above in one object. */
+  public readonly report: pulumi.Output<HostReport>;
+
+  constructor(name: string, args: BinfmtHostArgs, opts?: pulumi.ComponentResourceOptions) {
+    // Validate before anything exists: bad input never reaches a host.
+    const config = parseHostArgs(`BinfmtHost "${name}"`, args);
+    super(BINFMT_HOST_TYPE, name, {}, opts);
+
+    const built = buildHost(this, name, config);
+    this.facts = built.facts;
+    this.packages = built.plan.apply((p) => [...p.packages]);
+    this.rulesHash = built.plan.apply((p) => p.rulesHash);
+    this.targets = built.targets;
+    this.summary = pulumi.all([built.label, built.facts, built.plan, built.targets]).apply(([l, f, p, t]) => summarise(l, f, p, t));
+    this.report = pulumi.all([this.facts, this.packages, this.targets, this.rulesHash, this.summary]).apply(([facts, packages, targets, rulesHash, summary]) => ({
+      facts,
+      packages,
+      targets,
+      rulesHash,
+      summary,
+    }));
+    this.registerOutputs({
+      facts: this.facts,
+      packages: this.packages,
+      targets: this.targets,
+      rulesHash: this.rulesHash,
+      summary: this.summary,
+    });
+  }
+}
+
+interface BuiltHost {
+  readonly label: pulumi.Output<string>;
+  readonly facts: pulumi.Output<HostFacts>;
+  readonly plan: pulumi.Output<HostPlan>;
+  readonly targets: pulumi.Output<Record<string, TargetReport>>;
+}
+
+function buildHost(parent: pulumi.Resource, name: string, config: HostConfig): BuiltHost {
+  const connection = remoteConnection(config.connection);
+  const label = hostLabel(name, config.connection);
+
+  const factsCmd = remoteCommand(`${name}-facts`, { connection, create: label.apply((l) => runUnprivileged(factsScript(l))) }, { parent });
+  const facts = pulumi.all([factsCmd.stdout, label]).apply(([stdout, l]) => parseFacts(stdout, l));
+  const privilege: pulumi.Output<Privilege> = facts.apply((f) => f.privilege);
+  const plan = pulumi.all([facts, label]).apply(([f, l]) => planHost(config, f, l));
+
+  const pkgInput = pulumi.all([plan, label]).apply(([p, l]) => ({ label: l, packages: p.packages, lockTimeoutSeconds: config.lockTimeoutSeconds }));
+  const packagesCmd = remoteCommand(
+    `${name}-packages`,
+    {
+      connection,
+      create: pulumi.all([pkgInput, privilege]).apply(([i, pr]) => runAs(pr, installPackagesScript(i))),
+      ...(config.removePackagesOnDestroy ? { delete: pulumi.all([pkgInput, privilege]).apply(([i, pr]) => runAs(pr, removePackagesScript(i))) } : {}),
+    },
+    { parent, dependsOn: [factsCmd] },
+  );
+
+  let previous: pulumi.Resource = packagesCmd;
+  const ruleOutputs: Record<string, pulumi.Output<Omit<TargetReport, "acceptance">>> = {};
+  config.targets.forEach((target, index) => {
+    const rulePlan = plan.apply((p) => {
+      const r = p.rules[index];
+      if (r === undefined || r.target.name !== target.name) throw new Error(`internal: plan order differs for ${target.name}`);
+      return r;
+    });
+    const cmd = remoteCommand(
+      `${name}-rule-${target.name}`,
+      {
+        connection,
+        create: pulumi.all([rulePlan, privilege]).apply(([r, pr]) =>
+          r.skipped !== undefined ? runUnprivileged(skippedRuleScript(r.script.label, target.name, r.rule.name, "native")) : runAs(pr, applyRuleScript(r.script)),
+        ),
+        delete: pulumi.all([rulePlan, privilege]).apply(([r, pr]) => (r.skipped !== undefined ? runUnprivileged("true") : runAs(pr, removeRuleScript(r.script)))),
+        // The rule's identity: when the file or entry name changes, replace (delete the old file and
+        // entry first: deleteBeforeReplace), instead of updating in place and leaving the old ones behind.
+        triggers: [ruleFilePath(config.configDir, target), `qemu-${target.name}`],
+      },
+      { parent, dependsOn: [previous], deleteBeforeReplace: true },
+    );
+    ruleOutputs[target.name] = pulumi.all([label, rulePlan, cmd.stdout]).apply(([l, r, stdout]) => ruleReport(l, r, stdout));
+    previous = cmd;
+  });
+
+  const acceptance = wireAcceptance({
+    parent,
+    name,
+    config,
+    connection,
+    label,
+    privilege,
+    rulesHash: plan.apply((p) => p.rulesHash),
+    after: previous,
+  });
+
+  const perTarget = config.targets.map((t) => {
+    const rule = ruleOutputs[t.name];
+    const acc = acceptance[t.name];
+    if (rule === undefined || acc === undefined) throw new Error(`internal: missing outputs for ${t.name}`);
+    return pulumi.all([rule, acc]).apply(([r, a]): [string, TargetReport] => [t.name, { ...r, acceptance: a }]);
+  });
+  const targets = pulumi.all(perTarget).apply((entries) => Object.fromEntries(entries));
+  return { label, facts, plan, targets };
+}

@@ -1,0 +1,157 @@
+import { describe, it, before } from "node:test";
+import assert from "node:assert/strict";
+import { DEBIAN12_FACTS, DEBIAN13_SUDO_FACTS, Recorder, TEST_KEY, innerScript, installMocks, settle, scriptVars } from "./harness";
+
+let rec: Recorder;
+before(() => {
+  rec = installMocks({ facts: (host) => (host.startsWith("trixie") ? DEBIAN13_SUDO_FACTS : DEBIAN12_FACTS) });
+});
+
+async function load() {
+  return import("../../../src/component");
+}
+
+describe("BinfmtHost resource graph", () => {
+  it("creates facts, packages, one rule and one check per requested target, all parented to the host", async () => {
+    const { BinfmtHost } = await load();
+    rec.clear();
+    const host = new BinfmtHost(
+      "builder-1",
+      { connection: { host: "10.0.0.5", privateKey: TEST_KEY }, architectures: ["arm", "aarch64"] },
+      { transformations: [rec.transformation] },
+    );
+    await settle(host.targets);
+    const children = rec.registered.filter((r) => r.name !== "builder-1");
+    assert.deepEqual(
+      children.map((r) => r.name),
+      ["builder-1-facts", "builder-1-packages", "builder-1-rule-arm", "builder-1-rule-aarch64", "builder-1-check-arm", "builder-1-check-aarch64"],
+    );
+    for (const c of children) {
+      assert.equal(c.parent, "builder-1", `${c.name} is parented to the component`);
+      assert.equal(c.type, "command:remote:Command");
+    }
+  });
+
+  it("chains every command of a host with dependsOn, so one host has one SSH session at a time", async () => {
+    const { BinfmtHost } = await load();
+    rec.clear();
+    const host = new BinfmtHost("chain", { connection: { host: "10.0.0.5" }, architectures: ["arm", "aarch64", "riscv64"] }, { transformations: [rec.transformation] });
+    await settle(host.targets);
+    const deps = Object.fromEntries(rec.registered.map((r) => [r.name, r.dependsOn]));
+    assert.deepEqual(deps["chain-facts"], []);
+    assert.deepEqual(deps["chain-packages"], ["chain-facts"]);
+    assert.deepEqual(deps["chain-rule-arm"], ["chain-packages"]);
+    assert.deepEqual(deps["chain-rule-aarch64"], ["chain-rule-arm"]);
+    assert.deepEqual(deps["chain-rule-riscv64"], ["chain-rule-aarch64"]);
+    assert.deepEqual(deps["chain-check-arm"], ["chain-rule-riscv64"]);
+    assert.deepEqual(deps["chain-check-aarch64"], ["chain-check-arm"]);
+    assert.deepEqual(deps["chain-check-riscv64"], ["chain-check-aarch64"]);
+  });
+
+  it("replaces a rule delete-first (its delete undoes the path its create writes) and keys the replacement on file and entry name", async () => {
+    const { BinfmtHost } = await load();
+    rec.clear();
+    const host = new BinfmtHost("dbr", { connection: { host: "h" }, architectures: ["aarch64"], configDir: "/etc/binfmt.d" }, { transformations: [rec.transformation] });
+    await settle(host.targets);
+    const rule = rec.registered.find((r) => r.name === "dbr-rule-aarch64");
+    assert.ok(rule);
+    assert.equal(rule.deleteBeforeReplace, true);
+    assert.deepEqual(rule.props.triggers, ["/etc/binfmt.d/qemu-aarch64.conf", "qemu-aarch64"]);
+    const check = rec.registered.find((r) => r.name === "dbr-check-aarch64");
+    assert.equal(check?.deleteBeforeReplace, false);
+  });
+
+  it("sets addPreviousOutputInEnv false and logs stderr only on every command", async () => {
+    const { BinfmtHost } = await load();
+    rec.clear();
+    const host = new BinfmtHost("flags", { connection: { host: "h" }, architectures: ["aarch64"] }, { transformations: [rec.transformation] });
+    await settle(host.targets);
+    const commands = rec.created.filter((c) => c.type === "command:remote:Command" && c.name.startsWith("flags-"));
+    assert.equal(commands.length, 4);
+    for (const c of commands) {
+      assert.equal(c.inputs.addPreviousOutputInEnv, false, c.name);
+      assert.equal(c.inputs.logging, "stderr", c.name);
+    }
+  });
+
+  it("follows the distribution: Debian 12 gets qemu-user-static and -static interpreters, Debian 13 qemu-user and plain ones, through sudo -n", async () => {
+    const { BinfmtHost } = await load();
+    rec.clear();
+    const b = new BinfmtHost("bookworm-h", { connection: { host: "a" }, architectures: ["aarch64"] });
+    const t = new BinfmtHost("trixie-h", { connection: { host: "b", user: "builder" }, architectures: ["aarch64"] });
+    const [bt, tt, bp, tp] = await Promise.all([settle(b.targets), settle(t.targets), settle(b.packages), settle(t.packages)]);
+    assert.equal(bt.aarch64?.interpreter, "/usr/bin/qemu-aarch64-static");
+    assert.equal(tt.aarch64?.interpreter, "/usr/bin/qemu-aarch64");
+    assert.deepEqual(bp, ["qemu-user-static"]);
+    assert.deepEqual(tp, ["qemu-user"]);
+    const rule = (n: string) => String(rec.created.find((c) => c.name === n)?.inputs.create);
+    assert.match(rule("bookworm-h-rule-aarch64"), /^sh -c '/);
+    assert.match(rule("trixie-h-rule-aarch64"), /^sudo -n sh -c '/);
+    assert.match(rule("trixie-h-facts"), /^sh -c '/, "facts run unprivileged");
+  });
+
+  it("skips the host's own family (x86_64 on an x86_64 host) without registering anything, and reports why", async () => {
+    const { BinfmtHost, TargetStatus } = await load();
+    rec.clear();
+    const host = new BinfmtHost("native", { connection: { host: "h" }, architectures: ["x86_64", "aarch64"] });
+    const targets = await settle(host.targets);
+    assert.equal(targets.x86_64?.status, TargetStatus.Skipped);
+    assert.match(targets.x86_64?.skipReason ?? "", /family/);
+    assert.equal(targets.aarch64?.status, TargetStatus.Registered);
+    const create = String(rec.created.find((c) => c.name === "native-rule-x86_64")?.inputs.create);
+    assert.doesNotMatch(innerScript(create), /binfmt_misc\/register|\/etc\/binfmt\.d/, "a skipped target's command touches nothing");
+  });
+
+  it("renders the seed article's aarch64 line and reports the kernel's fields per target", async () => {
+    const { BinfmtHost, AcceptanceStatus } = await load();
+    rec.clear();
+    const host = new BinfmtHost("seed", { connection: { host: "h" }, architectures: ["aarch64", "arm"] });
+    const targets = await settle(host.targets);
+    const v = scriptVars(innerScript(String(rec.created.find((c) => c.name === "seed-rule-aarch64")?.inputs.create)));
+    assert.equal(
+      v.LINE,
+      ":qemu-aarch64:M::\\x7f\\x45\\x4c\\x46\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\xb7\\x00:\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\xfe\\xff\\xff\\xff:/usr/bin/qemu-aarch64-static:F",
+    );
+    assert.equal(v.FILE, "/etc/binfmt.d/qemu-aarch64.conf");
+    assert.equal(targets.aarch64?.flags, "F");
+    assert.equal(targets.aarch64?.acceptance.status, AcceptanceStatus.Passed);
+    assert.equal(targets.aarch64?.acceptance.image, "arm64v8/busybox");
+    assert.equal(targets.arm?.acceptance.image, "arm32v7/busybox");
+    assert.equal(targets.arm?.acceptance.actual, "armv7l");
+    const summary = await settle(host.summary);
+    assert.match(summary, /seed \(root@h:22\): Debian GNU\/Linux 12/);
+    assert.match(summary, /aarch64 +registered \/usr\/bin\/qemu-aarch64-static flags F; arm64v8\/busybox uname -m = aarch64 \(ok\)/);
+  });
+
+  it("triggers every check on the hash of the host's rendered rules, which changes when a target is added", async () => {
+    const { BinfmtHost } = await load();
+    rec.clear();
+    const a = new BinfmtHost("hash-a", { connection: { host: "h" }, architectures: ["aarch64"] });
+    const b = new BinfmtHost("hash-b", { connection: { host: "h" }, architectures: ["aarch64", "riscv64"] });
+    const c = new BinfmtHost("hash-c", { connection: { host: "h" }, architectures: ["riscv64", "aarch64"] });
+    const [ha, hb, hc] = await Promise.all([settle(a.rulesHash), settle(b.rulesHash), settle(c.rulesHash), settle(b.targets)]);
+    assert.notEqual(ha, hb);
+    assert.equal(hb, hc, "order of the list does not matter");
+    const check = rec.created.find((r) => r.name === "hash-b-check-aarch64");
+    assert.deepEqual(check?.inputs.triggers, [hb]);
+  });
+
+  it("creates no package removal unless asked, and a removal when removePackagesOnDestroy is set", async () => {
+    const { BinfmtHost } = await load();
+    rec.clear();
+    const keep = new BinfmtHost("keep", { connection: { host: "h" }, architectures: ["aarch64"] });
+    const drop = new BinfmtHost("drop", { connection: { host: "h" }, architectures: ["aarch64"], removePackagesOnDestroy: true });
+    await Promise.all([settle(keep.targets), settle(drop.targets)]);
+    assert.equal(rec.created.find((c) => c.name === "keep-packages")?.inputs.delete, undefined);
+    assert.match(String(rec.created.find((c) => c.name === "drop-packages")?.inputs.delete), /apt_run remove/);
+  });
+
+  it("creates no check when acceptance is disabled and reports it", async () => {
+    const { BinfmtHost, AcceptanceStatus } = await load();
+    rec.clear();
+    const host = new BinfmtHost("noacc", { connection: { host: "h" }, architectures: ["aarch64"], acceptance: { enabled: false } });
+    const t = await settle(host.targets);
+    assert.equal(t.aarch64?.acceptance.status, AcceptanceStatus.Disabled);
+    assert.equal(rec.created.filter((c) => c.name.startsWith("noacc-check")).length, 0);
+  });
+});
