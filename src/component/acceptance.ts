@@ -18,7 +18,8 @@ import { remoteCommand } from "./commands";
 import { dockerHost, dockerSshOpts } from "./connection";
 import { AcceptanceVia, Privilege } from "./enums";
 import { AcceptanceReport, acceptanceFromCommand, acceptanceFromContainer, disabledAcceptance, noImageAcceptance } from "./outputs";
-import { checkScript } from "./scripts/check";
+import { HostPlan } from "./plan";
+import { checkScript, skippedCheckScript } from "./scripts/check";
 import { runAs } from "./shell";
 import { HostConfig } from "./validate";
 
@@ -34,6 +35,8 @@ export interface AcceptanceWiring {
   readonly label: pulumi.Output<string>;
   readonly privilege: pulumi.Output<Privilege>;
   readonly rulesHash: pulumi.Output<string>;
+  /** The host's plan: which targets it skips as native (their checks report "skipped" and run nothing). */
+  readonly plan: pulumi.Output<HostPlan>;
   /** The checks run after this (the last rule). */
   readonly after: pulumi.Resource;
 }
@@ -55,14 +58,20 @@ export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Outpu
       reports[target.name] = pulumi.output(noImageAcceptance(acc));
       continue;
     }
+    // A target of the host's own family is not emulated: known only from the facts, so the resource
+    // exists either way and its script (or report) says "skipped" instead of checking a native run.
+    const skipped = w.plan.apply((p) => p.rules.find((r) => r.target.name === target.name)?.skipped);
     if (config.acceptance.via === AcceptanceVia.Command) {
       const check = remoteCommand(
         `${name}-check-${target.name}`,
         {
           connection: w.connection,
-          create: pulumi.all([w.label, w.privilege]).apply(([label, privilege]) =>
-            runAs(privilege, checkScript({ label, target: target.name, image: acc.image, platform: acc.platform, expected: acc.expected, timeoutSeconds: config.acceptance.timeoutSeconds })),
-          ),
+          create: pulumi.all([w.label, w.privilege, skipped]).apply(([label, privilege, skip]) => {
+            const base = { label, target: target.name, image: acc.image, platform: acc.platform, expected: acc.expected };
+            return skip !== undefined
+              ? runAs(privilege, skippedCheckScript({ ...base, skipped: skip }))
+              : runAs(privilege, checkScript({ ...base, timeoutSeconds: config.acceptance.timeoutSeconds }));
+          }),
           triggers: [w.rulesHash],
         },
         { parent, dependsOn: [previous] },
@@ -76,8 +85,8 @@ export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Outpu
         { parent },
       );
       const container = dockerCheck(w, target, acc.image, acc.platform, provider, previous);
-      reports[target.name] = pulumi.all([w.label, container.containerLogs, container.exitCode]).apply(([label, logs, code]) =>
-        acceptanceFromContainer(label, target.name, acc, logs, code),
+      reports[target.name] = pulumi.all([w.label, container.containerLogs, container.exitCode, skipped]).apply(([label, logs, code, skip]) =>
+        acceptanceFromContainer(label, target.name, acc, logs, code, skip),
       );
       previous = container;
     }

@@ -83,4 +83,9 @@ export enum AcceptanceStatus {
   NoImage = "no-image",
   /** Acceptance is disabled. */
   Disabled = "disabled",
+  /**
+   * The host runs this target natively (its family is skipped), so there is no emulation to prove: a
+   * native container prints the host's own machine (x86_64 for i386 images on an x86_64 host).
+   */
+  Skipped = "skipped",
 }

@@ -135,6 +135,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostConfig): B
     label,
     privilege,
     rulesHash: plan.apply((p) => p.rulesHash),
+    plan,
     after: previous,
   });
 

@@ -79,6 +79,7 @@ const checkOutputSchema = z.object({
   exitCode: z.number(),
   ok: z.boolean(),
   detail: z.string(),
+  skipped: z.boolean().optional(),
 });
 
 function lastJsonLine(stdout: string, what: string, label: string): unknown {
@@ -114,6 +115,11 @@ export function disabledAcceptance(acc: TargetAcceptance): AcceptanceReport {
   return { status: AcceptanceStatus.Disabled, via: "", image: acc.image, platform: acc.platform, expected: acc.expected, actual: "", exitCode: -1 };
 }
 
+/** A target the host runs natively: no emulation to prove. */
+export function skippedAcceptance(acc: TargetAcceptance, via: AcceptanceVia): AcceptanceReport {
+  return { status: AcceptanceStatus.Skipped, via, image: acc.image, platform: acc.platform, expected: acc.expected, actual: "", exitCode: -1 };
+}
+
 export function noImageAcceptance(acc: TargetAcceptance): AcceptanceReport {
   return { status: AcceptanceStatus.NoImage, via: "", image: "", platform: acc.platform, expected: acc.expected, actual: "", exitCode: -1 };
 }
@@ -131,12 +137,22 @@ export function acceptanceFromCommand(label: string, target: string, acc: Target
   const r = checkOutputSchema.safeParse(raw);
   if (!r.success) throw new Error(`${label}: unexpected output of the acceptance check for ${target}: ${JSON.stringify(raw)}`);
   const o = r.data;
+  if (o.skipped === true) return skippedAcceptance(acc, AcceptanceVia.Command);
   if (!o.ok || o.actual !== acc.expected) throw acceptanceFailure(label, target, acc, o.actual, o.exitCode, o.detail);
   return { status: AcceptanceStatus.Passed, via: AcceptanceVia.Command, image: o.image, platform: o.platform, expected: o.expected, actual: o.actual, exitCode: o.exitCode };
 }
 
 /** A docker provider container's logs and exit code (AcceptanceVia.DockerProvider). */
-export function acceptanceFromContainer(label: string, target: string, acc: TargetAcceptance, logs: string | undefined, exitCode: number | undefined): AcceptanceReport {
+export function acceptanceFromContainer(
+  label: string,
+  target: string,
+  acc: TargetAcceptance,
+  logs: string | undefined,
+  exitCode: number | undefined,
+  skipped?: string,
+): AcceptanceReport {
+  // The container of a natively run target ran natively: its answer proves nothing about emulation.
+  if (skipped !== undefined) return skippedAcceptance(acc, AcceptanceVia.DockerProvider);
   const lines = (logs ?? "").split("\n").map((l) => l.replace(/\r$/, "").trim()).filter((l) => l !== "");
   const actual = lines[lines.length - 1] ?? "";
   const code = exitCode ?? -1;
@@ -150,7 +166,13 @@ export function summarise(label: string, facts: HostFacts, plan: HostPlan, targe
   const rows = Object.values(targets).map((t) => {
     const acc = t.acceptance;
     const check =
-      acc.status === AcceptanceStatus.Passed ? `${acc.image} uname -m = ${acc.actual} (ok)` : acc.status === AcceptanceStatus.NoImage ? "no image to check" : "check disabled";
+      acc.status === AcceptanceStatus.Passed
+        ? `${acc.image} uname -m = ${acc.actual} (ok)`
+        : acc.status === AcceptanceStatus.NoImage
+          ? "no image to check"
+          : acc.status === AcceptanceStatus.Skipped
+            ? "no check (runs natively)"
+            : "check disabled";
     const reg = t.status === TargetStatus.Registered ? `registered ${t.interpreter} flags ${t.flags || "-"}${t.persistent ? "" : " (not persistent)"}` : `skipped: native`;
     return `  ${t.target.padEnd(12)} ${reg}; ${check}`;
   });

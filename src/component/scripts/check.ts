@@ -17,6 +17,16 @@ export interface CheckScriptInput {
   readonly expected: string;
   /** Upper bound for pull + run. */
   readonly timeoutSeconds: number;
+  /** Why the host skips this target (native); the script then reports it and runs nothing. */
+  readonly skipped?: string;
+}
+
+/** The check of a target the host runs natively: nothing to prove; reports why, touches nothing. */
+export function skippedCheckScript(input: Pick<CheckScriptInput, "label" | "target" | "image" | "platform" | "expected" | "skipped">): string {
+  return `${prelude(input.label)}
+${shellVars({ TARGET: input.target, IMAGE: input.image, PLATFORM: input.platform, EXPECTED: input.expected, REASON: input.skipped ?? "" })}
+printf '{"target":%s,"image":%s,"platform":%s,"expected":%s,"actual":"","exitCode":0,"ok":true,"detail":%s,"skipped":true}\\n' \\
+  "$(js "$TARGET")" "$(js "$IMAGE")" "$(js "$PLATFORM")" "$(js "$EXPECTED")" "$(js "$REASON")"`;
 }
 
 export function checkScript(input: CheckScriptInput): string {

@@ -102,6 +102,17 @@ describe("BinfmtHost resource graph", () => {
     assert.doesNotMatch(innerScript(create), /binfmt_misc\/register|\/etc\/binfmt\.d/, "a skipped target's command touches nothing");
   });
 
+  it("reports the check of a natively run target (i386 on an x86_64 host) as skipped, without running docker", async () => {
+    const { BinfmtHost, AcceptanceStatus } = await load();
+    rec.clear();
+    const host = new BinfmtHost("native-check", { connection: { host: "h" }, architectures: ["i386", "aarch64"] });
+    const targets = await settle(host.targets);
+    assert.equal(targets.i386?.acceptance.status, AcceptanceStatus.Skipped);
+    assert.equal(targets.aarch64?.acceptance.status, AcceptanceStatus.Passed);
+    const create = String(rec.created.find((c) => c.name === "native-check-check-i386")?.inputs.create);
+    assert.doesNotMatch(innerScript(create), /docker run/, "a skipped target's check runs no container");
+  });
+
   it("renders the seed article's aarch64 line and reports the kernel's fields per target", async () => {
     const { BinfmtHost, AcceptanceStatus } = await load();
     rec.clear();
