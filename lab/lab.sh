@@ -67,6 +67,23 @@ services_down() {
   rm -rf "$SERVICES_STATE"
 }
 
+# The common start of `prepare` and `up`: take the lab lock (held until exit),
+# make sure the machine has what the lab needs, reap a killed run's leftovers,
+# and have a rootfs cached for each SUITE.
+lock_and_ready_caches() {
+  step "lock (another lab.sh may hold it)"
+  lab_lock
+  step "machine dependencies"
+  ensure_machine_deps
+  mkdir -p "$LAB_RUN" "$HOSTS_RUN" "$LAB_VAR/hosts"
+  step "reap stale state"
+  reap_stale
+  step "rootfs cache"
+  local s
+  for s in "$@"; do ensure_rootfs "$s"; done
+  ensure_lab_key
+}
+
 # ---------------------------------------------------------------------------
 # prepare: the caches every later `up` needs (rootfs per suite, the services'
 # apt repos and images), without starting anything. `npm test` runs it once so
@@ -86,16 +103,7 @@ cmd_prepare() {
   for s in "${suites[@]}"; do
     [[ $SUPPORTED_SUITES == *" $s "* ]] || die "suite '$s' not supported (one of:$SUPPORTED_SUITES)"
   done
-  step "lock (another lab.sh may hold it)"
-  lab_lock
-  step "machine dependencies"
-  ensure_machine_deps
-  mkdir -p "$LAB_RUN" "$HOSTS_RUN" "$LAB_VAR/hosts"
-  step "reap stale state"
-  reap_stale
-  step "rootfs cache"
-  for s in "${suites[@]}"; do ensure_rootfs "$s"; done
-  ensure_lab_key
+  lock_and_ready_caches "${suites[@]}"
   if [ -f "$SERVICES_SH" ]; then
     step "services caches (lab/services.sh prepare)"
     local -a args=()
@@ -158,16 +166,7 @@ cmd_up() {
   local -a need_suites
   mapfile -t need_suites < <(for w in "${want[@]}"; do echo "$w" | cut -d' ' -f2; done | sort -u)
 
-  step "lock (another lab.sh may hold it)"
-  lab_lock
-  step "machine dependencies"
-  ensure_machine_deps
-  mkdir -p "$LAB_RUN" "$HOSTS_RUN" "$LAB_VAR/hosts"
-  step "reap stale state"
-  reap_stale
-  step "rootfs cache"
-  for s in "${need_suites[@]}"; do ensure_rootfs "$s"; done
-  ensure_lab_key
+  lock_and_ready_caches "${need_suites[@]}"
   step "bridge"
   local gw; gw=$(ensure_bridge)
   local subnet=${gw%.1}
