@@ -16,7 +16,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import * as pulumi from "@pulumi/pulumi";
-import { LabHost, findHost, labReboot, labUp, sshExec } from "../support/lab";
+import { LabHost, findHost, labDown, labReboot, labUp, sshExec } from "../support/lab";
 import { TestStack, timingTable, urnName } from "../support/pulumi";
 import { BinfmtHost, PackageSet, HostReport } from "../../src/component";
 import { MaskPolicy, buildRule, diffEntry, parseProcEntry } from "../../src/binfmt";
@@ -114,6 +114,8 @@ describe("BinfmtHost lifecycle on Debian 12 and 13 lab hosts", { timeout: 25 * 6
   after(async () => {
     process.stderr.write(`[timing] component-lifecycle total ${((Date.now() - t0) / 1000).toFixed(1)} s\n${timingTable(stack?.records ?? [])}\n`);
     await stack?.dispose();
+    // Leave the shared lab as found: this suite's hosts only (PQB_LAB_KEEP=1 keeps them for debugging).
+    if (!process.env.PQB_LAB_KEEP) labDown(CASES.map((c) => c.lab));
   });
 
   it("fails the seed's test before the component runs (exec format error); a foreign entry is registered", () => {
