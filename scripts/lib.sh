@@ -27,12 +27,14 @@ step() {
 
 elapsed() { local t0=$1 t1; t1=$(now_ms); awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1000 }'; }
 
-# npm dependencies: `npm ci` when node_modules is missing or older than the lock file.
+# npm dependencies: `npm ci` (which also builds dist/ through `prepare`) when node_modules is missing
+# or older than the lock file; otherwise rebuild dist/ only when a source file is newer than it.
 ensure_node_modules() {
   cd "$PQB_ROOT"
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm ci --no-audit --no-fund
-  else
+  elif [ ! -f dist/src/index.js ] || [ -n "$(find src test tsconfig.json package.json -newer dist/src/index.js -name '*.ts' -print -quit 2>/dev/null)" ] ||
+    [ tsconfig.json -nt dist/src/index.js ]; then
     npm run --silent build
   fi
 }
