@@ -77,7 +77,7 @@ function keyFor(e: SshEndpoint): pulumi.Output<string> | undefined {
     return pulumi.secret(readFileSync(file, "utf8"));
 }
 
-function proxyArgs(b: SshEndpoint): ProxyConnectionArgs {
+function endpointArgs(b: SshEndpoint): ProxyConnectionArgs {
     const key = keyFor(b);
     return {
         host: b.address,
@@ -89,15 +89,8 @@ function proxyArgs(b: SshEndpoint): ProxyConnectionArgs {
 }
 
 function connectionArgs(h: HostEntry): HostConnectionArgs {
-    const key = keyFor(h);
-    return {
-        host: h.address,
-        ...(h.port !== undefined ? { port: h.port } : {}),
-        ...(h.user !== undefined ? { user: h.user } : {}),
-        ...(h.hostKey !== undefined ? { hostKey: h.hostKey } : {}),
-        ...(key !== undefined ? { privateKey: key } : {}),
-        ...(bastion !== undefined ? { proxy: proxyArgs(bastion) } : {}),
-    };
+    // A host's connection is its endpoint (as for the bastion) plus the optional bastion hop.
+    return { ...endpointArgs(h), ...(bastion !== undefined ? { proxy: endpointArgs(bastion) } : {}) };
 }
 
 const fleetHosts: FleetHostArgs[] = hosts.map((h) => ({
