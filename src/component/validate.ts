@@ -150,29 +150,23 @@ const targetMapSchema = <T extends z.ZodType>(value: T) => z.record(z.string(), 
 // Object schemas
 // ---------------------------------------------------------------------------------------------------
 
-const proxySchema = strict(
-  {
-    host: input(hostSchema),
-    port: input(portSchema).optional(),
-    user: input(userSchema).optional(),
-    privateKey: input(privateKeySchema).optional(),
-    privateKeyPassword: input(secretStringSchema).optional(),
-    hostKey: input(hostKeySchema).optional(),
-    agentSocketPath: input(z.string()).optional(),
-  },
-  "a proxy",
-);
+/** What reaching one SSH endpoint takes: the same for a host and for its bastion. */
+const endpointFields = {
+  host: input(hostSchema),
+  port: input(portSchema).optional(),
+  user: input(userSchema).optional(),
+  privateKey: input(privateKeySchema).optional(),
+  privateKeyPassword: input(secretStringSchema).optional(),
+  hostKey: input(hostKeySchema).optional(),
+  agentSocketPath: input(z.string()).optional(),
+};
+
+const proxySchema = strict(endpointFields, "a proxy");
 
 const connectionSchema = strict(
   {
-    host: input(hostSchema),
-    port: input(portSchema).optional(),
-    user: input(userSchema).optional(),
-    privateKey: input(privateKeySchema).optional(),
-    privateKeyPassword: input(secretStringSchema).optional(),
+    ...endpointFields,
     privateKeyPath: absolutePathSchema.optional(),
-    hostKey: input(hostKeySchema).optional(),
-    agentSocketPath: input(z.string()).optional(),
     proxy: proxySchema.optional(),
     dialErrorLimit: input(intRange("dialErrorLimit", -1, 1000)).optional(),
     perDialTimeout: input(intRange("perDialTimeout", 0, 3600)).optional(),
