@@ -17,32 +17,32 @@ const config = new pulumi.Config();
 
 /** The SSH key as a secret: from the file named by `privateKeyPath`, or the secret config `privateKey`. */
 function privateKey(): pulumi.Output<string> | undefined {
-    const file = config.get("privateKeyPath");
-    if (file !== undefined && file !== "") {
-        const resolved = file === "~" || file.startsWith("~/") ? path.join(os.homedir(), file.slice(1)) : file;
-        return pulumi.secret(readFileSync(resolved, "utf8"));
-    }
-    return config.getSecret("privateKey"); // undefined: the component falls back to ssh-agent ($SSH_AUTH_SOCK)
+  const file = config.get("privateKeyPath");
+  if (file !== undefined && file !== "") {
+    const resolved = file === "~" || file.startsWith("~/") ? path.join(os.homedir(), file.slice(1)) : file;
+    return pulumi.secret(readFileSync(resolved, "utf8"));
+  }
+  return config.getSecret("privateKey"); // undefined: the component falls back to ssh-agent ($SSH_AUTH_SOCK)
 }
 
 const key = privateKey();
 const hostKey = config.get("hostKey");
 
 const builder = new BinfmtHost("jetson-builder", {
-    connection: {
-        host: config.require("host"),
-        port: config.getNumber("port") ?? 22,
-        user: config.get("user") ?? "root",
-        // Pin the host key ("ssh-ed25519 AAAA…"); without it, host keys are not checked at all.
-        ...(hostKey !== undefined && hostKey !== "" ? { hostKey } : {}),
-        ...(key !== undefined ? { privateKey: key } : {}),
-    },
-    // The seed's two formats: arm32v7 (qemu-arm) and arm64v8 (qemu-aarch64).
-    architectures: ["arm", "aarch64"],
-    // The seed's choices, spelled out (they are also the defaults): "fix binary" and the relaxed mask that
-    // ignores EI_VERSION and the rest of e_ident.
-    flags: "F",
-    maskPolicy: MaskPolicy.Seed,
+  connection: {
+    host: config.require("host"),
+    port: config.getNumber("port") ?? 22,
+    user: config.get("user") ?? "root",
+    // Pin the host key ("ssh-ed25519 AAAA…"); without it, host keys are not checked at all.
+    ...(hostKey !== undefined && hostKey !== "" ? { hostKey } : {}),
+    ...(key !== undefined ? { privateKey: key } : {}),
+  },
+  // The seed's two formats: arm32v7 (qemu-arm) and arm64v8 (qemu-aarch64).
+  architectures: ["arm", "aarch64"],
+  // The seed's choices, spelled out (they are also the defaults): "fix binary" and the relaxed mask that
+  // ignores EI_VERSION and the rest of e_ident.
+  flags: "F",
+  maskPolicy: MaskPolicy.Seed,
 });
 
 /** What `uname -m` printed in each target's container: { arm: "armv7l", aarch64: "aarch64" }. */

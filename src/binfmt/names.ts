@@ -45,11 +45,26 @@ function buildIndex(): ReadonlyMap<string, NameEntry> {
     }
     for (const [key, targets] of found) index.set(key, { kind, targets });
   };
-  tier("qemu", CATALOGUE.map((t) => [t.name, t.name] as const));
-  tier("alias", Object.entries(ALIASES).flatMap(([a, ts]) => ts.map((t) => [a, t] as const)));
-  tier("docker-platform", CATALOGUE.flatMap((t) => t.dockerPlatforms.flatMap((p) => [[p, t.name] as const, [p.replace(/^linux\//, ""), t.name] as const])));
-  tier("image-namespace", CATALOGUE.flatMap((t) => t.imageNamespaces.map((n) => [n, t.name] as const)));
-  tier("uname", CATALOGUE.map((t) => [t.unameMachine, t.name] as const));
+  tier(
+    "qemu",
+    CATALOGUE.map((t) => [t.name, t.name] as const),
+  );
+  tier(
+    "alias",
+    Object.entries(ALIASES).flatMap(([a, ts]) => ts.map((t) => [a, t] as const)),
+  );
+  tier(
+    "docker-platform",
+    CATALOGUE.flatMap((t) => t.dockerPlatforms.flatMap((p) => [[p, t.name] as const, [p.replace(/^linux\//, ""), t.name] as const])),
+  );
+  tier(
+    "image-namespace",
+    CATALOGUE.flatMap((t) => t.imageNamespaces.map((n) => [n, t.name] as const)),
+  );
+  tier(
+    "uname",
+    CATALOGUE.map((t) => [t.unameMachine, t.name] as const),
+  );
   return index;
 }
 
@@ -80,12 +95,7 @@ export function resolveTarget(name: string, field = "target"): TargetInfo {
     );
   }
   if (entry.targets.length > 1) {
-    throw new BinfmtInputError(
-      field,
-      name,
-      `ambiguous target ${quote(name)}: it may mean ${entry.targets.join(" or ")}; name one of them`,
-      entry.targets,
-    );
+    throw new BinfmtInputError(field, name, `ambiguous target ${quote(name)}: it may mean ${entry.targets.join(" or ")}; name one of them`, entry.targets);
   }
   const target = findTarget(entry.targets[0] ?? "");
   if (target === undefined) throw new Error(`catalogue index is inconsistent for ${quote(name)}`);

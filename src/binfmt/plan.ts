@@ -40,7 +40,10 @@ export function planTargets(requested: readonly string[], hostMachine: string, s
   const skipped: SkippedTarget[] = [];
   for (const t of targets) {
     if (policy === SkipPolicy.Family && hostFamily !== undefined && t.family === hostFamily) {
-      skipped.push({ target: t, reason: `${t.name} is in the host's own family "${hostFamily}" (host \`uname -m\` is ${host}); QEMU's rule skips the whole family — use skip policy "${SkipPolicy.ExactNative}" to skip only the native target` });
+      skipped.push({
+        target: t,
+        reason: `${t.name} is in the host's own family "${hostFamily}" (host \`uname -m\` is ${host}); QEMU's rule skips the whole family — use skip policy "${SkipPolicy.ExactNative}" to skip only the native target`,
+      });
     } else if (native.has(t.name)) {
       skipped.push({ target: t, reason: `${t.name} is the host's native architecture (host \`uname -m\` is ${host}); the kernel runs it without emulation` });
     } else {

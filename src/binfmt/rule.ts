@@ -43,8 +43,7 @@ export interface BinfmtRule {
 export function buildRule(target: TargetInfo | string, opts: RuleOptions = {}): BinfmtRule {
   const info = typeof target === "string" ? resolveTarget(target) : catalogueEntry(target);
   const o = parseInput(ruleOptionsSchema, opts, "", "options");
-  const interpreter =
-    o.interpreter ?? `${o.interpreterDir ?? DEFAULT_INTERPRETER_DIR}/${info.qemuBinary}${o.interpreterSuffix ?? DEFAULT_INTERPRETER_SUFFIX}`;
+  const interpreter = o.interpreter ?? `${o.interpreterDir ?? DEFAULT_INTERPRETER_DIR}/${info.qemuBinary}${o.interpreterSuffix ?? DEFAULT_INTERPRETER_SUFFIX}`;
   return {
     name: `qemu-${info.name}`,
     type: "M",

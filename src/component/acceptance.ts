@@ -16,12 +16,12 @@ import * as command from "@pulumi/command";
 import { TargetInfo } from "../binfmt";
 import { remoteCommand } from "./commands";
 import { dockerHost, dockerSshOpts } from "./connection";
-import { AcceptanceVia, Privilege } from "./enums";
-import { AcceptanceReport, acceptanceFromCommand, acceptanceFromContainer, disabledAcceptance, noImageAcceptance } from "./outputs";
-import { HostPlan } from "./plan";
-import { checkScript, skippedCheckScript } from "./scripts/check";
-import { runAs } from "./shell";
-import { HostConfig } from "./validate";
+import { AcceptanceVia, Privilege } from "../host/enums";
+import { AcceptanceReport, acceptanceFromCommand, acceptanceFromContainer, disabledAcceptance, noImageAcceptance } from "../host/outputs";
+import { HostPlan } from "../host/plan";
+import { checkScript, skippedCheckScript } from "../host/scripts/check";
+import { runAs } from "../host/shell";
+import { HostSpec } from "./validate";
 
 /** Label keys on check containers. */
 export const RULES_HASH_LABEL = "pulumi-qemu-binfmt.rules-hash";
@@ -30,7 +30,7 @@ export const TARGET_LABEL = "pulumi-qemu-binfmt.target";
 export interface AcceptanceWiring {
   readonly parent: pulumi.Resource;
   readonly name: string;
-  readonly config: HostConfig;
+  readonly config: HostSpec;
   readonly connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
   readonly label: pulumi.Output<string>;
   readonly privilege: pulumi.Output<Privilege>;
@@ -85,9 +85,9 @@ export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Outpu
         { parent },
       );
       const container = dockerCheck(w, target, acc.image, acc.platform, provider, previous);
-      reports[target.name] = pulumi.all([w.label, container.containerLogs, container.exitCode, skipped]).apply(([label, logs, code, skip]) =>
-        acceptanceFromContainer(label, target.name, acc, logs, code, skip),
-      );
+      reports[target.name] = pulumi
+        .all([w.label, container.containerLogs, container.exitCode, skipped])
+        .apply(([label, logs, code, skip]) => acceptanceFromContainer(label, target.name, acc, logs, code, skip));
       previous = container;
     }
   }

@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { MaskPolicy, SkipPolicy } from "../binfmt";
-import { AcceptanceVia, ApplyMode, PackageSet } from "./enums";
+import { AcceptanceVia, ApplyMode, PackageSet } from "../host/enums";
 
 /** The bastion hop of a connection. */
 export interface ProxyConnectionArgs {

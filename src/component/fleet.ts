@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BinfmtFleetArgs, BinfmtHostArgs } from "./args";
 import { BinfmtHost } from "./host";
-import { HostReport } from "./outputs";
+import { HostReport } from "../host/outputs";
 import { parseFleetArgs } from "./validate";
 
 export const BINFMT_FLEET_TYPE = "pulumi-qemu-binfmt:index:BinfmtFleet";

@@ -20,15 +20,15 @@ import { BinfmtHostArgs } from "./args";
 import { wireAcceptance } from "./acceptance";
 import { remoteCommand } from "./commands";
 import { hostLabel, remoteConnection } from "./connection";
-import { Privilege } from "./enums";
-import { HostFacts, parseFacts } from "./facts";
-import { HostReport, TargetReport, ruleReport, summarise } from "./outputs";
-import { HostPlan, planHost, ruleFilePath } from "./plan";
-import { factsScript } from "./scripts/facts";
-import { installPackagesScript, removePackagesScript } from "./scripts/packages";
-import { applyRuleScript, removeRuleScript, skippedRuleScript } from "./scripts/rule";
-import { runAs, runUnprivileged } from "./shell";
-import { HostConfig, parseHostArgs } from "./validate";
+import { Privilege } from "../host/enums";
+import { HostFacts, parseFacts } from "../host/facts";
+import { HostReport, TargetReport, ruleReport, summarise } from "../host/outputs";
+import { HostPlan, planHost, ruleFilePath } from "../host/plan";
+import { factsScript } from "../host/scripts/facts";
+import { installPackagesScript, removePackagesScript } from "../host/scripts/packages";
+import { applyRuleScript, removeRuleScript, skippedRuleScript } from "../host/scripts/rule";
+import { runAs, runUnprivileged } from "../host/shell";
+import { HostSpec, parseHostArgs } from "./validate";
 
 export const BINFMT_HOST_TYPE = "pulumi-qemu-binfmt:index:BinfmtHost";
 
@@ -81,7 +81,7 @@ interface BuiltHost {
   readonly targets: pulumi.Output<Record<string, TargetReport>>;
 }
 
-function buildHost(parent: pulumi.Resource, name: string, config: HostConfig): BuiltHost {
+function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): BuiltHost {
   const connection = remoteConnection(config.connection);
   const label = hostLabel(name, config.connection);
 
@@ -113,9 +113,11 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostConfig): B
       `${name}-rule-${target.name}`,
       {
         connection,
-        create: pulumi.all([rulePlan, privilege]).apply(([r, pr]) =>
-          r.skipped !== undefined ? runUnprivileged(skippedRuleScript(r.script.label, target.name, r.rule.name, "native")) : runAs(pr, applyRuleScript(r.script)),
-        ),
+        create: pulumi
+          .all([rulePlan, privilege])
+          .apply(([r, pr]) =>
+            r.skipped !== undefined ? runUnprivileged(skippedRuleScript(r.script.label, target.name, r.rule.name, "native")) : runAs(pr, applyRuleScript(r.script)),
+          ),
         delete: pulumi.all([rulePlan, privilege]).apply(([r, pr]) => (r.skipped !== undefined ? runUnprivileged("true") : runAs(pr, removeRuleScript(r.script)))),
         // The rule's identity: when the file or entry name changes, replace (delete the old file and
         // entry first: deleteBeforeReplace), instead of updating in place and leaving the old ones behind.

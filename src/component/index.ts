@@ -1,8 +1,7 @@
 export { BinfmtHost, BINFMT_HOST_TYPE } from "./host";
 export { BinfmtFleet, BINFMT_FLEET_TYPE } from "./fleet";
 export type { AcceptanceArgs, BinfmtFleetArgs, BinfmtHostArgs, BinfmtOptionsArgs, FleetHostArgs, HostConnectionArgs, ProxyConnectionArgs } from "./args";
-export { AcceptanceStatus, AcceptanceVia, ApplyMode, InterpreterLayout, PackageSet, Privilege, TargetStatus } from "./enums";
+export { AcceptanceStatus, AcceptanceVia, ApplyMode, InterpreterLayout, PackageSet, Privilege, TargetStatus } from "../host/enums";
 export { BinfmtArgsError } from "./errors";
-export type { HostFacts } from "./facts";
-export type { AcceptanceReport, HostReport, TargetReport } from "./outputs";
-
+export type { HostFacts } from "../host/facts";
+export type { AcceptanceReport, HostReport, TargetReport } from "../host/outputs";

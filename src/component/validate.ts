@@ -10,8 +10,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import {
-  MaskPolicy,
-  SkipPolicy,
   TargetInfo,
   absolutePathSchema,
   flagsSchema,
@@ -24,57 +22,13 @@ import {
   targetNameSchema,
 } from "../binfmt";
 import { BinfmtFleetArgs, BinfmtHostArgs, HostConnectionArgs } from "./args";
-import { AcceptanceVia, ApplyMode, PackageSet } from "./enums";
+import { DEFAULTS, HostConfig, TargetAcceptance } from "../host/config";
+import { AcceptanceVia, ApplyMode, PackageSet } from "../host/enums";
 import { BinfmtArgsError } from "./errors";
 
-/** Defaults, in one place (mirrored by the `@default` tags in args.ts). */
-export const DEFAULTS = {
-  flags: "F",
-  maskPolicy: MaskPolicy.Seed,
-  skipPolicy: SkipPolicy.Family,
-  configDir: "/etc/binfmt.d",
-  applyMode: ApplyMode.PerFile,
-  installPackages: PackageSet.Minimal,
-  removePackagesOnDestroy: false,
-  lockTimeoutSeconds: 120,
-  acceptanceTimeoutSeconds: 300,
-  acceptanceVia: AcceptanceVia.Command,
-} as const;
-
-/** Acceptance settings for one target, resolved. */
-export interface TargetAcceptance {
-  /** "" when the target has no image: no check. */
-  readonly image: string;
-  /** "" runs without --platform. */
-  readonly platform: string;
-  /** What `uname -m` prints under emulation. */
-  readonly expected: string;
-}
-
-/** Validated, defaulted configuration of one host. Connection values stay pulumi Inputs. */
-export interface HostConfig {
+/** A host's validated configuration plus how to reach it (connection values stay pulumi Inputs). */
+export interface HostSpec extends HostConfig {
   readonly connection: HostConnectionArgs;
-  /** Resolved targets, deduplicated, in the order first requested. */
-  readonly targets: readonly TargetInfo[];
-  readonly flags: string;
-  readonly maskPolicy: MaskPolicy;
-  readonly skipPolicy: SkipPolicy;
-  readonly configDir: string;
-  readonly applyMode: ApplyMode;
-  readonly installPackages: PackageSet;
-  readonly packages: readonly string[] | undefined;
-  readonly removePackagesOnDestroy: boolean;
-  readonly lockTimeoutSeconds: number;
-  readonly interpreterDir: string | undefined;
-  readonly interpreterSuffix: string | undefined;
-  readonly acceptance: {
-    readonly enabled: boolean;
-    readonly via: AcceptanceVia;
-    readonly timeoutSeconds: number;
-    readonly knownHostsPath: string | undefined;
-    /** Per target name. */
-    readonly targets: Readonly<Record<string, TargetAcceptance>>;
-  };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -82,17 +36,19 @@ export interface HostConfig {
 // ---------------------------------------------------------------------------------------------------
 
 /** An Output or a Promise: a pulumi Input we cannot look into now. */
-const opaqueInput = z.custom<pulumi.Output<unknown> | Promise<unknown>>(
-  (v) => pulumi.Output.isInstance(v) || v instanceof Promise,
-  { message: "expected a value or a pulumi Output" },
-);
+const opaqueInput = z.custom<pulumi.Output<unknown> | Promise<unknown>>((v) => pulumi.Output.isInstance(v) || v instanceof Promise, {
+  message: "expected a value or a pulumi Output",
+});
 function input<T extends z.ZodType>(plain: T) {
   return z.union([plain, opaqueInput]);
 }
 
 const hostSchema = z.string().superRefine((v, ctx) => {
   if (!/^[A-Za-z0-9._:%\-[\]]{1,253}$/.test(v)) {
-    ctx.addIssue({ code: "custom", message: `invalid host ${quote(v)}: expected a DNS name or an IP address (letters, digits, ".", "-", ":"), e.g. "10.0.0.5" or "builder-1.example.org"` });
+    ctx.addIssue({
+      code: "custom",
+      message: `invalid host ${quote(v)}: expected a DNS name or an IP address (letters, digits, ".", "-", ":"), e.g. "10.0.0.5" or "builder-1.example.org"`,
+    });
   }
 });
 const portSchema = z.number().superRefine((v, ctx) => {
@@ -106,14 +62,21 @@ const userSchema = z.string().superRefine((v, ctx) => {
 /** Never quotes the value: it is a secret. */
 const privateKeySchema = z.string({ error: "expected the private key contents as a string (the value is not shown: it is secret)" }).superRefine((v, ctx) => {
   if (!/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(v)) {
-    ctx.addIssue({ code: "custom", message: "does not look like a private key: expected the contents of an OpenSSH or PEM key file (\"-----BEGIN … PRIVATE KEY-----\"), not a path (use privateKeyPath for a path). The value is not shown: it is secret" });
+    ctx.addIssue({
+      code: "custom",
+      message:
+        'does not look like a private key: expected the contents of an OpenSSH or PEM key file ("-----BEGIN … PRIVATE KEY-----"), not a path (use privateKeyPath for a path). The value is not shown: it is secret',
+    });
   }
 });
 const secretStringSchema = z.string({ error: "expected a string (the value is not shown: it is secret)" });
 const HOST_KEY = /^(ssh-ed25519|ssh-rsa|ssh-dss|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com|sk-ecdsa-sha2-nistp256@openssh\.com) [A-Za-z0-9+/]+={0,3}( [^\n]*)?$/;
 const hostKeySchema = z.string().superRefine((v, ctx) => {
   if (!HOST_KEY.test(v.trim())) {
-    ctx.addIssue({ code: "custom", message: `invalid host key ${quote(v.length > 80 ? `${v.slice(0, 80)}…` : v)}: expected "TYPE BASE64" as in known_hosts without the host name, e.g. "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA…" (ssh-keyscan prints it)` });
+    ctx.addIssue({
+      code: "custom",
+      message: `invalid host key ${quote(v.length > 80 ? `${v.slice(0, 80)}…` : v)}: expected "TYPE BASE64" as in known_hosts without the host name, e.g. "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA…" (ssh-keyscan prints it)`,
+    });
   }
 });
 const intRange = (what: string, min: number, max: number) =>
@@ -122,14 +85,17 @@ const intRange = (what: string, min: number, max: number) =>
   });
 const PACKAGE = /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+)?(=[A-Za-z0-9.+~:-]+)?$/;
 const packageSchema = z.string().superRefine((v, ctx) => {
-  if (!PACKAGE.test(v)) ctx.addIssue({ code: "custom", message: `invalid package name ${quote(v)}: expected a Debian package name, optionally with =VERSION, e.g. "qemu-user-static"` });
+  if (!PACKAGE.test(v))
+    ctx.addIssue({ code: "custom", message: `invalid package name ${quote(v)}: expected a Debian package name, optionally with =VERSION, e.g. "qemu-user-static"` });
 });
 const IMAGE = /^[a-z0-9][a-z0-9._-]*(:[0-9]+)?(\/[a-z0-9][a-z0-9._-]*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
 const imageSchema = z.string().superRefine((v, ctx) => {
-  if (!IMAGE.test(v)) ctx.addIssue({ code: "custom", message: `invalid image ${quote(v)}: expected a Docker image reference such as "arm64v8/busybox" or "registry:5000/arm64v8/busybox:1.36"` });
+  if (!IMAGE.test(v))
+    ctx.addIssue({ code: "custom", message: `invalid image ${quote(v)}: expected a Docker image reference such as "arm64v8/busybox" or "registry:5000/arm64v8/busybox:1.36"` });
 });
 const platformSchema = z.string().superRefine((v, ctx) => {
-  if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(v)) ctx.addIssue({ code: "custom", message: `invalid platform ${quote(v)}: expected OS/ARCH[/VARIANT], e.g. "linux/arm64" or "linux/arm/v7"` });
+  if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(v))
+    ctx.addIssue({ code: "custom", message: `invalid platform ${quote(v)}: expected OS/ARCH[/VARIANT], e.g. "linux/arm64" or "linux/arm/v7"` });
 });
 function enumSchema<T extends Record<string, string>>(e: T, what: string) {
   const values = Object.values(e);
@@ -187,8 +153,11 @@ const acceptanceSchema = strict(
 );
 
 const architecturesSchema = z
-  .array(targetNameSchema, { error: (iss) => `expected a plain list of target names, e.g. ["arm", "aarch64"], got ${pulumi.Output.isInstance(iss.input) ? "a pulumi Output (resources fan out per target, so the list must be known when the program runs)" : quote(iss.input)}` })
-  .min(1, { message: "name at least one target, e.g. [\"arm\", \"aarch64\"]" });
+  .array(targetNameSchema, {
+    error: (iss) =>
+      `expected a plain list of target names, e.g. ["arm", "aarch64"], got ${pulumi.Output.isInstance(iss.input) ? "a pulumi Output (resources fan out per target, so the list must be known when the program runs)" : quote(iss.input)}`,
+  })
+  .min(1, { message: 'name at least one target, e.g. ["arm", "aarch64"]' });
 
 const optionsShape = {
   flags: flagsSchema.optional(),
@@ -210,7 +179,11 @@ const hostArgsSchema = strict({ ...optionsShape, connection: connectionSchema, a
 const fleetHostSchema = strict(
   {
     id: z.string().superRefine((v, ctx) => {
-      if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(v)) ctx.addIssue({ code: "custom", message: `invalid host id ${quote(v)}: use lower-case letters, digits and "-" (at most 63), e.g. "builder-1"; the id names the host's resources, keep it stable` });
+      if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(v))
+        ctx.addIssue({
+          code: "custom",
+          message: `invalid host id ${quote(v)}: use lower-case letters, digits and "-" (at most 63), e.g. "builder-1"; the id names the host's resources, keep it stable`,
+        });
     }),
     connection: connectionSchema,
     architectures: architecturesSchema.optional(),
@@ -229,7 +202,8 @@ const fleetArgsSchema = strict(
   const seen = new Map<string, number>();
   a.hosts.forEach((h, i) => {
     const first = seen.get(h.id);
-    if (first !== undefined) ctx.addIssue({ code: "custom", path: ["hosts", i, "id"], message: `duplicate host id ${quote(h.id)} (also hosts[${first}].id): ids name resources and must be unique` });
+    if (first !== undefined)
+      ctx.addIssue({ code: "custom", path: ["hosts", i, "id"], message: `duplicate host id ${quote(h.id)} (also hosts[${first}].id): ids name resources and must be unique` });
     else seen.set(h.id, i);
   });
 });
@@ -288,14 +262,19 @@ function perTarget(component: string, map: Record<string, string> | undefined, t
       throw new BinfmtArgsError(component, [{ field: `${field}.${key}`, message: e instanceof Error ? e.message : String(e) }]);
     }
     if (!targets.includes(t)) {
-      throw new BinfmtArgsError(component, [{ field: `${field}.${key}`, message: `${quote(key)} is not one of the requested architectures (${targets.map((x) => x.name).join(", ")}); remove the entry or request the target` }]);
+      throw new BinfmtArgsError(component, [
+        {
+          field: `${field}.${key}`,
+          message: `${quote(key)} is not one of the requested architectures (${targets.map((x) => x.name).join(", ")}); remove the entry or request the target`,
+        },
+      ]);
     }
     out.set(t.name, value);
   }
   return out;
 }
 
-function hostConfig(component: string, o: ParsedOptions, connection: HostConnectionArgs, architectures: readonly string[], archField: string): HostConfig {
+function hostConfig(component: string, o: ParsedOptions, connection: HostConnectionArgs, architectures: readonly string[], archField: string): HostSpec {
   const targets = resolveTargets(component, architectures, archField);
   const acc = o.acceptance ?? {};
   const via = acc.via ?? DEFAULTS.acceptanceVia;
@@ -304,13 +283,26 @@ function hostConfig(component: string, o: ParsedOptions, connection: HostConnect
   const platforms = perTarget(component, acc.platforms, targets, "args.acceptance.platforms");
   if (enabled && via === AcceptanceVia.DockerProvider) {
     if (connection.privateKeyPath === undefined) {
-      throw new BinfmtArgsError(component, [{ field: "args.connection.privateKeyPath", message: "acceptance via the docker provider needs the private key as a FILE on this machine (the provider runs `ssh -i PATH`): set connection.privateKeyPath, or use acceptance.via \"command\"" }]);
+      throw new BinfmtArgsError(component, [
+        {
+          field: "args.connection.privateKeyPath",
+          message:
+            'acceptance via the docker provider needs the private key as a FILE on this machine (the provider runs `ssh -i PATH`): set connection.privateKeyPath, or use acceptance.via "command"',
+        },
+      ]);
     }
     if (connection.hostKey === undefined && acc.knownHostsPath === undefined) {
-      throw new BinfmtArgsError(component, [{ field: "args.connection.hostKey", message: "acceptance via the docker provider needs the host key (its ssh checks it strictly): set connection.hostKey or acceptance.knownHostsPath" }]);
+      throw new BinfmtArgsError(component, [
+        {
+          field: "args.connection.hostKey",
+          message: "acceptance via the docker provider needs the host key (its ssh checks it strictly): set connection.hostKey or acceptance.knownHostsPath",
+        },
+      ]);
     }
     if (connection.proxy !== undefined) {
-      throw new BinfmtArgsError(component, [{ field: "args.connection.proxy", message: "acceptance via the docker provider does not support a bastion hop: use acceptance.via \"command\"" }]);
+      throw new BinfmtArgsError(component, [
+        { field: "args.connection.proxy", message: 'acceptance via the docker provider does not support a bastion hop: use acceptance.via "command"' },
+      ]);
     }
   }
   const accTargets: Record<string, TargetAcceptance> = {};
@@ -347,15 +339,15 @@ function hostConfig(component: string, o: ParsedOptions, connection: HostConnect
 }
 
 /** Validate BinfmtHost args; throws BinfmtArgsError naming every bad field. */
-export function parseHostArgs(component: string, args: BinfmtHostArgs): HostConfig {
+export function parseHostArgs(component: string, args: BinfmtHostArgs): HostSpec {
   const r = hostArgsSchema.safeParse(args);
   if (!r.success) throw issuesToError(component, r.error);
   // The connection keeps the caller's objects (Outputs included); only plain values were checked.
   return hostConfig(component, r.data, args.connection, r.data.architectures, "args.architectures");
 }
 
-/** Validate BinfmtFleet args; returns one HostConfig per host id, in the given order. */
-export function parseFleetArgs(component: string, args: BinfmtFleetArgs): { id: string; config: HostConfig }[] {
+/** Validate BinfmtFleet args; returns one HostSpec per host id, in the given order. */
+export function parseFleetArgs(component: string, args: BinfmtFleetArgs): { id: string; config: HostSpec }[] {
   const r = fleetArgsSchema.safeParse(args);
   if (!r.success) throw issuesToError(component, r.error);
   return r.data.hosts.map((h, i) => {

@@ -12,18 +12,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, machine, tmpdir } from "node:os";
 import path from "node:path";
-import {
-  BinfmtRule,
-  MaskPolicy,
-  TargetInfo,
-  buildRule,
-  diffEntry,
-  familyOf,
-  nativeTargetsOf,
-  parseProcEntry,
-  renderRegisterString,
-  resolveTarget,
-} from "../../src/binfmt";
+import { BinfmtRule, MaskPolicy, TargetInfo, buildRule, diffEntry, familyOf, nativeTargetsOf, parseProcEntry, renderRegisterString, resolveTarget } from "../../src/binfmt";
 import { BINFMT_DIR, hostBinfmtState, privateBinfmtUnavailable, runInPrivateNamespace } from "../support/userns";
 
 const ROOT = path.resolve(__dirname, "../..");
@@ -48,7 +37,10 @@ function unpacked(pkg: string, suite: string, arch: string): string {
   mkdirSync(debs, { recursive: true });
   let deb = readdirSync(debs).find((f) => f.startsWith(`${pkg}_`) && f.endsWith(".deb"));
   if (deb === undefined) {
-    const out = execFileSync("bash", [path.join(ROOT, "scripts/debs.sh"), "fetch", "--suite", suite, "--arch", arch, "--dest", debs, pkg], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const out = execFileSync("bash", [path.join(ROOT, "dev/scripts/debs.sh"), "fetch", "--suite", suite, "--arch", arch, "--dest", debs, pkg], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     deb = path.basename(out.trim().split("\n").pop() ?? "");
   }
   rmSync(root, { recursive: true, force: true });
@@ -83,7 +75,15 @@ interface Case {
 function observed(work: string, debianArch: string) {
   const read = (name: string) => readFileSync(path.join(work, debianArch, name), "utf8");
   const step = (s: string) => ({ rc: Number(read(`${s}.rc`).trim()), out: read(`${s}.out`).trim(), err: read(`${s}.err`) });
-  return { before: step("before"), register: { rc: Number(read("register.rc").trim()), err: read("register.err") }, entry: read("entry"), during: step("during"), unregister: Number(read("unregister.rc").trim()), afterEntry: read("after-entry").trim(), after: step("after") };
+  return {
+    before: step("before"),
+    register: { rc: Number(read("register.rc").trim()), err: read("register.err") },
+    entry: read("entry"),
+    during: step("during"),
+    unregister: Number(read("unregister.rc").trim()),
+    afterEntry: read("after-entry").trim(),
+    after: step("after"),
+  };
 }
 
 // The script runs inside the namespace; it only mounts binfmt_misc there, registers, runs, unregisters.

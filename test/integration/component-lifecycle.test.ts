@@ -21,9 +21,9 @@ import { TestStack, timingTable, urnName } from "../support/pulumi";
 import { BinfmtHost, PackageSet, HostReport } from "../../src/component";
 import { MaskPolicy, buildRule, diffEntry, parseProcEntry } from "../../src/binfmt";
 import { dockerSshOpts } from "../../src/component/connection";
-import { Privilege } from "../../src/component/enums";
-import { installPackagesScript } from "../../src/component/scripts/packages";
-import { runAs } from "../../src/component/shell";
+import { Privilege } from "../../src/host/enums";
+import { installPackagesScript } from "../../src/host/scripts/packages";
+import { runAs } from "../../src/host/shell";
 
 const FOREIGN = ":foreign-test:E::xyz::/bin/true:";
 
@@ -70,7 +70,9 @@ function dockerRun(c: Case, image: string): { code: number; machine: string; out
 }
 
 function entries(c: Case): string[] {
-  return root(c, "ls /proc/sys/fs/binfmt_misc").split("\n").filter((e) => e !== "" && e !== "register" && e !== "status");
+  return root(c, "ls /proc/sys/fs/binfmt_misc")
+    .split("\n")
+    .filter((e) => e !== "" && e !== "register" && e !== "status");
 }
 
 function assertEntryAsRendered(c: Case, target: string): void {
@@ -166,7 +168,10 @@ describe("BinfmtHost lifecycle on Debian 12 and 13 lab hosts", { timeout: 25 * 6
     const active = TestStack.activeSteps(stack.last(), "command:remote:Command").map((s) => `${s.op} ${urnName(s.urn)}`);
     for (const c of CASES) {
       assert.ok(active.includes(`create ${c.id}-rule-riscv64`));
-      assert.ok(!active.some((a) => a.includes(`${c.id}-rule-arm`) || a.includes(`${c.id}-rule-aarch64`) || a.includes(`${c.id}-packages`) || a.includes(`${c.id}-facts`)), active.join(", "));
+      assert.ok(
+        !active.some((a) => a.includes(`${c.id}-rule-arm`) || a.includes(`${c.id}-rule-aarch64`) || a.includes(`${c.id}-packages`) || a.includes(`${c.id}-facts`)),
+        active.join(", "),
+      );
       assert.ok(active.includes(`replace ${c.id}-check-aarch64`));
       assert.equal(dockerRun(c, "riscv64/busybox").machine, "riscv64");
       assertEntryAsRendered(c, "riscv64");
@@ -245,13 +250,20 @@ describe("BinfmtHost lifecycle on Debian 12 and 13 lab hosts", { timeout: 25 * 6
     const h = host(c);
     const key = readFileSync(h.privateKeyPath, "utf8");
     // A login user whose sudo asks for a password (on the lab host only).
-    root(c, "id nopw >/dev/null 2>&1 || { useradd -m -s /bin/sh -G sudo nopw && echo 'nopw:pw' | chpasswd && mkdir -p ~nopw/.ssh && cp /root/.ssh/authorized_keys ~nopw/.ssh/ && chown -R nopw: ~nopw/.ssh; }");
+    root(
+      c,
+      "id nopw >/dev/null 2>&1 || { useradd -m -s /bin/sh -G sudo nopw && echo 'nopw:pw' | chpasswd && mkdir -p ~nopw/.ssh && cp /root/.ssh/authorized_keys ~nopw/.ssh/ && chown -R nopw: ~nopw/.ssh; }",
+    );
     const wrongKey = host(CASES[0] as Case).hostPublicKey;
     let users: { user: string; hostKey: string }[] = [];
     const probe = await TestStack.create({
       projectName: "component-refusals",
       program: async () => {
-        for (const u of users) new BinfmtHost(`refuse-${u.user}`, { connection: { host: h.address, port: h.port, user: u.user, privateKey: key, hostKey: u.hostKey, dialErrorLimit: 1 }, architectures: ["aarch64"] });
+        for (const u of users)
+          new BinfmtHost(`refuse-${u.user}`, {
+            connection: { host: h.address, port: h.port, user: u.user, privateKey: key, hostKey: u.hostKey, dialErrorLimit: 1 },
+            architectures: ["aarch64"],
+          });
         return {};
       },
     });
@@ -259,7 +271,10 @@ describe("BinfmtHost lifecycle on Debian 12 and 13 lab hosts", { timeout: 25 * 6
       users = [{ user: "root", hostKey: wrongKey }];
       await assert.rejects(probe.up("up with a wrong host key (must fail)"), /refuse-root-facts.*host key mismatch/s);
       users = [{ user: "nopw", hostKey: h.hostPublicKey }];
-      await assert.rejects(probe.up("up as a user whose sudo wants a password (must fail)"), /refuse-nopw \(nopw@[0-9.]+:22\): user nopw is not root and 'sudo -n true' failed: sudo wants a password/);
+      await assert.rejects(
+        probe.up("up as a user whose sudo wants a password (must fail)"),
+        /refuse-nopw \(nopw@[0-9.]+:22\): user nopw is not root and 'sudo -n true' failed: sudo wants a password/,
+      );
       assert.equal(root(c, "ls -A /etc/binfmt.d").trim(), "", "nothing was written");
     } finally {
       users = [];
@@ -286,7 +301,10 @@ describe("BinfmtHost lifecycle on Debian 12 and 13 lab hosts", { timeout: 25 * 6
     const h = host(c);
     const run = async (hostKey: string) => {
       const opts = await new Promise<string[]>((resolve) => dockerSshOpts({ host: h.address, privateKeyPath: h.privateKeyPath, hostKey }, undefined).apply(resolve));
-      return spawnSync("ssh", [...opts, "-p", String(h.port), `${c.user}@${h.address}`, "docker", "version", "--format", "{{.Server.Version}}"], { encoding: "utf8", timeout: 60_000 });
+      return spawnSync("ssh", [...opts, "-p", String(h.port), `${c.user}@${h.address}`, "docker", "version", "--format", "{{.Server.Version}}"], {
+        encoding: "utf8",
+        timeout: 60_000,
+      });
     };
     const good = await run(h.hostPublicKey);
     assert.equal(good.status, 0, good.stderr);

@@ -26,238 +26,235 @@ const USE_LOOPBACK = process.env.PQB_TOOLCHAIN_TEST_SSH === "loopback";
 const LAB_PREFIX = "tc";
 
 interface SshTarget {
-    host: string;
-    port: number;
-    user: string;
-    privateKey: string;
-    /** "ssh-ed25519 AAAA…" to pin, when known. */
-    hostKey?: string;
+  host: string;
+  port: number;
+  user: string;
+  privateKey: string;
+  /** "ssh-ed25519 AAAA…" to pin, when known. */
+  hostKey?: string;
 }
 
 /** One lab host of this test's own prefix (idempotent `lab.sh up`). */
 function labTarget(): { target: SshTarget; name: string } {
-    const info = labUp({ hosts: 1, prefix: LAB_PREFIX });
-    const host = info.hosts.find((h) => h.name === `${LAB_PREFIX}1`);
-    if (host === undefined) throw new Error(`lab.sh up did not start ${LAB_PREFIX}1`);
-    return {
-        name: host.name,
-        target: {
-            host: host.address,
-            port: host.port,
-            user: host.users.root,
-            privateKey: readFileSync(host.privateKeyPath, "utf8"),
-            hostKey: host.hostPublicKey,
-        },
-    };
+  const info = labUp({ hosts: 1, prefix: LAB_PREFIX });
+  const host = info.hosts.find((h) => h.name === `${LAB_PREFIX}1`);
+  if (host === undefined) throw new Error(`lab.sh up did not start ${LAB_PREFIX}1`);
+  return {
+    name: host.name,
+    target: {
+      host: host.address,
+      port: host.port,
+      user: host.users.root,
+      privateKey: readFileSync(host.privateKeyPath, "utf8"),
+      hostKey: host.hostPublicKey,
+    },
+  };
 }
 
 interface LoopbackSshd {
-    target: SshTarget;
-    process: ChildProcess;
-    log: string;
+  target: SshTarget;
+  process: ChildProcess;
+  log: string;
 }
 
 async function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.once("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-            const addr = srv.address();
-            if (addr === null || typeof addr === "string") {
-                srv.close();
-                reject(new Error("no port"));
-                return;
-            }
-            const port = addr.port;
-            srv.close(() => resolve(port));
-        });
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      if (addr === null || typeof addr === "string") {
+        srv.close();
+        reject(new Error("no port"));
+        return;
+      }
+      const port = addr.port;
+      srv.close(() => resolve(port));
     });
+  });
 }
 
 /** Resolves once something on host:port speaks SSH (sends its "SSH-" banner). */
 async function waitForSsh(host: string, port: number, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-        const ok = await new Promise<boolean>((resolve) => {
-            const sock = net.connect({ host, port });
-            const done = (v: boolean): void => {
-                sock.destroy();
-                resolve(v);
-            };
-            sock.setTimeout(1000, () => done(false));
-            sock.once("data", (d: Buffer) => done(d.toString("latin1").startsWith("SSH-")));
-            sock.once("error", () => done(false));
-        });
-        if (ok) return;
-        if (Date.now() > deadline) throw new Error(`sshd on ${host}:${port} did not answer within ${timeoutMs} ms`);
-        await new Promise((r) => setTimeout(r, 200));
-    }
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = net.connect({ host, port });
+      const done = (v: boolean): void => {
+        sock.destroy();
+        resolve(v);
+      };
+      sock.setTimeout(1000, () => done(false));
+      sock.once("data", (d: Buffer) => done(d.toString("latin1").startsWith("SSH-")));
+      sock.once("error", () => done(false));
+    });
+    if (ok) return;
+    if (Date.now() > deadline) throw new Error(`sshd on ${host}:${port} did not answer within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
 }
 
 async function startLoopbackSshd(dir: string): Promise<LoopbackSshd> {
-    if (!existsSync(SSHD)) {
-        throw new Error(`${SSHD} is missing: install openssh-server (apt-get install openssh-server) for this test`);
-    }
-    mkdirSync(dir, { recursive: true });
-    const hostKey = path.join(dir, "host_ed25519");
-    const userKey = path.join(dir, "user_ed25519");
-    await execFileAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", hostKey]);
-    await execFileAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", userKey]);
-    const authorized = path.join(dir, "authorized_keys");
-    writeFileSync(authorized, readFileSync(`${userKey}.pub`), { mode: 0o600 });
-    // sshd refuses to start without its privilege separation directory (absent where no sshd service runs).
-    if (process.getuid?.() === 0) mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
-    const port = await freePort();
-    const config = path.join(dir, "sshd_config");
-    writeFileSync(
-        config,
-        [
-            "ListenAddress 127.0.0.1",
-            `Port ${port}`,
-            `HostKey ${hostKey}`,
-            `AuthorizedKeysFile ${authorized}`,
-            `PidFile ${path.join(dir, "sshd.pid")}`,
-            "PubkeyAuthentication yes",
-            "PasswordAuthentication no",
-            "KbdInteractiveAuthentication no",
-            "PermitRootLogin prohibit-password",
-            "StrictModes no",
-            "UsePAM no",
-            "",
-        ].join("\n"),
-    );
-    const log = path.join(dir, "sshd.log");
-    const child = spawn(SSHD, ["-D", "-e", "-f", config], { stdio: ["ignore", "ignore", "pipe"] });
-    let stderr = "";
-    child.stderr?.on("data", (d: Buffer) => {
-        stderr += d.toString();
-        writeFileSync(log, stderr);
-    });
-    try {
-        await waitForSsh("127.0.0.1", port, 10_000);
-    } catch (err) {
-        child.kill("SIGTERM");
-        throw new Error(`${String(err)}\nsshd said:\n${stderr}`);
-    }
-    return {
-        target: {
-            host: "127.0.0.1",
-            port,
-            user: os.userInfo().username,
-            privateKey: readFileSync(userKey, "utf8"),
-            hostKey: readFileSync(`${hostKey}.pub`, "utf8").trim(),
-        },
-        process: child,
-        log,
-    };
+  if (!existsSync(SSHD)) {
+    throw new Error(`${SSHD} is missing: install openssh-server (apt-get install openssh-server) for this test`);
+  }
+  mkdirSync(dir, { recursive: true });
+  const hostKey = path.join(dir, "host_ed25519");
+  const userKey = path.join(dir, "user_ed25519");
+  await execFileAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", hostKey]);
+  await execFileAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", userKey]);
+  const authorized = path.join(dir, "authorized_keys");
+  writeFileSync(authorized, readFileSync(`${userKey}.pub`), { mode: 0o600 });
+  // sshd refuses to start without its privilege separation directory (absent where no sshd service runs).
+  if (process.getuid?.() === 0) mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
+  const port = await freePort();
+  const config = path.join(dir, "sshd_config");
+  writeFileSync(
+    config,
+    [
+      "ListenAddress 127.0.0.1",
+      `Port ${port}`,
+      `HostKey ${hostKey}`,
+      `AuthorizedKeysFile ${authorized}`,
+      `PidFile ${path.join(dir, "sshd.pid")}`,
+      "PubkeyAuthentication yes",
+      "PasswordAuthentication no",
+      "KbdInteractiveAuthentication no",
+      "PermitRootLogin prohibit-password",
+      "StrictModes no",
+      "UsePAM no",
+      "",
+    ].join("\n"),
+  );
+  const log = path.join(dir, "sshd.log");
+  const child = spawn(SSHD, ["-D", "-e", "-f", config], { stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    stderr += d.toString();
+    writeFileSync(log, stderr);
+  });
+  try {
+    await waitForSsh("127.0.0.1", port, 10_000);
+  } catch (err) {
+    child.kill("SIGTERM");
+    throw new Error(`${String(err)}\nsshd said:\n${stderr}`);
+  }
+  return {
+    target: {
+      host: "127.0.0.1",
+      port,
+      user: os.userInfo().username,
+      privateKey: readFileSync(userKey, "utf8"),
+      hostKey: readFileSync(`${hostKey}.pub`, "utf8").trim(),
+    },
+    process: child,
+    log,
+  };
 }
 
 async function stopProcess(child: ChildProcess): Promise<void> {
-    if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    process.kill(child.pid, "SIGTERM");
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  process.kill(child.pid, "SIGTERM");
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
 }
 
 describe("toolchain: the offline Pulumi engine runs a TypeScript program", () => {
-    let tmp = "";
-    let sshd: LoopbackSshd | undefined;
-    let labHost: string | undefined;
-    let target: SshTarget;
+  let tmp = "";
+  let sshd: LoopbackSshd | undefined;
+  let labHost: string | undefined;
+  let target: SshTarget;
 
-    before(async () => {
-        tmp = mkdtempSync(path.join(os.tmpdir(), "pqb-toolchain-test-"));
-        if (USE_LOOPBACK) {
-            sshd = await startLoopbackSshd(path.join(tmp, "sshd"));
-            target = sshd.target;
-        } else {
-            const lab = labTarget();
-            labHost = lab.name;
-            target = lab.target;
-        }
-    });
-
-    after(async () => {
-        if (sshd !== undefined) await stopProcess(sshd.process);
-        if (labHost !== undefined) labDown([labHost]);
-        if (tmp !== "") rmSync(tmp, { recursive: true, force: true });
-    });
-
-    /** A private copy of the fixture program that resolves its modules from the checkout. */
-    function programCopy(name: string): string {
-        const dir = path.join(tmp, name);
-        cpSync(FIXTURE, dir, { recursive: true });
-        symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"), "dir");
-        return dir;
+  before(async () => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), "pqb-toolchain-test-"));
+    if (USE_LOOPBACK) {
+      sshd = await startLoopbackSshd(path.join(tmp, "sshd"));
+      target = sshd.target;
+    } else {
+      const lab = labTarget();
+      labHost = lab.name;
+      target = lab.target;
     }
+  });
 
-    test("pulumi up and destroy via the CLI: remote.Command `uname -m` over SSH outputs x86_64", { timeout: 240_000 }, async () => {
-        const cwd = programCopy("cli-program");
-        const env = { ...process.env, ...toolchainEnv({ backendDir: path.join(tmp, "state-cli") }) };
-        mkdirSync(path.join(tmp, "state-cli"), { recursive: true });
-        const pulumi = pulumiBinary();
-        const run = async (...args: string[]): Promise<string> => {
-            try {
-                const { stdout } = await execFileAsync(pulumi, ["--non-interactive", ...args], {
-                    cwd,
-                    env,
-                    maxBuffer: 16 * 1024 * 1024,
-                });
-                return stdout;
-            } catch (err) {
-                const e = err as { code?: number | string; stdout?: string; stderr?: string };
-                const shown = args.includes("--secret") ? [...args.slice(0, -1), "<redacted>"] : args;
-                const detail = `${e.stdout ?? ""}\n${e.stderr ?? ""}`.split(target.privateKey).join("<redacted>");
-                throw new Error(`pulumi ${shown.join(" ")} failed (exit ${String(e.code)})\n${detail}`);
-            }
-        };
+  after(async () => {
+    if (sshd !== undefined) await stopProcess(sshd.process);
+    if (labHost !== undefined) labDown([labHost]);
+    if (tmp !== "") rmSync(tmp, { recursive: true, force: true });
+  });
 
-        assert.match(await run("version"), /^v3\.\d+\.\d+/);
-        await run("stack", "init", "test");
-        await run("config", "set", "host", target.host);
-        await run("config", "set", "port", String(target.port));
-        await run("config", "set", "user", target.user);
-        if (target.hostKey !== undefined) await run("config", "set", "hostKey", "--", target.hostKey);
-        await run("config", "set", "--secret", "privateKey", "--", target.privateKey);
+  /** A private copy of the fixture program that resolves its modules from the checkout. */
+  function programCopy(name: string): string {
+    const dir = path.join(tmp, name);
+    cpSync(FIXTURE, dir, { recursive: true });
+    symlinkSync(path.join(repoRoot, "node_modules"), path.join(dir, "node_modules"), "dir");
+    return dir;
+  }
 
-        const up = await run("up", "--yes", "--skip-preview");
-        assert.match(up, /command:remote:Command\s+uname\s+created/);
-        const arch = JSON.parse(await run("stack", "output", "arch", "--json")) as unknown;
-        assert.equal(arch, EXPECTED_ARCH);
+  test("pulumi up and destroy via the CLI: remote.Command `uname -m` over SSH outputs x86_64", { timeout: 240_000 }, async () => {
+    const cwd = programCopy("cli-program");
+    const env = { ...process.env, ...toolchainEnv({ backendDir: path.join(tmp, "state-cli") }) };
+    mkdirSync(path.join(tmp, "state-cli"), { recursive: true });
+    const pulumi = pulumiBinary();
+    const run = async (...args: string[]): Promise<string> => {
+      try {
+        const { stdout } = await execFileAsync(pulumi, ["--non-interactive", ...args], {
+          cwd,
+          env,
+          maxBuffer: 16 * 1024 * 1024,
+        });
+        return stdout;
+      } catch (err) {
+        const e = err as { code?: number | string; stdout?: string; stderr?: string };
+        const shown = args.includes("--secret") ? [...args.slice(0, -1), "<redacted>"] : args;
+        const detail = `${e.stdout ?? ""}\n${e.stderr ?? ""}`.split(target.privateKey).join("<redacted>");
+        throw new Error(`pulumi ${shown.join(" ")} failed (exit ${String(e.code)})\n${detail}`);
+      }
+    };
 
-        // A second look changes nothing (the provider's Diff is stable).
-        await run("preview", "--expect-no-changes");
+    assert.match(await run("version"), /^v3\.\d+\.\d+/);
+    await run("stack", "init", "test");
+    await run("config", "set", "host", target.host);
+    await run("config", "set", "port", String(target.port));
+    await run("config", "set", "user", target.user);
+    if (target.hostKey !== undefined) await run("config", "set", "hostKey", "--", target.hostKey);
+    await run("config", "set", "--secret", "privateKey", "--", target.privateKey);
 
-        await run("destroy", "--yes");
-        const exported = JSON.parse(await run("stack", "export")) as { deployment?: { resources?: unknown[] } };
-        assert.equal(exported.deployment?.resources?.length ?? 0, 0, "destroy leaves no resources");
-        await run("stack", "rm", "--yes");
-    });
+    const up = await run("up", "--yes", "--skip-preview");
+    assert.match(up, /command:remote:Command\s+uname\s+created/);
+    const arch = JSON.parse(await run("stack", "output", "arch", "--json")) as unknown;
+    assert.equal(arch, EXPECTED_ARCH);
 
-    test("the Automation API (LocalWorkspace) runs the same program against a file backend", { timeout: 240_000 }, async () => {
-        const workDir = programCopy("automation-program");
-        mkdirSync(path.join(tmp, "state-automation"), { recursive: true });
-        const envVars = toolchainEnv({ backendDir: path.join(tmp, "state-automation") });
-        const stack = await LocalWorkspace.createOrSelectStack(
-            { stackName: "test", workDir },
-            { envVars, pulumiCommand: await pulumiCommand() },
-        );
-        try {
-            await stack.setAllConfig({
-                host: { value: target.host },
-                port: { value: String(target.port) },
-                user: { value: target.user },
-                privateKey: { value: target.privateKey, secret: true },
-                ...(target.hostKey !== undefined ? { hostKey: { value: target.hostKey } } : {}),
-            });
-            const result = await stack.up();
-            assert.equal(result.summary.result, "succeeded");
-            assert.equal(result.outputs.arch?.value, EXPECTED_ARCH);
-            const preview = await stack.preview({ expectNoChanges: true });
-            assert.equal(preview.changeSummary.update ?? 0, 0);
-        } finally {
-            await stack.destroy();
-            await stack.workspace.removeStack("test");
-        }
-    });
+    // A second look changes nothing (the provider's Diff is stable).
+    await run("preview", "--expect-no-changes");
+
+    await run("destroy", "--yes");
+    const exported = JSON.parse(await run("stack", "export")) as { deployment?: { resources?: unknown[] } };
+    assert.equal(exported.deployment?.resources?.length ?? 0, 0, "destroy leaves no resources");
+    await run("stack", "rm", "--yes");
+  });
+
+  test("the Automation API (LocalWorkspace) runs the same program against a file backend", { timeout: 240_000 }, async () => {
+    const workDir = programCopy("automation-program");
+    mkdirSync(path.join(tmp, "state-automation"), { recursive: true });
+    const envVars = toolchainEnv({ backendDir: path.join(tmp, "state-automation") });
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName: "test", workDir }, { envVars, pulumiCommand: await pulumiCommand() });
+    try {
+      await stack.setAllConfig({
+        host: { value: target.host },
+        port: { value: String(target.port) },
+        user: { value: target.user },
+        privateKey: { value: target.privateKey, secret: true },
+        ...(target.hostKey !== undefined ? { hostKey: { value: target.hostKey } } : {}),
+      });
+      const result = await stack.up();
+      assert.equal(result.summary.result, "succeeded");
+      assert.equal(result.outputs.arch?.value, EXPECTED_ARCH);
+      const preview = await stack.preview({ expectNoChanges: true });
+      assert.equal(preview.changeSummary.update ?? 0, 0);
+    } finally {
+      await stack.destroy();
+      await stack.workspace.removeStack("test");
+    }
+  });
 });

@@ -40,12 +40,10 @@ const hostile: fc.Arbitrary<string> = fc.oneof(
 );
 /** A valid value with shell syntax spliced in somewhere: the hardest case for a loose pattern. */
 function spliced(valid: readonly string[]): fc.Arbitrary<string> {
-  return fc
-    .tuple(fc.constantFrom(...valid), fc.constantFrom(...SHELL_SYNTAX, ".", "..", "/", "-"), fc.nat(), fc.constantFrom(...valid))
-    .map(([v, bad, at, tail]) => {
-      const i = at % (v.length + 1);
-      return v.slice(0, i) + bad + v.slice(i) + (at % 3 === 0 ? tail : "");
-    });
+  return fc.tuple(fc.constantFrom(...valid), fc.constantFrom(...SHELL_SYNTAX, ".", "..", "/", "-"), fc.nat(), fc.constantFrom(...valid)).map(([v, bad, at, tail]) => {
+    const i = at % (v.length + 1);
+    return v.slice(0, i) + bad + v.slice(i) + (at % 3 === 0 ? tail : "");
+  });
 }
 
 /** Hostile strings around valid ones, and non-strings: what a JavaScript caller might pass. */

@@ -73,18 +73,27 @@ test("diffEntry names exactly the fields that differ", () => {
 
 test("a magic that differs only under a zero mask byte is still reported: the kernel keeps what was written", () => {
   const diffs = diffEntry(buildRule("arm", { flags: "FCP" }), parseProcEntry(KERNEL_UNMASKED_MAGIC));
-  assert.deepEqual(diffs.map((d) => d.field), ["magic"]);
+  assert.deepEqual(
+    diffs.map((d) => d.field),
+    ["magic"],
+  );
 });
 
 test("disabled, offset, magic and a missing mask all show up", () => {
   const diffs = diffEntry(buildRule("aarch64", { interpreter: "/usr/bin/qemu-arm-static" }), parseProcEntry(KERNEL_NO_MASK.replace("enabled", "disabled")));
-  assert.deepEqual(diffs.map((d) => d.field), ["enabled", "flags", "offset", "magic", "mask"]);
+  assert.deepEqual(
+    diffs.map((d) => d.field),
+    ["enabled", "flags", "offset", "magic", "mask"],
+  );
   assert.equal(diffs.find((d) => d.field === "mask")?.actual, NO_MASK);
   assert.deepEqual(diffs[0], { field: "enabled", expected: "enabled", actual: "disabled" });
 });
 
 test("garbage is a parse error naming the line", () => {
-  assert.throws(() => parseProcEntry("enabled\nwhatever 1\n"), (e: unknown) => e instanceof BinfmtInputError && e.field === "procEntry" && /"whatever 1"/.test(e.message));
+  assert.throws(
+    () => parseProcEntry("enabled\nwhatever 1\n"),
+    (e: unknown) => e instanceof BinfmtInputError && e.field === "procEntry" && /"whatever 1"/.test(e.message),
+  );
   assert.throws(() => parseProcEntry("enabled\ninterpreter /x\nmagic 7g\n"), /not hex/);
   assert.throws(() => parseProcEntry(""), /no enabled\/disabled line/);
 });

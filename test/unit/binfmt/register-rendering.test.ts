@@ -19,7 +19,10 @@ test("i486 runs under qemu-i386, as in QEMU's script", () => {
 
 test("an explicit interpreter wins; giving it with interpreterDir is an error", () => {
   assert.equal(buildRule("arm", { interpreter: "/usr/libexec/qemu-binfmt/arm-binfmt-P" }).interpreter, "/usr/libexec/qemu-binfmt/arm-binfmt-P");
-  assert.throws(() => buildRule("arm", { interpreter: "/a/b", interpreterDir: "/c" }), (e: unknown) => e instanceof BinfmtInputError && e.field === "interpreter");
+  assert.throws(
+    () => buildRule("arm", { interpreter: "/a/b", interpreterDir: "/c" }),
+    (e: unknown) => e instanceof BinfmtInputError && e.field === "interpreter",
+  );
 });
 
 test("binfmt.d file: marker comment, one registration, trailing newline; file name qemu-<target>.conf", () => {
@@ -42,5 +45,8 @@ test("a hand-made TargetInfo is not trusted: the catalogue's entry of that name 
   assert.ok(arm);
   const forged = { ...arm, magic: "\\x00", qemuBinary: "qemu-arm;reboot" };
   assert.deepEqual(buildRule(forged), buildRule("arm"));
-  assert.throws(() => buildRule({ ...arm, name: "armv9" }), (e: unknown) => e instanceof BinfmtInputError && e.field === "target");
+  assert.throws(
+    () => buildRule({ ...arm, name: "armv9" }),
+    (e: unknown) => e instanceof BinfmtInputError && e.field === "target",
+  );
 });

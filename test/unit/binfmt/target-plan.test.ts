@@ -7,7 +7,10 @@ const names = (ts: { name: string }[]) => ts.map((t) => t.name);
 test("an x86_64 host skips its family (i386, i486, x86_64) by default", () => {
   const plan = planTargets(["i386", "i486", "x86_64", "aarch64"], "x86_64");
   assert.deepEqual(names(plan.register), ["aarch64"]);
-  assert.deepEqual(plan.skipped.map((s) => s.target.name), ["i386", "i486", "x86_64"]);
+  assert.deepEqual(
+    plan.skipped.map((s) => s.target.name),
+    ["i386", "i486", "x86_64"],
+  );
   assert.match(plan.skipped[0]?.reason ?? "", /family "i386".*x86_64/);
   assert.equal(plan.nothingToDo, false);
 });
@@ -16,7 +19,10 @@ test("an aarch64 host skips aarch64 and arm by default, only aarch64 with exact-
   assert.deepEqual(names(planTargets(["arm", "aarch64", "riscv64"], "aarch64").register), ["riscv64"]);
   const exact = planTargets(["arm", "aarch64", "riscv64"], "aarch64", SkipPolicy.ExactNative);
   assert.deepEqual(names(exact.register), ["arm", "riscv64"]);
-  assert.deepEqual(exact.skipped.map((s) => s.target.name), ["aarch64"]);
+  assert.deepEqual(
+    exact.skipped.map((s) => s.target.name),
+    ["aarch64"],
+  );
   assert.match(exact.skipped[0]?.reason ?? "", /native architecture/);
 });
 
@@ -51,8 +57,20 @@ test("bad input names the field", () => {
     }
     return "no error";
   };
-  assert.equal(fieldOf(() => planTargets(["arm", "nonsense"], "x86_64")), "targets[1]");
-  assert.equal(fieldOf(() => planTargets([], "x86_64")), "targets");
-  assert.equal(fieldOf(() => planTargets(["arm"], "x86_64; reboot")), "hostMachine");
-  assert.equal(fieldOf(() => planTargets(["arm"], "x86_64", "all" as SkipPolicy)), "skip");
+  assert.equal(
+    fieldOf(() => planTargets(["arm", "nonsense"], "x86_64")),
+    "targets[1]",
+  );
+  assert.equal(
+    fieldOf(() => planTargets([], "x86_64")),
+    "targets",
+  );
+  assert.equal(
+    fieldOf(() => planTargets(["arm"], "x86_64; reboot")),
+    "hostMachine",
+  );
+  assert.equal(
+    fieldOf(() => planTargets(["arm"], "x86_64", "all" as SkipPolicy)),
+    "skip",
+  );
 });

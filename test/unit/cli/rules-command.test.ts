@@ -61,8 +61,14 @@ test("--skip exact-native keeps arm on an aarch64 host", () => {
   const r = inProcess("rules", "--host-arch", "aarch64", "--skip", "exact-native", "--json", "arm", "aarch64");
   assert.equal(r.code, 0, r.stderr);
   const report = JSON.parse(r.stdout) as { nothingToDo: boolean; rules: { target: string; fileName: string; registerString: string }[]; skipped: { target: string }[] };
-  assert.deepEqual(report.rules.map((x) => [x.target, x.fileName]), [["arm", "qemu-arm.conf"]]);
-  assert.deepEqual(report.skipped.map((x) => x.target), ["aarch64"]);
+  assert.deepEqual(
+    report.rules.map((x) => [x.target, x.fileName]),
+    [["arm", "qemu-arm.conf"]],
+  );
+  assert.deepEqual(
+    report.skipped.map((x) => x.target),
+    ["aarch64"],
+  );
   assert.equal(report.nothingToDo, false);
 });
 
@@ -111,15 +117,20 @@ test("invalid input: exit 2 and the validation message, naming the option, on st
 test("hostile arguments (in process): exit 2 with nothing on stdout, or shell-inert binfmt lines", () => {
   const hostile = fc.oneof(fc.string({ unit: "binary", maxLength: 20 }), fc.constantFrom("$(reboot)", "`id`", "a;b", "/usr/bin/x y", "-F", "--", "FC", "/usr/bin", "arm"));
   fc.assert(
-    fc.property(fc.constantFrom("--flags", "--mask", "--interpreter-dir", "--interpreter-suffix", "--host-arch", "--skip", "--interpreter"), hostile, hostile, (option, value, target) => {
-      let out = "";
-      const code = runCli(["rules", option, value, target], { out: (t) => (out += t), err: () => undefined });
-      if (code === 2) assert.equal(out, "");
-      else {
-        assert.equal(code, 0);
-        for (const line of out.split("\n").filter(Boolean)) assert.match(line, /^[A-Za-z0-9._+/\\:-]+$/);
-      }
-    }),
+    fc.property(
+      fc.constantFrom("--flags", "--mask", "--interpreter-dir", "--interpreter-suffix", "--host-arch", "--skip", "--interpreter"),
+      hostile,
+      hostile,
+      (option, value, target) => {
+        let out = "";
+        const code = runCli(["rules", option, value, target], { out: (t) => (out += t), err: () => undefined });
+        if (code === 2) assert.equal(out, "");
+        else {
+          assert.equal(code, 0);
+          for (const line of out.split("\n").filter(Boolean)) assert.match(line, /^[A-Za-z0-9._+/\\:-]+$/);
+        }
+      },
+    ),
     { numRuns: 300 },
   );
 });

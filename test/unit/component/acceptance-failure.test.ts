@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { acceptanceFromCommand, acceptanceFromContainer } from "../../../src/component/outputs";
+import { acceptanceFromCommand, acceptanceFromContainer } from "../../../src/host/outputs";
 
 const ACC = { image: "arm64v8/busybox", platform: "linux/arm64", expected: "aarch64" };
 
@@ -45,6 +45,10 @@ describe("acceptance failure", () => {
       setTimeout(() => { console.log("NO FAILURE"); process.exit(0); }, 5000);
     `;
     const r = spawnSync(process.execPath, ["--import", "tsx", "-e", script], { encoding: "utf8", timeout: 30000 });
-    assert.match(r.stdout, /UNHANDLED error serializing property "outputs": bad \(root@10\.9\.9\.9:22\): acceptance check failed for target aarch64: .* printed "x86_64", expected "aarch64"/, r.stderr);
+    assert.match(
+      r.stdout,
+      /UNHANDLED error serializing property "outputs": bad \(root@10\.9\.9\.9:22\): acceptance check failed for target aarch64: .* printed "x86_64", expected "aarch64"/,
+      r.stderr,
+    );
   });
 });

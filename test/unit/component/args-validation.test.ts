@@ -36,12 +36,17 @@ describe("BinfmtHost rejects bad input before creating any resource, naming the 
   it("architectures given as an Output (resources fan out per target)", () =>
     rejects({ ...good, architectures: pulumi.output(["aarch64"]) }, /^args\.architectures$/, /plain list.*pulumi Output/));
 
-  it("a port out of range", () => rejects({ ...good, connection: { host: "h", port: 70000 } }, /^args\.connection\.port$/, /invalid port 70000: expected an integer from 1 to 65535/));
+  it("a port out of range", () =>
+    rejects({ ...good, connection: { host: "h", port: 70000 } }, /^args\.connection\.port$/, /invalid port 70000: expected an integer from 1 to 65535/));
 
   it("a host with shell characters", () => rejects({ ...good, connection: { host: "h; rm -rf /" } }, /^args\.connection\.host$/, /invalid host "h; rm -rf \/"/));
 
   it("a private key that is a path, without quoting the secret", async () => {
-    await rejects({ ...good, connection: { host: "h", privateKey: "/root/.ssh/id_ed25519" } }, /^args\.connection\.privateKey$/, /does not look like a private key.*use privateKeyPath/);
+    await rejects(
+      { ...good, connection: { host: "h", privateKey: "/root/.ssh/id_ed25519" } },
+      /^args\.connection\.privateKey$/,
+      /does not look like a private key.*use privateKeyPath/,
+    );
     const { BinfmtHost } = await import("../../../src/component");
     assert.throws(
       () => new BinfmtHost("v", { ...good, connection: { host: "h", privateKey: "-----NOT A KEY super-secret-value" } }),
@@ -65,8 +70,7 @@ describe("BinfmtHost rejects bad input before creating any resource, naming the 
   it("an acceptance image for a target that was not requested", () =>
     rejects({ ...good, acceptance: { images: { riscv64: "riscv64/busybox" } } }, /^args\.acceptance\.images\.riscv64$/, /not one of the requested architectures \(aarch64\)/));
 
-  it("docker-provider acceptance without a key file", () =>
-    rejects({ ...good, acceptance: { via: "docker-provider" } }, /^args\.connection\.privateKeyPath$/, /key as a FILE/));
+  it("docker-provider acceptance without a key file", () => rejects({ ...good, acceptance: { via: "docker-provider" } }, /^args\.connection\.privateKeyPath$/, /key as a FILE/));
 
   it("docker-provider acceptance without a host key", () =>
     rejects({ ...good, connection: { host: "h", privateKeyPath: "/k/id" }, acceptance: { via: "docker-provider" } }, /^args\.connection\.hostKey$/, /needs the host key/));
@@ -75,7 +79,10 @@ describe("BinfmtHost rejects bad input before creating any resource, naming the 
     const { BinfmtHost } = await import("../../../src/component");
     let host: InstanceType<typeof BinfmtHost> | undefined;
     assert.doesNotThrow(() => {
-      host = new BinfmtHost("ok", { connection: { host: pulumi.output("10.0.0.5"), port: pulumi.output(2222), privateKey: pulumi.secret(TEST_KEY) }, architectures: ["arm64", "linux/arm/v7"] });
+      host = new BinfmtHost("ok", {
+        connection: { host: pulumi.output("10.0.0.5"), port: pulumi.output(2222), privateKey: pulumi.secret(TEST_KEY) },
+        architectures: ["arm64", "linux/arm/v7"],
+      });
     });
     // Let every child register before the next test counts registrations.
     if (host !== undefined) assert.deepEqual(Object.keys(await settle(host.targets)), ["aarch64", "arm"]);
@@ -87,7 +94,14 @@ describe("BinfmtFleet rejects bad input before creating any resource", () => {
     const { BinfmtFleet, BinfmtArgsError } = await import("../../../src/component");
     rec.clear();
     assert.throws(
-      () => new BinfmtFleet("f", { architectures: ["aarch64"], hosts: [{ id: "a", connection: { host: "1.1.1.1" } }, { id: "a", connection: { host: "1.1.1.2" } }] }),
+      () =>
+        new BinfmtFleet("f", {
+          architectures: ["aarch64"],
+          hosts: [
+            { id: "a", connection: { host: "1.1.1.1" } },
+            { id: "a", connection: { host: "1.1.1.2" } },
+          ],
+        }),
       (e: unknown) => e instanceof BinfmtArgsError && e.field === "args.hosts[1].id" && /duplicate host id "a"/.test(e.message),
     );
     await new Promise((r) => setImmediate(r));
@@ -96,11 +110,17 @@ describe("BinfmtFleet rejects bad input before creating any resource", () => {
 
   it("a host id that cannot name resources", async () => {
     const { BinfmtFleet } = await import("../../../src/component");
-    assert.throws(() => new BinfmtFleet("f", { architectures: ["aarch64"], hosts: [{ id: "Builder 1", connection: { host: "h" } }] }), /args\.hosts\[0\]\.id: invalid host id "Builder 1"/);
+    assert.throws(
+      () => new BinfmtFleet("f", { architectures: ["aarch64"], hosts: [{ id: "Builder 1", connection: { host: "h" } }] }),
+      /args\.hosts\[0\]\.id: invalid host id "Builder 1"/,
+    );
   });
 
   it("a bad per-host architecture names that host's field", async () => {
     const { BinfmtFleet } = await import("../../../src/component");
-    assert.throws(() => new BinfmtFleet("f", { architectures: ["aarch64"], hosts: [{ id: "a", connection: { host: "h" }, architectures: ["nope"] }] }), /args\.hosts\[0\]\.architectures\[0\]: unknown target "nope"/);
+    assert.throws(
+      () => new BinfmtFleet("f", { architectures: ["aarch64"], hosts: [{ id: "a", connection: { host: "h" }, architectures: ["nope"] }] }),
+      /args\.hosts\[0\]\.architectures\[0\]: unknown target "nope"/,
+    );
   });
 });

@@ -22,14 +22,21 @@ describe("acceptance through the docker provider (mocks: the plugin is not avail
     );
     const targets = await settle(host.targets);
     const names = rec.registered.map((r) => `${r.type} ${r.name}`);
-    assert.deepEqual(names.filter((n) => n.startsWith("docker") || n.startsWith("pulumi:providers:docker")), [
-      "pulumi:providers:docker d1-docker",
-      "docker:index/remoteImage:RemoteImage d1-image-arm",
-      "docker:index/container:Container d1-check-arm",
-      "docker:index/remoteImage:RemoteImage d1-image-aarch64",
-      "docker:index/container:Container d1-check-aarch64",
-    ]);
-    assert.equal(rec.registered.some((r) => r.name.startsWith("d1-check") && r.type === "command:remote:Command"), false, "no command check");
+    assert.deepEqual(
+      names.filter((n) => n.startsWith("docker") || n.startsWith("pulumi:providers:docker")),
+      [
+        "pulumi:providers:docker d1-docker",
+        "docker:index/remoteImage:RemoteImage d1-image-arm",
+        "docker:index/container:Container d1-check-arm",
+        "docker:index/remoteImage:RemoteImage d1-image-aarch64",
+        "docker:index/container:Container d1-check-aarch64",
+      ],
+    );
+    assert.equal(
+      rec.registered.some((r) => r.name.startsWith("d1-check") && r.type === "command:remote:Command"),
+      false,
+      "no command check",
+    );
 
     const provider = rec.created.find((c) => c.name === "d1-docker");
     assert.equal(provider?.inputs.host, "ssh://builder@10.0.0.7:2222");

@@ -1,11 +1,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { interpreterLayout, parseFacts } from "../../../src/component/facts";
-import { InterpreterLayout, PackageSet } from "../../../src/component/enums";
-import { packagesFor, planHost } from "../../../src/component/plan";
+import { interpreterLayout, parseFacts } from "../../../src/host/facts";
+import { InterpreterLayout, PackageSet } from "../../../src/host/enums";
+import { packagesFor, planHost } from "../../../src/host/plan";
 import { parseHostArgs } from "../../../src/component/validate";
-import { factsScript } from "../../../src/component/scripts/facts";
+import { factsScript } from "../../../src/host/scripts/facts";
 import { DEBIAN12_FACTS } from "./harness";
 
 const facts = (distroId: string, distroVersion: string) => ({ ...DEBIAN12_FACTS, distroId, distroVersion });
@@ -53,8 +53,21 @@ describe("host facts", () => {
   it("an aarch64 host skips arm and aarch64 (QEMU's family rule) unless the skip policy is exact-native", () => {
     const arm = { ...DEBIAN12_FACTS, machine: "aarch64" };
     const family = planHost(parseHostArgs("t", { connection: { host: "h" }, architectures: ["arm", "aarch64", "riscv64"] }), arm, "l");
-    assert.deepEqual(family.rules.map((r) => [r.target.name, r.skipped !== undefined]), [["arm", true], ["aarch64", true], ["riscv64", false]]);
+    assert.deepEqual(
+      family.rules.map((r) => [r.target.name, r.skipped !== undefined]),
+      [
+        ["arm", true],
+        ["aarch64", true],
+        ["riscv64", false],
+      ],
+    );
     const exact = planHost(parseHostArgs("t", { connection: { host: "h" }, architectures: ["arm", "aarch64"], skipPolicy: "exact-native" as never }), arm, "l");
-    assert.deepEqual(exact.rules.map((r) => [r.target.name, r.skipped !== undefined]), [["arm", false], ["aarch64", true]]);
+    assert.deepEqual(
+      exact.rules.map((r) => [r.target.name, r.skipped !== undefined]),
+      [
+        ["arm", false],
+        ["aarch64", true],
+      ],
+    );
   });
 });

@@ -4,8 +4,8 @@
  * tests exercise the same script text the hosts get.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { HostFacts } from "../../../src/component/facts";
-import { Privilege } from "../../../src/component/enums";
+import { HostFacts } from "../../../src/host/facts";
+import { Privilege } from "../../../src/host/enums";
 
 export interface CreatedResource {
   readonly type: string;

@@ -9,9 +9,9 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { planHost, RulePlan } from "../../../src/component/plan";
+import { planHost, RulePlan } from "../../../src/host/plan";
 import { parseHostArgs } from "../../../src/component/validate";
-import { applyRuleScript, removeRuleScript, RuleScriptInput } from "../../../src/component/scripts/rule";
+import { applyRuleScript, removeRuleScript, RuleScriptInput } from "../../../src/host/scripts/rule";
 import { DEBIAN12_FACTS } from "./harness";
 
 /** A minimal ELF64 little-endian executable header with a PT_LOAD and, optionally, a PT_INTERP. */
@@ -101,8 +101,14 @@ describe("rule apply script", () => {
     assert.equal(readFileSync(path.join(s.mnt, "register"), "utf8"), `${i.registerLine}\n`, "the rendered line was written to register");
     assert.equal(readFileSync(path.join(s.mnt, "qemu-aarch64"), "utf8"), "-1\n", "the old entry was removed first");
     assert.equal(r.code, 1);
-    assert.match(r.stderr, /replacing binfmt_misc entry qemu-aarch64 registered by someone else \(interpreter \(expected ".*qemu-aarch64-static", actual "\/usr\/libexec\/qemu-binfmt\/aarch64-binfmt-P"\); flags \(expected "F", actual "POF"\)\)/);
-    assert.match(r.stderr, /t \(root@h:22\): binfmt_misc entry qemu-aarch64 is not what was rendered: state \(expected "enabled", actual "-1"\); interpreter .*; flags .*; offset .*; magic .*; mask/);
+    assert.match(
+      r.stderr,
+      /replacing binfmt_misc entry qemu-aarch64 registered by someone else \(interpreter \(expected ".*qemu-aarch64-static", actual "\/usr\/libexec\/qemu-binfmt\/aarch64-binfmt-P"\); flags \(expected "F", actual "POF"\)\)/,
+    );
+    assert.match(
+      r.stderr,
+      /t \(root@h:22\): binfmt_misc entry qemu-aarch64 is not what was rendered: state \(expected "enabled", actual "-1"\); interpreter .*; flags .*; offset .*; magic .*; mask/,
+    );
   });
 
   it("refuses to overwrite a binfmt.d file it did not write", () => {

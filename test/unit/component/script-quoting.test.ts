@@ -1,13 +1,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { prelude, runAs, shellQuote, shellVars } from "../../../src/component/shell";
-import { Privilege } from "../../../src/component/enums";
-import { factsScript } from "../../../src/component/scripts/facts";
-import { installPackagesScript, removePackagesScript } from "../../../src/component/scripts/packages";
-import { applyRuleScript, removeRuleScript, skippedRuleScript } from "../../../src/component/scripts/rule";
-import { checkScript } from "../../../src/component/scripts/check";
-import { planHost } from "../../../src/component/plan";
+import { prelude, runAs, shellQuote, shellVars } from "../../../src/host/shell";
+import { Privilege } from "../../../src/host/enums";
+import { factsScript } from "../../../src/host/scripts/facts";
+import { installPackagesScript, removePackagesScript } from "../../../src/host/scripts/packages";
+import { applyRuleScript, removeRuleScript, skippedRuleScript } from "../../../src/host/scripts/rule";
+import { checkScript } from "../../../src/host/scripts/check";
+import { planHost } from "../../../src/host/plan";
 import { parseHostArgs } from "../../../src/component/validate";
 import { DEBIAN12_FACTS } from "./harness";
 

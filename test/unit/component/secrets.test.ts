@@ -16,7 +16,10 @@ describe("the private key is a secret everywhere", () => {
     rec.clear();
     const host = new BinfmtHost(
       "s1",
-      { connection: { host: "h", privateKey: TEST_KEY, privateKeyPassword: "pw", hostKey: TEST_HOST_KEY, proxy: { host: "bastion", privateKey: TEST_KEY } }, architectures: ["aarch64"] },
+      {
+        connection: { host: "h", privateKey: TEST_KEY, privateKeyPassword: "pw", hostKey: TEST_HOST_KEY, proxy: { host: "bastion", privateKey: TEST_KEY } },
+        architectures: ["aarch64"],
+      },
       { transformations: [rec.transformation] },
     );
     await settle(host.targets);
@@ -24,7 +27,11 @@ describe("the private key is a secret everywhere", () => {
     assert.equal(commands.length, 4);
     for (const c of commands) {
       const conn = c.props.connection as Record<string, unknown> & { proxy: Record<string, unknown> };
-      for (const [what, v] of [["privateKey", conn.privateKey], ["privateKeyPassword", conn.privateKeyPassword], ["proxy.privateKey", conn.proxy.privateKey]] as const) {
+      for (const [what, v] of [
+        ["privateKey", conn.privateKey],
+        ["privateKeyPassword", conn.privateKeyPassword],
+        ["proxy.privateKey", conn.proxy.privateKey],
+      ] as const) {
         assert.ok(pulumi.Output.isInstance(v), `${c.name} ${what} is an Output`);
         assert.equal(await pulumi.isSecret(v as pulumi.Output<string>), true, `${c.name} ${what} is secret`);
       }

@@ -1,0 +1,338 @@
+#!/usr/bin/env python3
+"""Summaries, the markdown table and the chart, from dev/bench/results/results.json."""
+import json
+import os
+import shutil
+import statistics
+import subprocess
+
+NAMES = {
+    "a": "pulumi up (component)",
+    "b": "ansible-playbook",
+    "c": "bash over ssh (floor)",
+    "d": "pulumi up (empty stack)",
+}
+
+
+def _med(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def _ok(rec):
+    return rec.get("exit_code") == 0
+
+
+def summarize(doc):
+    recs = doc["records"]
+    groups = {}
+    for r in recs:
+        groups.setdefault((r["n"], r["contender"], r["phase"]), []).append(r)
+    rows = []
+    for (n, c, phase), rs in sorted(groups.items()):
+        ok = [r for r in rs if _ok(r)]
+        walls = [r["wall_s"] for r in ok]
+        per_host = [v for r in ok for v in (r.get("ssh_sessions") or {}).values()]
+        row = {
+            "n": n, "contender": c, "phase": phase, "runs": len(rs), "ok_runs": len(ok),
+            "wall_median_s": _r(_med(walls)), "wall_min_s": _r(min(walls)) if walls else None,
+            "wall_max_s": _r(max(walls)) if walls else None, "walls_s": walls,
+            "peak_tree_rss_median_mib": _mib(_med([r["peak_tree_rss_kib"] for r in ok])),
+            "peak_tree_pss_median_mib": _mib(_med([r["peak_tree_pss_kib"] for r in ok])),
+            "peak_single_rss_median_mib": _mib(_med([r["peak_single_rss_kib"] for r in ok])),
+            "peak_processes_median": _med([r["peak_processes"] for r in ok]),
+            "load_1m_median": _r(_med([r["load_1m"][0] for r in ok if r.get("load_1m")])),
+            "cpu_median_s": _r(_med([r["cpu_user_s"] + r["cpu_sys_s"] for r in ok if "cpu_user_s" in r])),
+        }
+        if per_host:
+            row["ssh_sessions_per_host"] = {"median": _med(per_host), "min": min(per_host), "max": max(per_host)}
+        if c == "a":
+            ev = [r["events"] for r in ok if r.get("events")]
+            if ev:
+                row["events"] = {k: _r(_med([e.get(k) for e in ev])) for k in
+                                 ("stack_registered_t", "first_component_t", "startup_s", "resources_s",
+                                  "gaps_s", "tail_s", "last_step_t")}
+                for key in ("by_type", "by_step"):
+                    acc = {}
+                    for e in ev:
+                        for t, v in (e.get(key) or {}).items():
+                            for k, x in v.items():
+                                acc.setdefault(t, {}).setdefault(k, []).append(x)
+                    row["events"][key] = {t: {k: _r(_med(v)) for k, v in d.items()} for t, d in acc.items()}
+            ch = {f"run {r['run']}": r["changes"] for r in ok if r.get("changes")}
+            row["changes_by_run"] = ch
+        if c == "c":
+            steps = {}
+            for r in ok:
+                for st in (r.get("steps") or {}).values():
+                    for k, v in st.items():
+                        steps.setdefault(k, []).append(v)
+            if steps:
+                row["floor_steps_median_s"] = {k: _r(_med(v)) for k, v in steps.items()}
+        rows.append(row)
+    ratios = []
+    for n in sorted({r["n"] for r in rows}):
+        get = {(r["contender"], r["phase"]): r["wall_median_s"] for r in rows if r["n"] == n}
+        d = _med([r["wall_median_s"] for r in rows if r["contender"] == "d" and r["wall_median_s"]])
+        a, b, c = get.get(("a", "up")), get.get(("b", "run")), get.get(("c", "run"))
+        # paired: per round (run r), measured minutes apart, so a slow phase of the shared machine
+        # hits both sides of the ratio
+        byrun = {}
+        for rec in recs:
+            if rec["n"] == n and _ok(rec) and rec["phase"] in ("up", "run"):
+                byrun.setdefault(rec["run"], {})[rec["contender"]] = rec["wall_s"]
+        paired = {}
+        for key, (x, y) in {"a_over_b": ("a", "b"), "a_over_c": ("a", "c"), "b_over_c": ("b", "c")}.items():
+            vals = [w[x] / w[y] for w in byrun.values() if x in w and y in w and w[y]]
+            if vals:
+                paired[key] = {"median": _r(_med(vals)), "min": _r(min(vals)), "max": _r(max(vals)), "runs": len(vals)}
+        ratios.append({"n": n, "a_over_b": _ratio(a, b), "a_over_c": _ratio(a, c), "b_over_c": _ratio(b, c),
+                       "a_minus_d_s": _r(a - d) if a is not None and d is not None else None,
+                       "paired": paired})
+    return {"rows": rows, "ratios": ratios}
+
+
+def _r(x, nd=2):
+    return round(x, nd) if isinstance(x, (int, float)) else x
+
+
+def _mib(kib):
+    return round(kib / 1024, 1) if kib is not None else None
+
+
+def _ratio(x, y):
+    return round(x / y, 2) if x is not None and y else None
+
+
+def _fmt(x, unit=""):
+    if x is None:
+        return "–"
+    if isinstance(x, float):
+        return f"{x:.1f}{unit}"
+    return f"{x}{unit}"
+
+
+def _sess(row):
+    s = row.get("ssh_sessions_per_host")
+    if not s:
+        return "–"
+    if s["min"] == s["max"]:
+        return f"{s['median']:g}"
+    return f"{s['median']:g} ({s['min']:g}–{s['max']:g})"
+
+
+def markdown(doc):
+    s = doc.get("summary") or summarize(doc)
+    m = doc["machine"]
+    cfg = doc["config"]
+    rows = s["rows"]
+    L = []
+    L.append("# `npm run bench` results")
+    L.append("")
+    if cfg.get("partial"):
+        L.append("**Partial: the run was still going or was interrupted.**")
+        L.append("")
+    if cfg.get("quick"):
+        L.append("**Quick mode (N=1, one run): a smoke test, not a measurement.**")
+        L.append("")
+    L.append(f"Measured {m['date']} on {m['nproc']} cores ({m['cpu']}), {m['memory_gib']} GiB, "
+             f"{m['os']}, kernel {m['kernel']}; load average at start "
+             f"{', '.join(f'{x:.2f}' for x in m['loadavg_at_start'])}. "
+             f"Hosts: {m['lab']}"
+             + (f"; {', '.join(f'{k} {v}' for k, v in (doc.get('hosts') or {}).items())}" if doc.get("hosts") else "")
+             + ".")
+    L.append("")
+    L.append("Versions: " + "; ".join(f"{k}: {v}" for k, v in m["versions"].items() if v) + ".")
+    L.append("")
+    L.append(f"Work per host: install qemu-user-static + binfmt-support, write /etc/binfmt.d/qemu-<t>.conf for "
+             f"{' + '.join(cfg['targets'])} (rules from {cfg.get('rules_source')}), apply (systemd-binfmt), "
+             f"verify /proc/sys/fs/binfmt_misc/qemu-<t>, docker acceptance check per target. "
+             f"{cfg['runs']} run(s) per point, each on freshly created hosts, one at a time. "
+             f"(a) and (d) run `{cfg.get('pulumi_up', 'pulumi up')}`. Memory: the peak over time of the summed PSS "
+             f"of the measured command's whole process tree on this machine (shared pages divided among the "
+             f"processes sharing them, so Ansible's forked workers are not counted once per fork); in brackets the "
+             f"peak summed RSS, which counts shared pages in every process. The hosts' own processes are not "
+             f"included.")
+    L.append("")
+    L.append("## Wall time and memory")
+    L.append("")
+    L.append("| N | contender | runs ok | median wall (s) | spread min–max (s) | median peak tree PSS [RSS sum] (MiB) "
+             "| CPU (s) | SSH sessions per host | a/b | a/c | load before |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|---|")
+    ratios = {r["n"]: r for r in s["ratios"]}
+    for n in sorted({r["n"] for r in rows}):
+        for c in "abcd":
+            for r in rows:
+                if r["n"] != n or r["contender"] != c or r["phase"] not in ("up", "run"):
+                    continue
+                ra = ratios.get(n, {})
+                ab = _fmt(ra.get("a_over_b")) if c == "a" else ""
+                ac = _fmt(ra.get("a_over_c")) if c == "a" else ""
+                if c == "a":
+                    ab, ac = (f"**{ra['a_over_b']:.2f}**" if ra.get("a_over_b") else "–",
+                              f"**{ra['a_over_c']:.2f}**" if ra.get("a_over_c") else "–")
+                L.append(f"| {n if c != 'd' else '–'} | ({c}) {NAMES[c]} | {r['ok_runs']}/{r['runs']} | "
+                         f"{_fmt(r['wall_median_s'])} | {_fmt(r['wall_min_s'])}–{_fmt(r['wall_max_s'])} | "
+                         f"{_fmt(r['peak_tree_pss_median_mib'])} [{_fmt(r['peak_tree_rss_median_mib'])}] | "
+                         f"{_fmt(r.get('cpu_median_s'))} | {_sess(r)} | {ab} | {ac} | {_fmt(r.get('load_1m_median'))} |")
+    L.append("")
+    L.append("(d) needs no hosts; it is listed once per N because it was run in each N's round. "
+             "Load before = the machine's 1-minute load average when the command started (median over runs): "
+             "2 cores are shared with other work, so read absolute times against it. "
+             "CPU = user + system seconds of the measured process tree on this machine (the controller's own "
+             "work; the lab's hosts run on the same 2 cores, so in this lab controller CPU slows the hosts down, "
+             "which separate machines would not).")
+    L.append("")
+    L.append("## Ratios (medians)")
+    L.append("")
+    L.append("Ratios of medians, and paired: the ratio within each round (the contenders of one round run "
+             "back to back), median and min–max over rounds.")
+    L.append("")
+    L.append("| N | a/b | a/c | b/c | a/b paired | a/c paired | a − d (s): the component's time above the empty stack |")
+    L.append("|---|---|---|---|---|---|---|")
+
+    def f2(x):
+        return f"{x:.2f}" if x is not None else "–"
+
+    def fp(p):
+        if not p:
+            return "–"
+        return f"{p['median']:.2f} ({p['min']:.2f}–{p['max']:.2f})" if p["runs"] > 1 else f"{p['median']:.2f}"
+
+    for r in s["ratios"]:
+        pr = r.get("paired", {})
+        L.append(f"| {r['n']} | {f2(r['a_over_b'])} | {f2(r['a_over_c'])} | {f2(r['b_over_c'])} | "
+                 f"{fp(pr.get('a_over_b'))} | {fp(pr.get('a_over_c'))} | {_fmt(r['a_minus_d_s'])} |")
+    L.append("")
+    noop = [r for r in rows if r["contender"] == "a" and r["phase"] == "noop"]
+    if noop:
+        L.append("## Second, no-op `pulumi up` (same hosts, nothing changed)")
+        L.append("")
+        L.append("| N | runs ok | median wall (s) | spread (s) | median peak tree PSS [RSS sum] (MiB) | SSH sessions per host "
+                 "| steps other than `same` (per run) |")
+        L.append("|---|---|---|---|---|---|---|")
+        for r in noop:
+            ch = r.get("changes_by_run")
+            L.append(f"| {r['n']} | {r['ok_runs']}/{r['runs']} | {_fmt(r['wall_median_s'])} | "
+                     f"{_fmt(r['wall_min_s'])}–{_fmt(r['wall_max_s'])} | {_fmt(r['peak_tree_pss_median_mib'])} "
+                     f"[{_fmt(r['peak_tree_rss_median_mib'])}] | "
+                     f"{_sess(r)} | {'; '.join(f'{k}: ' + ', '.join(f'{op} {n}' for op, n in v.items()) for k, v in ch.items()) if ch else 'none'} |")
+        L.append("")
+    ev = [r for r in rows if r["contender"] == "a" and r.get("events")]
+    if ev:
+        L.append("## Where (a)'s time goes (engine event log, medians)")
+        L.append("")
+        L.append("Columns split the run: engine up = CLI start until the Stack resource is registered (CLI, "
+                 "plugins, nodejs language host, node); program = until the first component is registered (loading "
+                 "the package and its dependencies, building the args); to 1st step = until the first remote "
+                 "command starts; in flight = time with at least one resource step running; gaps = idle time "
+                 "between steps; tail = last step to CLI exit.")
+        L.append("")
+        L.append("| N | phase | wall (s) | engine up (s) | program (s) | to 1st step (s) | in flight (s) | gaps (s) "
+                 "| tail (s) |")
+        L.append("|---|---|---|---|---|---|---|---|---|")
+        for r in sorted(ev, key=lambda r: (r["n"], r["phase"] != "up")):
+            e = r["events"]
+            st, fc, su = e.get("stack_registered_t"), e.get("first_component_t"), e.get("startup_s")
+            prog = fc - st if fc is not None and st is not None else None
+            first = su - fc if su is not None and fc is not None else None
+            L.append(f"| {r['n']} | {r['phase']} | {_fmt(r['wall_median_s'])} | {_fmt(st)} | {_fmt(prog)} | "
+                     f"{_fmt(first)} | {_fmt(e['resources_s'])} | {_fmt(e['gaps_s'])} | {_fmt(e['tail_s'])} |")
+        noop_ev = [r for r in rows if r["contender"] == "a" and r["phase"] == "noop"]
+        if noop_ev:
+            L.append("")
+            L.append("The no-op up creates nothing (every step is `same`, no SSH): its time is engine start, "
+                     "program, the engine's diff of each registered resource, and the tail (state write, plugin "
+                     "shutdown); its tail is counted from the last `same` step.")
+        L.append("")
+        L.append("Per step of one host's chain, first up (median over hosts and runs; max = slowest host):")
+        L.append("")
+        steps = []
+        for r in ev:
+            if r["phase"] == "up":
+                for k in r["events"].get("by_step", {}):
+                    if k not in steps:
+                        steps.append(k)
+        L.append("| N | " + " | ".join(f"{k} (s)" for k in steps) + " |")
+        L.append("|---|" + "---|" * len(steps))
+        for r in ev:
+            if r["phase"] != "up":
+                continue
+            bs = r["events"].get("by_step", {})
+            L.append(f"| {r['n']} | " + " | ".join(
+                f"{_fmt(bs[k]['median_s'])} (max {_fmt(bs[k]['max_s'])})" if k in bs else "–" for k in steps) + " |")
+        L.append("")
+    fl = [r for r in rows if r["contender"] == "c" and r.get("floor_steps_median_s")]
+    if fl:
+        L.append("## The floor's steps on one host (median seconds, from provision.sh's timestamps)")
+        L.append("")
+        keys = list(fl[0]["floor_steps_median_s"].keys())
+        label = {"packages installed": "apt-get update + install", "packages present": "packages (present)",
+                 "rules written": "write rules", "applied": "apply (systemd-binfmt)", "verified": "verify /proc",
+                 "acceptance ok": "docker checks (pull + run, both)"}
+        L.append("| N | " + " | ".join(f"{label.get(k, k)} (s)" for k in keys) + " |")
+        L.append("|---|" + "---|" * len(keys))
+        for r in fl:
+            L.append(f"| {r['n']} | " + " | ".join(_fmt(r["floor_steps_median_s"].get(k)) for k in keys) + " |")
+        L.append("")
+    L.append("![wall time against N](wall-time.png)")
+    L.append("")
+    L.append("Raw per-run records (logs, event logs, per-host session counts) are in results.json; "
+             "`npm run bench -- --report` rewrites this file and the chart from it.")
+    return "\n".join(L) + "\n"
+
+
+def chart(doc, out_png):
+    s = doc.get("summary") or summarize(doc)
+    rows = s["rows"]
+    ns = sorted({r["n"] for r in rows})
+    dat = out_png[:-4] + ".dat"
+    get = {(r["n"], r["contender"], r["phase"]): r for r in rows}
+    dmed = _med([r["wall_median_s"] for r in rows if r["contender"] == "d" and r["wall_median_s"]])
+    with open(dat, "w") as f:
+        f.write("# N  a_med a_min a_max  b_med b_min b_max  c_med c_min c_max  d_med\n")
+        for n in ns:
+            vals = [n]
+            for c, ph in (("a", "up"), ("b", "run"), ("c", "run")):
+                r = get.get((n, c, ph))
+                if r and r["wall_median_s"] is not None:
+                    vals += [r["wall_median_s"], r["wall_min_s"], r["wall_max_s"]]
+                else:
+                    vals += ["NaN"] * 3
+            vals.append(dmed if dmed is not None else "NaN")
+            f.write(" ".join(str(v) for v in vals) + "\n")
+    gp = shutil.which("gnuplot")
+    if not gp:
+        print("report: gnuplot not found; chart not drawn")
+        return False
+    xt = ", ".join(f'"{n}" {n}' for n in ns)
+    script = f"""
+set terminal pngcairo size 900,560 enhanced font "DejaVu Sans,11"
+set output "{out_png}"
+set title "Wall time to provision N fresh hosts (median, bars: min–max)"
+set xlabel "hosts (N)"
+set ylabel "wall time (s)"
+set xtics ({xt})
+set xrange [{min(ns) - 0.5}:{max(ns) + 0.5}]
+set yrange [0:*]
+set grid ytics lc rgb "#dddddd"
+set key top left box opaque
+plot "{dat}" using 1:2:3:4 with yerrorlines lw 2 pt 7 lc rgb "#1f77b4" title "(a) pulumi up, component", \\
+     "{dat}" using 1:5:6:7 with yerrorlines lw 2 pt 5 lc rgb "#ff7f0e" title "(b) ansible-playbook", \\
+     "{dat}" using 1:8:9:10 with yerrorlines lw 2 pt 9 lc rgb "#2ca02c" title "(c) bash over ssh (floor)", \\
+     "{dat}" using 1:11 with lines dt 2 lw 1.5 lc rgb "#7f7f7f" title "(d) pulumi up, empty stack"
+"""
+    r = subprocess.run([gp], input=script, text=True, capture_output=True)
+    if r.returncode != 0:
+        print("report: gnuplot failed:", r.stderr[-1000:])
+        return False
+    return True
+
+
+def write_all(out):
+    with open(os.path.join(out, "results.json")) as f:
+        doc = json.load(f)
+    doc["summary"] = summarize(doc)
+    with open(os.path.join(out, "results.md"), "w") as f:
+        f.write(markdown(doc))
+    chart(doc, os.path.join(out, "wall-time.png"))

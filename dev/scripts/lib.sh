@@ -1,0 +1,40 @@
+# Shared helpers for the project's entry scripts (sourced, not run).
+# Progress lines go to stderr as "[name] message (12.3 s)" so logs stay readable.
+
+PQB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+export PQB_ROOT
+
+now_ms() { date +%s%3N; }
+
+# step NAME CMD...: run CMD, print one line with its duration; on failure print the
+# tail of its log and stop.
+step() {
+  local name=$1; shift
+  local t0; t0=$(now_ms)
+  local log; log=$(mktemp "${TMPDIR:-/tmp}/pqb-step.XXXXXX")
+  printf '[%s] %s …\n' "${PQB_SCRIPT:-pqb}" "$name" >&2
+  if "$@" >"$log" 2>&1; then
+    printf '[%s] %s done (%s s)\n' "${PQB_SCRIPT:-pqb}" "$name" "$(elapsed "$t0")" >&2
+    rm -f "$log"
+  else
+    local rc=$?
+    printf '[%s] %s FAILED (exit %s, %s s); last lines of its output:\n' "${PQB_SCRIPT:-pqb}" "$name" "$rc" "$(elapsed "$t0")" >&2
+    tail -n 40 "$log" | sed 's/^/    /' >&2
+    rm -f "$log"
+    return "$rc"
+  fi
+}
+
+elapsed() { local t0=$1 t1; t1=$(now_ms); awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", (b - a) / 1000 }'; }
+
+# npm dependencies: `npm ci` (which also builds dist/ through `prepare`) when node_modules is missing
+# or older than the lock file; otherwise rebuild dist/ only when a source file is newer than it.
+ensure_node_modules() {
+  cd "$PQB_ROOT"
+  if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    npm ci --no-audit --no-fund
+  elif [ ! -f dist/src/index.js ] || [ -n "$(find src test tsconfig.json package.json -newer dist/src/index.js -name '*.ts' -print -quit 2>/dev/null)" ] ||
+    [ tsconfig.json -nt dist/src/index.js ]; then
+    npm run --silent build
+  fi
+}

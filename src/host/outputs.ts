@@ -1,0 +1,189 @@
+/**
+ * Output shaping: turn the JSON that the remote scripts print (and the docker provider's container
+ * results) into the component's readable outputs. Pure. The docker-provider path and the command path
+ * produce the same AcceptanceReport; a failed check throws an Error naming host, target, expected and
+ * actual (the command path's script fails with the same wording).
+ */
+import { z } from "zod";
+import { diffEntry, parseProcEntry } from "../binfmt";
+import { AcceptanceStatus, AcceptanceVia, TargetStatus } from "./enums";
+import { HostFacts } from "./facts";
+import { HostPlan, RulePlan } from "./plan";
+import { TargetAcceptance } from "./config";
+
+/** Result of the acceptance check of one target. */
+export interface AcceptanceReport {
+  readonly status: AcceptanceStatus;
+  /** How the check ran; "" when it did not. */
+  readonly via: string;
+  readonly image: string;
+  readonly platform: string;
+  /** What `uname -m` had to print. */
+  readonly expected: string;
+  /** What it printed. */
+  readonly actual: string;
+  readonly exitCode: number;
+}
+
+/** One requested target on one host. */
+export interface TargetReport {
+  readonly target: string;
+  /** binfmt_misc entry name, e.g. "qemu-aarch64". */
+  readonly entryName: string;
+  readonly status: TargetStatus;
+  /** Why it was skipped; "" when registered. */
+  readonly skipReason: string;
+  /** Interpreter path as the kernel shows it. */
+  readonly interpreter: string;
+  /** Flags as the kernel shows them. */
+  readonly flags: string;
+  /** The binfmt.d file. */
+  readonly file: string;
+  /** Registered again at boot (systemd applies binfmt.d); false on hosts without systemd. */
+  readonly persistent: boolean;
+  /** How the last apply reached the kernel: "proc", "systemd-restart", "unchanged" or "" (skipped). */
+  readonly applied: string;
+  readonly acceptance: AcceptanceReport;
+}
+
+/** One host, as a person reads it. */
+export interface HostReport {
+  readonly facts: HostFacts;
+  readonly packages: readonly string[];
+  readonly targets: Readonly<Record<string, TargetReport>>;
+  readonly rulesHash: string;
+  readonly summary: string;
+}
+
+const ruleOutputSchema = z.object({
+  target: z.string(),
+  name: z.string(),
+  file: z.string(),
+  wroteFile: z.boolean(),
+  applied: z.string(),
+  persistent: z.boolean(),
+  state: z.string(),
+  interpreter: z.string(),
+  flags: z.string(),
+  offset: z.string(),
+  magic: z.string(),
+  mask: z.string(),
+});
+
+const checkOutputSchema = z.object({
+  target: z.string(),
+  image: z.string(),
+  platform: z.string(),
+  expected: z.string(),
+  actual: z.string(),
+  exitCode: z.number(),
+  ok: z.boolean(),
+  detail: z.string(),
+  skipped: z.boolean().optional(),
+});
+
+function lastJsonLine(stdout: string, what: string, label: string): unknown {
+  const line = stdout
+    .trim()
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .pop();
+  if (line === undefined) throw new Error(`${label}: the ${what} command printed no result (stdout: ${JSON.stringify(stdout.slice(0, 300))})`);
+  try {
+    return JSON.parse(line);
+  } catch {
+    throw new Error(`${label}: the ${what} command printed malformed JSON: ${JSON.stringify(line.slice(0, 300))}`);
+  }
+}
+
+/** The rule command's stdout as a TargetReport (acceptance filled in later). Re-verifies with the core. */
+export function ruleReport(label: string, plan: RulePlan, stdout: string): Omit<TargetReport, "acceptance"> {
+  const base = { target: plan.target.name, entryName: plan.rule.name, file: plan.script.file, persistent: plan.script.persistent };
+  if (plan.skipped !== undefined) {
+    return { ...base, status: TargetStatus.Skipped, skipReason: plan.skipped, interpreter: "", flags: "", applied: "" };
+  }
+  const raw = lastJsonLine(stdout, `rule ${plan.target.name}`, label);
+  const r = ruleOutputSchema.safeParse(raw);
+  if (!r.success) throw new Error(`${label}: unexpected output of the rule command for ${plan.target.name}: ${JSON.stringify(raw)}`);
+  const o = r.data;
+  const entryText = [o.state, `interpreter ${o.interpreter}`, `flags: ${o.flags}`, `offset ${o.offset}`, `magic ${o.magic}`, ...(o.mask !== "" ? [`mask ${o.mask}`] : [])].join(
+    "\n",
+  );
+  const diffs = diffEntry(plan.rule, parseProcEntry(entryText));
+  if (diffs.length > 0) {
+    const what = diffs.map((d) => `${d.field} (expected ${JSON.stringify(d.expected)}, actual ${JSON.stringify(d.actual)})`).join("; ");
+    throw new Error(`${label}: binfmt_misc entry ${plan.rule.name} is not what was rendered: ${what}`);
+  }
+  return { ...base, status: TargetStatus.Registered, skipReason: "", interpreter: o.interpreter, flags: o.flags, applied: o.applied };
+}
+
+export function disabledAcceptance(acc: TargetAcceptance): AcceptanceReport {
+  return { status: AcceptanceStatus.Disabled, via: "", image: acc.image, platform: acc.platform, expected: acc.expected, actual: "", exitCode: -1 };
+}
+
+/** A target the host runs natively: no emulation to prove. */
+export function skippedAcceptance(acc: TargetAcceptance, via: AcceptanceVia): AcceptanceReport {
+  return { status: AcceptanceStatus.Skipped, via, image: acc.image, platform: acc.platform, expected: acc.expected, actual: "", exitCode: -1 };
+}
+
+export function noImageAcceptance(acc: TargetAcceptance): AcceptanceReport {
+  return { status: AcceptanceStatus.NoImage, via: "", image: "", platform: acc.platform, expected: acc.expected, actual: "", exitCode: -1 };
+}
+
+/** The one wording of a failed check, shared with the check script. */
+export function acceptanceFailure(label: string, target: string, acc: TargetAcceptance, actual: string, exitCode: number, detail: string): Error {
+  return new Error(
+    `${label}: acceptance check failed for target ${target}: docker run --platform ${acc.platform || "(none)"} ${acc.image} uname -m printed ${JSON.stringify(actual)}, expected ${JSON.stringify(acc.expected)} (exit ${exitCode})${detail ? `: ${detail}` : ""}`,
+  );
+}
+
+/** The check command's stdout (AcceptanceVia.Command). */
+export function acceptanceFromCommand(label: string, target: string, acc: TargetAcceptance, stdout: string): AcceptanceReport {
+  const raw = lastJsonLine(stdout, `acceptance check ${target}`, label);
+  const r = checkOutputSchema.safeParse(raw);
+  if (!r.success) throw new Error(`${label}: unexpected output of the acceptance check for ${target}: ${JSON.stringify(raw)}`);
+  const o = r.data;
+  if (o.skipped === true) return skippedAcceptance(acc, AcceptanceVia.Command);
+  if (!o.ok || o.actual !== acc.expected) throw acceptanceFailure(label, target, acc, o.actual, o.exitCode, o.detail);
+  return { status: AcceptanceStatus.Passed, via: AcceptanceVia.Command, image: o.image, platform: o.platform, expected: o.expected, actual: o.actual, exitCode: o.exitCode };
+}
+
+/** A docker provider container's logs and exit code (AcceptanceVia.DockerProvider). */
+export function acceptanceFromContainer(
+  label: string,
+  target: string,
+  acc: TargetAcceptance,
+  logs: string | undefined,
+  exitCode: number | undefined,
+  skipped?: string,
+): AcceptanceReport {
+  // The container of a natively run target ran natively: its answer proves nothing about emulation.
+  if (skipped !== undefined) return skippedAcceptance(acc, AcceptanceVia.DockerProvider);
+  const lines = (logs ?? "")
+    .split("\n")
+    .map((l) => l.replace(/\r$/, "").trim())
+    .filter((l) => l !== "");
+  const actual = lines[lines.length - 1] ?? "";
+  const code = exitCode ?? -1;
+  if (code !== 0 || actual !== acc.expected) throw acceptanceFailure(label, target, acc, actual, code, lines.slice(0, -1).slice(-3).join(" "));
+  return { status: AcceptanceStatus.Passed, via: AcceptanceVia.DockerProvider, image: acc.image, platform: acc.platform, expected: acc.expected, actual, exitCode: code };
+}
+
+/** A few lines a person reads in `pulumi stack output`. */
+export function summarise(label: string, facts: HostFacts, plan: HostPlan, targets: Readonly<Record<string, TargetReport>>): string {
+  const head = `${label}: ${facts.distroName || facts.distroId} ${facts.machine}, kernel ${facts.kernel}, ${facts.systemd ? "systemd" : "no systemd (entries are NOT re-registered at boot)"}, ${facts.privilege}, packages: ${plan.packages.join(" ") || "(none)"}`;
+  const rows = Object.values(targets).map((t) => {
+    const acc = t.acceptance;
+    const check =
+      acc.status === AcceptanceStatus.Passed
+        ? `${acc.image} uname -m = ${acc.actual} (ok)`
+        : acc.status === AcceptanceStatus.NoImage
+          ? "no image to check"
+          : acc.status === AcceptanceStatus.Skipped
+            ? "no check (runs natively)"
+            : "check disabled";
+    const reg = t.status === TargetStatus.Registered ? `registered ${t.interpreter} flags ${t.flags || "-"}${t.persistent ? "" : " (not persistent)"}` : `skipped: native`;
+    return `  ${t.target.padEnd(12)} ${reg}; ${check}`;
+  });
+  return [head, ...rows].join("\n");
+}

@@ -1,0 +1,104 @@
+/**
+ * The host plan: what the component does on one host, decided from its validated configuration and the
+ * host's facts. Pure: the same inputs give byte-identical scripts, which is what makes a second
+ * `pulumi up` a no-op (remote commands have no Read; unchanged inputs mean nothing runs).
+ *
+ * Decided here from facts: the interpreter layout and path (distribution), the package names, the
+ * native-family skip, the effective apply mode (systemd or not) and whether rules persist.
+ */
+import { createHash } from "node:crypto";
+import { BinfmtRule, TargetInfo, binfmtDFileName, buildRule, bytesToHex, parseEscapedBytes, planTargets, renderBinfmtDFile, renderRegisterString } from "../binfmt";
+import { ApplyMode, InterpreterLayout, PackageSet } from "./enums";
+import { HostFacts, interpreterLayout } from "./facts";
+import { KernelFields, RuleScriptInput } from "./scripts/rule";
+import { HostConfig } from "./config";
+
+export interface RulePlan {
+  readonly target: TargetInfo;
+  /** Why the host skips this target (it runs it natively); undefined when it is registered. */
+  readonly skipped: string | undefined;
+  readonly rule: BinfmtRule;
+  /** Everything the rule scripts need. */
+  readonly script: RuleScriptInput;
+}
+
+export interface HostPlan {
+  readonly layout: InterpreterLayout;
+  readonly packages: readonly string[];
+  readonly applyMode: ApplyMode;
+  /** binfmt.d files are applied at boot (systemd hosts). */
+  readonly persistent: boolean;
+  readonly rules: readonly RulePlan[];
+  /** sha256 of the rendered rules the host gets (files + lines, sorted); triggers the acceptance checks. */
+  readonly rulesHash: string;
+}
+
+/** binfmt.d path of a target's rule: known without facts (it names the resource's identity). */
+export function ruleFilePath(configDir: string, target: TargetInfo): string {
+  return `${configDir}/qemu-${target.name}.conf`;
+}
+
+export function packagesFor(config: HostConfig, layout: InterpreterLayout): string[] {
+  if (config.installPackages === PackageSet.None) return [];
+  if (config.packages !== undefined) return [...config.packages];
+  if (config.installPackages === PackageSet.Seed) return ["qemu-user-static", "binfmt-support"];
+  return layout === InterpreterLayout.Plain ? ["qemu-user"] : ["qemu-user-static"];
+}
+
+export function kernelFields(rule: BinfmtRule): KernelFields {
+  return {
+    interpreter: rule.interpreter,
+    flags: rule.flags,
+    offset: String(rule.offset),
+    magic: bytesToHex(parseEscapedBytes(rule.magic)),
+    mask: rule.mask === "" ? "" : bytesToHex(parseEscapedBytes(rule.mask)),
+  };
+}
+
+export function planHost(config: HostConfig, facts: HostFacts, label: string): HostPlan {
+  const layout = interpreterLayout(facts);
+  const suffix = config.interpreterSuffix ?? (layout === InterpreterLayout.Plain ? "" : "-static");
+  const applyMode = config.applyMode === ApplyMode.SystemdRestart && !facts.systemd ? ApplyMode.PerFile : config.applyMode;
+  const persistent = facts.systemd;
+  const targetPlan = planTargets(
+    config.targets.map((t) => t.name),
+    facts.machine,
+    config.skipPolicy,
+  );
+  const skippedReason = new Map(targetPlan.skipped.map((s) => [s.target.name, s.reason]));
+  const rules = config.targets.map((target): RulePlan => {
+    const rule = buildRule(target, {
+      mask: config.maskPolicy,
+      flags: config.flags,
+      interpreterDir: config.interpreterDir ?? "/usr/bin",
+      interpreterSuffix: suffix,
+    });
+    const file = ruleFilePath(config.configDir, target);
+    if (binfmtDFileName(rule) !== file.slice(config.configDir.length + 1)) {
+      throw new Error(`internal: file name of ${rule.name} disagrees with the core (${binfmtDFileName(rule)})`);
+    }
+    return {
+      target,
+      skipped: skippedReason.get(target.name),
+      rule,
+      script: {
+        label,
+        target: target.name,
+        entryName: rule.name,
+        file,
+        content: renderBinfmtDFile(rule).replace(/\n$/, ""),
+        registerLine: renderRegisterString(rule),
+        expected: kernelFields(rule),
+        requireStatic: rule.flags.includes("F"),
+        applyMode,
+        persistent,
+      },
+    };
+  });
+  const hashed = rules
+    .filter((r) => r.skipped === undefined)
+    .map((r) => `${r.script.file}\n${r.script.content}`)
+    .sort();
+  const rulesHash = createHash("sha256").update(JSON.stringify(hashed)).digest("hex");
+  return { layout, packages: packagesFor(config, layout), applyMode, persistent, rules, rulesHash };
+}
