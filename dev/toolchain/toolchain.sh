@@ -245,6 +245,24 @@ fi
 # The checkout's bin dir (PATH puts it first).
 ln -sfn "$PULUMI_BIN" "$BIN_DIR/pulumi"
 ln -sfn "$LANG_BIN" "$BIN_DIR/pulumi-language-nodejs"
+# The nodejs dynamic-provider plugin (`pulumi-nodejs`, for pulumi.dynamic.Resource). Upstream ships it with
+# the CLI as a small script beside `pulumi`; an engine built from Go modules has none, so write our own:
+# it runs the SDK's own dynamic-provider host, resolved from the program's directory (the plugin's cwd).
+if [ -x "$(dirname "$(readlink -f "$PULUMI_BIN")")/pulumi-resource-pulumi-nodejs" ]; then
+	rm -f "$BIN_DIR/pulumi-resource-pulumi-nodejs"
+else
+	cat >"$BIN_DIR/pulumi-resource-pulumi-nodejs.tmp" <<'SH'
+#!/bin/sh
+# pulumi-nodejs resource plugin: the @pulumi/pulumi SDK's dynamic-provider host (written by npm run toolchain).
+script=$(node -e 'process.stdout.write(require.resolve("@pulumi/pulumi/cmd/dynamic-provider"))') || {
+	echo "pulumi-resource-pulumi-nodejs: @pulumi/pulumi is not resolvable from $(pwd)" >&2
+	exit 1
+}
+exec node "$script" "$@"
+SH
+	chmod 755 "$BIN_DIR/pulumi-resource-pulumi-nodejs.tmp"
+	mv -f "$BIN_DIR/pulumi-resource-pulumi-nodejs.tmp" "$BIN_DIR/pulumi-resource-pulumi-nodejs"
+fi
 
 # Everything below runs with the offline environment that env.sh will export.
 export PATH="$BIN_DIR:$PATH"

@@ -20,6 +20,8 @@ export type { ProcEntry } from "./proc-entry";
 export { NO_MASK, diffEntry } from "./diff";
 export type { FieldDiff } from "./diff";
 export { matchesHeader } from "./header-match";
+export { rulesOverlap } from "./overlap";
+export { PROBE_EXIT_STATUS, probeElf, probeTargets } from "./probe-elf";
 export { bytesToHex, canonicalEscape, escapeBytes, hexToBytes, parseEscapedBytes } from "./bytes";
 export {
   absolutePathSchema,

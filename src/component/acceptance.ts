@@ -37,6 +37,8 @@ export interface AcceptanceWiring {
   readonly rulesHash: pulumi.Output<string>;
   /** The host's plan: which targets it skips as native (their checks report "skipped" and run nothing). */
   readonly plan: pulumi.Output<HostPlan>;
+  /** Per target: its observed-state revision; a repair of the target re-runs its check. */
+  readonly revisions: Readonly<Record<string, pulumi.Output<number>>>;
   /** The checks run after this (the last rule). */
   readonly after: pulumi.Resource;
 }
@@ -72,7 +74,7 @@ export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Outpu
               ? runAs(privilege, skippedCheckScript({ ...base, skipped: skip }))
               : runAs(privilege, checkScript({ ...base, timeoutSeconds: config.acceptance.timeoutSeconds }));
           }),
-          triggers: [w.rulesHash],
+          triggers: [w.rulesHash, pulumi.output(w.revisions[target.name] ?? 0).apply((r) => `revision ${r}`)],
         },
         { parent, dependsOn: [previous] },
       );

@@ -134,6 +134,14 @@ export interface BinfmtOptionsArgs {
    * @default by distribution: "-static" on Debian ≤ 12 / Ubuntu ≤ 24.10, "" on Debian ≥ 13 / Ubuntu ≥ 25.04
    */
   interpreterSuffix?: string;
+  /**
+   * Read each host on every `pulumi preview` and `pulumi up` (one read-only SSH session per host, all hosts
+   * in parallel) and plan a repair of whatever drifted: an entry lost at reboot or replaced, a binfmt.d file
+   * deleted or edited, a conflicting entry under another name, a package removed, a release upgrade. Off:
+   * the host is read once, when it is first provisioned, and an unchanged program opens no SSH session.
+   * @default true
+   */
+  observe?: boolean;
   /** The acceptance check. @default enabled, via AcceptanceVia.Command */
   acceptance?: AcceptanceArgs;
 }

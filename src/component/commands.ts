@@ -13,6 +13,8 @@ export interface CommandSpec {
   readonly connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
   readonly create: pulumi.Input<string>;
   readonly delete?: pulumi.Input<string>;
+  /** Written to the command's standard input (create and update). */
+  readonly stdin?: pulumi.Input<string>;
   readonly triggers?: pulumi.Input<string>[];
 }
 
@@ -25,5 +27,6 @@ export function remoteCommand(name: string, spec: CommandSpec, opts: pulumi.Cust
   };
   if (spec.delete !== undefined) args.delete = spec.delete;
   if (spec.triggers !== undefined) args.triggers = spec.triggers;
+  if (spec.stdin !== undefined) args.stdin = spec.stdin;
   return new command.remote.Command(name, args, opts);
 }

@@ -21,12 +21,16 @@ import { wireAcceptance } from "./acceptance";
 import { remoteCommand } from "./commands";
 import { hostLabel, remoteConnection } from "./connection";
 import { Privilege } from "../host/enums";
-import { HostFacts, parseFacts } from "../host/facts";
+import { HostFacts } from "../host/facts";
+import { HostDrift, hostDrift } from "../host/drift";
+import { HostObservation, observationRequest, parseObservation } from "../host/observation";
+import { observeScript } from "../host/scripts/observe";
 import { HostReport, TargetReport, ruleReport, summarise } from "../host/outputs";
 import { HostPlan, planHost, ruleFilePath } from "../host/plan";
-import { factsScript } from "../host/scripts/facts";
 import { installPackagesScript, removePackagesScript } from "../host/scripts/packages";
-import { applyRuleScript, removeRuleScript, skippedRuleScript } from "../host/scripts/rule";
+import { FILE_MARKER, applyRuleScript, removeRuleScript, skippedRuleScript } from "../host/scripts/rule";
+import { observeHost } from "./observe";
+import { ObservedState } from "./observed-state";
 import { runAs, runUnprivileged } from "../host/shell";
 import { HostSpec, parseHostArgs } from "./validate";
 
@@ -84,47 +88,78 @@ interface BuiltHost {
 function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): BuiltHost {
   const connection = remoteConnection(config.connection);
   const label = hostLabel(name, config.connection);
+  const request = observationRequest(config);
 
-  const factsCmd = remoteCommand(`${name}-facts`, { connection, create: label.apply((l) => runUnprivileged(factsScript(l))) }, { parent });
-  const facts = pulumi.all([factsCmd.stdout, label]).apply(([stdout, l]) => parseFacts(stdout, l));
+  // What the host has now: read by the program on every run (observe), or once by a command.
+  let observation: pulumi.Output<HostObservation>;
+  let first: pulumi.Resource[] = [];
+  if (config.observe) {
+    observation = observeHost(label, config.connection, request);
+  } else {
+    const factsCmd = remoteCommand(`${name}-facts`, { connection, create: "sh -s", stdin: label.apply((l) => observeScript(l, request)) }, { parent });
+    observation = pulumi.all([factsCmd.stdout, label]).apply(([stdout, l]) => parseObservation(stdout, l));
+    first = [factsCmd];
+  }
+  const facts = observation.apply((o) => o.facts);
   const privilege: pulumi.Output<Privilege> = facts.apply((f) => f.privilege);
-  const plan = pulumi.all([facts, label]).apply(([f, l]) => planHost(config, f, l));
+  const plan = pulumi.all([observation, label]).apply(([o, l]) => planHost(config, o, l));
+  const drift = pulumi.all([plan, observation]).apply(([p, o]): HostDrift => (config.observe ? hostDrift(p, o, FILE_MARKER) : { targets: {}, packages: [] }));
 
+  const pkgState = new ObservedState(
+    `${name}-state-packages`,
+    { unit: "packages", drift: drift.apply((d) => d.packages.map((p) => `package ${p} is not installed`)) },
+    { parent, dependsOn: first },
+  );
   const pkgInput = pulumi.all([plan, label]).apply(([p, l]) => ({ label: l, packages: p.packages, lockTimeoutSeconds: config.lockTimeoutSeconds }));
   const packagesCmd = remoteCommand(
     `${name}-packages`,
     {
       connection,
-      create: pulumi.all([pkgInput, privilege]).apply(([i, pr]) => runAs(pr, installPackagesScript(i))),
+      create: pulumi.all([pkgInput, privilege, pkgState.revision]).apply(([i, pr, rev]) => runAs(pr, withRevision(installPackagesScript(i), rev))),
       ...(config.removePackagesOnDestroy ? { delete: pulumi.all([pkgInput, privilege]).apply(([i, pr]) => runAs(pr, removePackagesScript(i))) } : {}),
     },
-    { parent, dependsOn: [factsCmd] },
+    { parent, dependsOn: [pkgState] },
   );
 
   let previous: pulumi.Resource = packagesCmd;
   const ruleOutputs: Record<string, pulumi.Output<Omit<TargetReport, "acceptance">>> = {};
+  const revisions: Record<string, pulumi.Output<number>> = {};
   config.targets.forEach((target, index) => {
     const rulePlan = plan.apply((p) => {
       const r = p.rules[index];
       if (r === undefined || r.target.name !== target.name) throw new Error(`internal: plan order differs for ${target.name}`);
       return r;
     });
+    const targetDrift = pulumi.all([drift, label]).apply(([d, l]) => {
+      const reasons = d.targets[target.name]?.reasons ?? [];
+      if (reasons.length > 0 && pulumi.runtime.isDryRun()) {
+        // Attached to the target's state resource, so `pulumi preview` prints it under that resource.
+        const present = d.targets[target.name]?.present === true;
+        const say = present ? pulumi.log.warn : pulumi.log.info;
+        void say(`${l}: ${target.name}: ${reasons.join("; ")}${present ? " (up repairs it)" : ""}`, state);
+      }
+      return reasons;
+    });
+    const state: ObservedState = new ObservedState(`${name}-state-${target.name}`, { unit: target.name, drift: targetDrift }, { parent, dependsOn: [previous] });
     const cmd = remoteCommand(
       `${name}-rule-${target.name}`,
       {
         connection,
         create: pulumi
-          .all([rulePlan, privilege])
-          .apply(([r, pr]) =>
-            r.skipped !== undefined ? runUnprivileged(skippedRuleScript(r.script.label, target.name, r.rule.name, "native")) : runAs(pr, applyRuleScript(r.script)),
+          .all([rulePlan, privilege, state.revision])
+          .apply(([r, pr, rev]) =>
+            r.skipped !== undefined
+              ? runUnprivileged(skippedRuleScript(r.script.label, target.name, r.rule.name, "native"))
+              : runAs(pr, withRevision(applyRuleScript(r.script), rev)),
           ),
         delete: pulumi.all([rulePlan, privilege]).apply(([r, pr]) => (r.skipped !== undefined ? runUnprivileged("true") : runAs(pr, removeRuleScript(r.script)))),
         // The rule's identity: when the file or entry name changes, replace (delete the old file and
         // entry first: deleteBeforeReplace), instead of updating in place and leaving the old ones behind.
         triggers: [ruleFilePath(config.configDir, target), `qemu-${target.name}`],
       },
-      { parent, dependsOn: [previous], deleteBeforeReplace: true },
+      { parent, dependsOn: [state], deleteBeforeReplace: true },
     );
+    revisions[target.name] = state.revision;
     ruleOutputs[target.name] = pulumi.all([label, rulePlan, cmd.stdout]).apply(([l, r, stdout]) => ruleReport(l, r, stdout));
     previous = cmd;
   });
@@ -138,6 +173,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
     privilege,
     rulesHash: plan.apply((p) => p.rulesHash),
     plan,
+    revisions,
     after: previous,
   });
 
@@ -149,4 +185,12 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
   });
   const targets = pulumi.all(perTarget).apply((entries) => Object.fromEntries(entries));
   return { label, facts, plan, targets };
+}
+
+/**
+ * The unit's observed-state revision as the script's first line: a repair planned by ObservedState
+ * changes the command's input, so the provider runs the script again (an update).
+ */
+function withRevision(script: string, revision: number): string {
+  return `# observed-state revision ${revision}\n${script}`;
 }

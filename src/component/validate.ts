@@ -172,6 +172,7 @@ const optionsShape = {
   interpreterDir: absolutePathSchema.optional(),
   interpreterSuffix: interpreterSuffixSchema.optional(),
   acceptance: acceptanceSchema.optional(),
+  observe: z.boolean().optional(),
 };
 
 const hostArgsSchema = strict({ ...optionsShape, connection: connectionSchema, architectures: architecturesSchema }, "BinfmtHost args");
@@ -328,6 +329,7 @@ function hostConfig(component: string, o: ParsedOptions, connection: HostConnect
     lockTimeoutSeconds: o.lockTimeoutSeconds ?? DEFAULTS.lockTimeoutSeconds,
     interpreterDir: o.interpreterDir,
     interpreterSuffix: o.interpreterSuffix,
+    observe: o.observe ?? DEFAULTS.observe,
     acceptance: {
       enabled,
       via,

@@ -18,6 +18,7 @@ export const DEFAULTS = {
   lockTimeoutSeconds: 120,
   acceptanceTimeoutSeconds: 300,
   acceptanceVia: AcceptanceVia.Command,
+  observe: true,
 } as const;
 
 /** Acceptance settings for one target, resolved. */
@@ -45,6 +46,8 @@ export interface HostConfig {
   readonly lockTimeoutSeconds: number;
   readonly interpreterDir: string | undefined;
   readonly interpreterSuffix: string | undefined;
+  /** Read the host on every preview and up (drift detection). */
+  readonly observe: boolean;
   readonly acceptance: {
     readonly enabled: boolean;
     readonly via: AcceptanceVia;

@@ -33,9 +33,11 @@ export interface HostFacts {
   readonly privilege: Privilege;
   /** A `docker` CLI is on the host's PATH. */
   readonly docker: boolean;
+  /** apt-get and dpkg-query are on the host's PATH (Debian, Ubuntu and derivatives). */
+  readonly apt: boolean;
 }
 
-const factsSchema = z.object({
+export const factsSchema = z.object({
   machine: z.string().min(1),
   kernel: z.string(),
   hostname: z.string(),
@@ -49,6 +51,7 @@ const factsSchema = z.object({
   user: z.string(),
   privilege: z.enum([Privilege.Root, Privilege.Sudo]),
   docker: z.boolean(),
+  apt: z.boolean(),
 });
 
 /** Parse the facts script's stdout. Throws with the host label when it is not what the script prints. */

@@ -9,7 +9,8 @@
 import { createHash } from "node:crypto";
 import { BinfmtRule, TargetInfo, binfmtDFileName, buildRule, bytesToHex, parseEscapedBytes, planTargets, renderBinfmtDFile, renderRegisterString } from "../binfmt";
 import { ApplyMode, InterpreterLayout, PackageSet } from "./enums";
-import { HostFacts, interpreterLayout } from "./facts";
+import { layoutDecision, nativeDecisions, persistenceDecision } from "./evidence";
+import { HostObservation } from "./observation";
 import { KernelFields, RuleScriptInput } from "./scripts/rule";
 import { HostConfig } from "./config";
 
@@ -24,10 +25,14 @@ export interface RulePlan {
 
 export interface HostPlan {
   readonly layout: InterpreterLayout;
+  /** The evidence behind `layout` (./evidence.ts). */
+  readonly layoutReason: string;
   readonly packages: readonly string[];
   readonly applyMode: ApplyMode;
   /** binfmt.d files are applied at boot (systemd hosts). */
   readonly persistent: boolean;
+  /** The evidence behind `persistent`. */
+  readonly persistenceReason: string;
   readonly rules: readonly RulePlan[];
   /** sha256 of the rendered rules the host gets (files + lines, sorted); triggers the acceptance checks. */
   readonly rulesHash: string;
@@ -55,17 +60,19 @@ export function kernelFields(rule: BinfmtRule): KernelFields {
   };
 }
 
-export function planHost(config: HostConfig, facts: HostFacts, label: string): HostPlan {
-  const layout = interpreterLayout(facts);
-  const suffix = config.interpreterSuffix ?? (layout === InterpreterLayout.Plain ? "" : "-static");
+export function planHost(config: HostConfig, obs: HostObservation, label: string): HostPlan {
+  const facts = obs.facts;
+  const layout = layoutDecision(config, obs);
+  const persistence = persistenceDecision(config, obs);
+  const suffix = config.interpreterSuffix ?? (layout.value === InterpreterLayout.Plain ? "" : "-static");
   const applyMode = config.applyMode === ApplyMode.SystemdRestart && !facts.systemd ? ApplyMode.PerFile : config.applyMode;
-  const persistent = facts.systemd;
+  const persistent = persistence.value;
   const targetPlan = planTargets(
     config.targets.map((t) => t.name),
     facts.machine,
     config.skipPolicy,
   );
-  const skippedReason = new Map(targetPlan.skipped.map((s) => [s.target.name, s.reason]));
+  const skippedReason = nativeDecisions(config, obs, new Map(targetPlan.skipped.map((s) => [s.target.name, s.reason])));
   const rules = config.targets.map((target): RulePlan => {
     const rule = buildRule(target, {
       mask: config.maskPolicy,
@@ -100,5 +107,14 @@ export function planHost(config: HostConfig, facts: HostFacts, label: string): H
     .map((r) => `${r.script.file}\n${r.script.content}`)
     .sort();
   const rulesHash = createHash("sha256").update(JSON.stringify(hashed)).digest("hex");
-  return { layout, packages: packagesFor(config, layout), applyMode, persistent, rules, rulesHash };
+  return {
+    layout: layout.value,
+    layoutReason: layout.reason,
+    packages: packagesFor(config, layout.value),
+    applyMode,
+    persistent,
+    persistenceReason: persistence.reason,
+    rules,
+    rulesHash,
+  };
 }

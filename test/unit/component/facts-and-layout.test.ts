@@ -1,26 +1,33 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { interpreterLayout, parseFacts } from "../../../src/host/facts";
+import { interpreterLayout } from "../../../src/host/facts";
+import { observationRequest, parseObservation } from "../../../src/host/observation";
 import { InterpreterLayout, PackageSet } from "../../../src/host/enums";
 import { packagesFor, planHost } from "../../../src/host/plan";
 import { parseHostArgs } from "../../../src/component/validate";
-import { factsScript } from "../../../src/host/scripts/facts";
-import { DEBIAN12_FACTS } from "./harness";
+import { observeScript } from "../../../src/host/scripts/observe";
+import { DEBIAN12_FACTS, observed } from "./harness";
 
 const facts = (distroId: string, distroVersion: string) => ({ ...DEBIAN12_FACTS, distroId, distroVersion });
 
-describe("host facts", () => {
-  it("the facts script prints JSON that parseFacts accepts (run read-only on this machine)", () => {
-    const r = spawnSync("sh", ["-c", factsScript("local")], { encoding: "utf8" });
+describe("host observation and the decisions it feeds", () => {
+  it("the observation script runs read-only as this machine's user and parseObservation accepts what it prints", () => {
+    const config = parseHostArgs("t", { connection: { host: "h" }, architectures: ["aarch64", "i386"] });
+    const r = spawnSync("sh", ["-s"], { input: observeScript("local", observationRequest(config)), encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
-    const f = parseFacts(r.stdout, "local");
-    assert.ok(f.machine.length > 0);
-    assert.equal(typeof f.systemd, "boolean");
+    const o = parseObservation(r.stdout, "local");
+    assert.ok(o.facts.machine.length > 0);
+    assert.equal(typeof o.facts.systemd, "boolean");
+    assert.deepEqual(o.elfs.map((e) => e.path).slice(0, 4), ["/usr/bin/qemu-aarch64", "/usr/bin/qemu-aarch64-static", "/usr/bin/qemu-i386", "/usr/bin/qemu-i386-static"]);
+    assert.deepEqual(
+      o.probes.map((p) => p.target),
+      ["aarch64", "i386"],
+    );
   });
 
-  it("parseFacts names the host when the output is not JSON", () => {
-    assert.throws(() => parseFacts("bash: sh: not found", "b-1 (root@h:22)"), /^Error: b-1 \(root@h:22\): the facts command printed no JSON/);
+  it("parseObservation names the host when the script ended early", () => {
+    assert.throws(() => parseObservation("bash: sh: not found", "b-1 (root@h:22)"), /^Error: b-1 \(root@h:22\): the observation ended early \(no facts record\)/);
   });
 
   it("interpreter layout follows the distribution release", () => {
@@ -44,15 +51,15 @@ describe("host facts", () => {
 
   it("hosts without systemd fall back to per-file apply and are reported as not persistent", () => {
     const config = parseHostArgs("t", { connection: { host: "h" }, architectures: ["aarch64"], applyMode: "systemd-restart" as never });
-    const p = planHost(config, { ...DEBIAN12_FACTS, systemd: false }, "l");
+    const p = planHost(config, observed({ ...DEBIAN12_FACTS, systemd: false }), "l");
     assert.equal(p.applyMode, "per-file");
     assert.equal(p.persistent, false);
-    assert.equal(planHost(config, DEBIAN12_FACTS, "l").applyMode, "systemd-restart");
+    assert.equal(planHost(config, observed(DEBIAN12_FACTS), "l").applyMode, "systemd-restart");
   });
 
   it("an aarch64 host skips arm and aarch64 (QEMU's family rule) unless the skip policy is exact-native", () => {
     const arm = { ...DEBIAN12_FACTS, machine: "aarch64" };
-    const family = planHost(parseHostArgs("t", { connection: { host: "h" }, architectures: ["arm", "aarch64", "riscv64"] }), arm, "l");
+    const family = planHost(parseHostArgs("t", { connection: { host: "h" }, architectures: ["arm", "aarch64", "riscv64"] }), observed(arm), "l");
     assert.deepEqual(
       family.rules.map((r) => [r.target.name, r.skipped !== undefined]),
       [
@@ -61,7 +68,7 @@ describe("host facts", () => {
         ["riscv64", false],
       ],
     );
-    const exact = planHost(parseHostArgs("t", { connection: { host: "h" }, architectures: ["arm", "aarch64"], skipPolicy: "exact-native" as never }), arm, "l");
+    const exact = planHost(parseHostArgs("t", { connection: { host: "h" }, architectures: ["arm", "aarch64"], skipPolicy: "exact-native" as never }), observed(arm), "l");
     assert.deepEqual(
       exact.rules.map((r) => [r.target.name, r.skipped !== undefined]),
       [

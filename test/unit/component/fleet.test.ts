@@ -30,7 +30,7 @@ describe("BinfmtFleet", () => {
     assert.ok(names.includes("builders-builder-b-rule-riscv64"));
     assert.ok(!names.includes("builders-builder-b-rule-arm"), "a host's own architectures replace the fleet's");
     assert.equal(parents["builders-builder-a"], "builders");
-    assert.equal(parents["builders-builder-a-facts"], "builders-builder-a");
+    assert.equal(parents["builders-builder-a-state-packages"], "builders-builder-a");
   });
 
   it("keeps every child name when the hosts are reordered (nothing would be replaced)", async () => {
@@ -44,7 +44,7 @@ describe("BinfmtFleet", () => {
     rec.clear();
     const f = new BinfmtFleet("par", { architectures: ["aarch64"], hosts: hostsAB }, { transformations: [rec.transformation] });
     await settle(f.hosts);
-    for (const id of ["builder-a", "builder-b"]) assert.deepEqual(rec.registered.find((r) => r.name === `par-${id}-facts`)?.dependsOn, []);
+    for (const id of ["builder-a", "builder-b"]) assert.deepEqual(rec.registered.find((r) => r.name === `par-${id}-state-packages`)?.dependsOn, []);
   });
 
   it("reports per host id, and every summary line names its host", async () => {

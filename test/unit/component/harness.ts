@@ -6,6 +6,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HostFacts } from "../../../src/host/facts";
 import { Privilege } from "../../../src/host/enums";
+import { useObservationRunner } from "../../../src/component/observe";
+import { HostObservation, parseObservation } from "../../../src/host/observation";
 
 export interface CreatedResource {
   readonly type: string;
@@ -37,6 +39,7 @@ export const DEBIAN12_FACTS: HostFacts = {
   user: "root",
   privilege: Privilege.Root,
   docker: true,
+  apt: true,
 };
 
 export const DEBIAN13_SUDO_FACTS: HostFacts = {
@@ -82,12 +85,12 @@ export interface Recorder {
 }
 
 function hostPrefix(name: string): string {
-  return name.replace(/-(facts|packages|rule-.*|check-.*|image-.*|docker)$/, "");
+  return name.replace(/-(facts|packages|state-.*|rule-.*|check-.*|image-.*|docker)$/, "");
 }
 
 function commandStdout(name: string, create: string, o: MockOptions): string {
   const facts = (o.facts ?? (() => DEBIAN12_FACTS))(hostPrefix(name));
-  if (name.endsWith("-facts")) return JSON.stringify(facts) + "\n";
+  if (name.endsWith("-facts")) return observationStdout(facts);
   const script = innerScript(create);
   const v = scriptVars(script);
   if (name.endsWith("-packages")) return JSON.stringify({ packages: (v.PACKAGES ?? "").split(" ").filter(Boolean), installed: [] }) + "\n";
@@ -125,8 +128,29 @@ function commandStdout(name: string, create: string, o: MockOptions): string {
   return "";
 }
 
+/**
+ * What the observation script prints on a fake host with these facts: binfmt_misc mounted and empty, no
+ * package or interpreter evidence (so the layout follows the distribution), systemd-binfmt loaded.
+ */
+export function observationStdout(facts: HostFacts): string {
+  return (
+    [
+      { kind: "facts", ...facts },
+      { kind: "binfmt", mounted: facts.binfmtMiscMounted, status: "enabled" },
+      { kind: "boot", load: facts.systemd ? "loaded" : "", unitFileState: facts.systemd ? "static" : "", active: facts.systemd ? "active" : "", configDirFs: "ext2/ext3" },
+    ]
+      .map((r) => JSON.stringify(r))
+      .join("\n") + "\n"
+  );
+}
+
 export function installMocks(o: MockOptions = {}): Recorder {
   const created: CreatedResource[] = [];
+  // The observation: no SSH in unit tests; the fake host answers with the facts of the host's name.
+  useObservationRunner(async (_ep, script) => {
+    const hostName = (scriptVars(script).LABEL ?? "").replace(/ \(.*$/, "");
+    return { code: 0, stderr: "", stdout: observationStdout((o.facts ?? (() => DEBIAN12_FACTS))(hostName)) };
+  });
   const registered: RegisteredResource[] = [];
   void pulumi.runtime.setMocks(
     {
@@ -138,6 +162,7 @@ export function installMocks(o: MockOptions = {}): Recorder {
           state.stdout = commandStdout(args.name, String(inputs.create ?? ""), o);
           state.stderr = "";
         }
+        if (args.type === "pulumi-nodejs:dynamic/qemu-binfmt:ObservedState") state.revision = 1;
         if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:${args.name}`;
         if (args.type === "docker:index/container:Container") {
           const labels = (inputs.labels as { label: string; value: string }[] | undefined) ?? [];
@@ -202,3 +227,8 @@ export async function drain(): Promise<void> {
 
 export const TEST_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAATESTKEYMATERIALdonotuse\n-----END OPENSSH PRIVATE KEY-----\n";
 export const TEST_HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIKeyKeyKeyKeyKeyKeyKeyKeyKeyKeyKeyKeyKey";
+
+/** A parsed observation of a fake host with these facts (see observationStdout). */
+export function observed(facts: HostFacts): HostObservation {
+  return parseObservation(observationStdout(facts), "test");
+}

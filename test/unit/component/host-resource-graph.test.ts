@@ -12,7 +12,7 @@ async function load() {
 }
 
 describe("BinfmtHost resource graph", () => {
-  it("creates facts, packages, one rule and one check per requested target, all parented to the host", async () => {
+  it("creates an observed state and a command for the packages and for each requested target, then one check per target, all parented to the host", async () => {
     const { BinfmtHost } = await load();
     rec.clear();
     const host = new BinfmtHost(
@@ -24,11 +24,20 @@ describe("BinfmtHost resource graph", () => {
     const children = rec.registered.filter((r) => r.name !== "builder-1");
     assert.deepEqual(
       children.map((r) => r.name),
-      ["builder-1-facts", "builder-1-packages", "builder-1-rule-arm", "builder-1-rule-aarch64", "builder-1-check-arm", "builder-1-check-aarch64"],
+      [
+        "builder-1-state-packages",
+        "builder-1-packages",
+        "builder-1-state-arm",
+        "builder-1-rule-arm",
+        "builder-1-state-aarch64",
+        "builder-1-rule-aarch64",
+        "builder-1-check-arm",
+        "builder-1-check-aarch64",
+      ],
     );
     for (const c of children) {
       assert.equal(c.parent, "builder-1", `${c.name} is parented to the component`);
-      assert.equal(c.type, "command:remote:Command");
+      assert.equal(c.type, /-state-/.test(c.name) ? "pulumi-nodejs:dynamic/qemu-binfmt:ObservedState" : "command:remote:Command");
     }
   });
 
@@ -38,11 +47,14 @@ describe("BinfmtHost resource graph", () => {
     const host = new BinfmtHost("chain", { connection: { host: "10.0.0.5" }, architectures: ["arm", "aarch64", "riscv64"] }, { transformations: [rec.transformation] });
     await settle(host.targets);
     const deps = Object.fromEntries(rec.registered.map((r) => [r.name, r.dependsOn]));
-    assert.deepEqual(deps["chain-facts"], []);
-    assert.deepEqual(deps["chain-packages"], ["chain-facts"]);
-    assert.deepEqual(deps["chain-rule-arm"], ["chain-packages"]);
-    assert.deepEqual(deps["chain-rule-aarch64"], ["chain-rule-arm"]);
-    assert.deepEqual(deps["chain-rule-riscv64"], ["chain-rule-aarch64"]);
+    assert.deepEqual(deps["chain-state-packages"], []);
+    assert.deepEqual(deps["chain-packages"], ["chain-state-packages"]);
+    assert.deepEqual(deps["chain-state-arm"], ["chain-packages"]);
+    assert.deepEqual(deps["chain-rule-arm"], ["chain-state-arm"]);
+    assert.deepEqual(deps["chain-state-aarch64"], ["chain-rule-arm"]);
+    assert.deepEqual(deps["chain-rule-aarch64"], ["chain-state-aarch64"]);
+    assert.deepEqual(deps["chain-state-riscv64"], ["chain-rule-aarch64"]);
+    assert.deepEqual(deps["chain-rule-riscv64"], ["chain-state-riscv64"]);
     assert.deepEqual(deps["chain-check-arm"], ["chain-rule-riscv64"]);
     assert.deepEqual(deps["chain-check-aarch64"], ["chain-check-arm"]);
     assert.deepEqual(deps["chain-check-riscv64"], ["chain-check-aarch64"]);
@@ -67,7 +79,7 @@ describe("BinfmtHost resource graph", () => {
     const host = new BinfmtHost("flags", { connection: { host: "h" }, architectures: ["aarch64"] }, { transformations: [rec.transformation] });
     await settle(host.targets);
     const commands = rec.created.filter((c) => c.type === "command:remote:Command" && c.name.startsWith("flags-"));
-    assert.equal(commands.length, 4);
+    assert.equal(commands.length, 3, "packages, one rule, one check: the host is observed by the program, not by a command");
     for (const c of commands) {
       assert.equal(c.inputs.addPreviousOutputInEnv, false, c.name);
       assert.equal(c.inputs.logging, "stderr", c.name);
@@ -87,7 +99,24 @@ describe("BinfmtHost resource graph", () => {
     const rule = (n: string) => String(rec.created.find((c) => c.name === n)?.inputs.create);
     assert.match(rule("bookworm-h-rule-aarch64"), /^sh -c '/);
     assert.match(rule("trixie-h-rule-aarch64"), /^sudo -n sh -c '/);
-    assert.match(rule("trixie-h-facts"), /^sh -c '/, "facts run unprivileged");
+    assert.equal(
+      rec.created.find((c) => c.name === "trixie-h-facts"),
+      undefined,
+      "observed by the program, no facts command",
+    );
+  });
+
+  it("with observe off, reads the host once through a facts command that runs the observation unprivileged on stdin", async () => {
+    const { BinfmtHost } = await load();
+    rec.clear();
+    const t = new BinfmtHost("trixie-once", { connection: { host: "b", user: "builder" }, architectures: ["aarch64"], observe: false }, { transformations: [rec.transformation] });
+    const tt = await settle(t.targets);
+    assert.equal(tt.aarch64?.interpreter, "/usr/bin/qemu-aarch64");
+    const facts = rec.created.find((c) => c.name === "trixie-once-facts");
+    assert.equal(facts?.inputs.create, "sh -s");
+    assert.match(String(facts?.inputs.stdin), /MNT=\/proc\/sys\/fs\/binfmt_misc/);
+    const deps = Object.fromEntries(rec.registered.map((r) => [r.name, r.dependsOn]));
+    assert.deepEqual(deps["trixie-once-state-packages"], ["trixie-once-facts"]);
   });
 
   it("skips the host's own family (x86_64 on an x86_64 host) without registering anything, and reports why", async () => {
@@ -134,7 +163,7 @@ describe("BinfmtHost resource graph", () => {
     assert.match(summary, /aarch64 +registered \/usr\/bin\/qemu-aarch64-static flags F; arm64v8\/busybox uname -m = aarch64 \(ok\)/);
   });
 
-  it("triggers every check on the hash of the host's rendered rules, which changes when a target is added", async () => {
+  it("triggers every check on the hash of the host's rendered rules (which changes when a target is added) and on its target's observed-state revision", async () => {
     const { BinfmtHost } = await load();
     rec.clear();
     const a = new BinfmtHost("hash-a", { connection: { host: "h" }, architectures: ["aarch64"] });
@@ -144,7 +173,7 @@ describe("BinfmtHost resource graph", () => {
     assert.notEqual(ha, hb);
     assert.equal(hb, hc, "order of the list does not matter");
     const check = rec.created.find((r) => r.name === "hash-b-check-aarch64");
-    assert.deepEqual(check?.inputs.triggers, [hb]);
+    assert.deepEqual(check?.inputs.triggers, [hb, "revision 1"]);
   });
 
   it("creates no package removal unless asked, and a removal when removePackagesOnDestroy is set", async () => {

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { planHost, RulePlan } from "../../../src/host/plan";
 import { parseHostArgs } from "../../../src/component/validate";
 import { applyRuleScript, removeRuleScript, RuleScriptInput } from "../../../src/host/scripts/rule";
-import { DEBIAN12_FACTS } from "./harness";
+import { DEBIAN12_FACTS, observed } from "./harness";
 
 /** A minimal ELF64 little-endian executable header with a PT_LOAD and, optionally, a PT_INTERP. */
 function fakeElf(dynamic: boolean): Buffer {
@@ -53,7 +53,7 @@ function sandbox(): Sandbox {
   writeFileSync(interp, fakeElf(false));
   chmodSync(interp, 0o755);
   const config = parseHostArgs("t", { connection: { host: "h" }, architectures: ["aarch64"], configDir: etc, interpreterDir: bin });
-  const plan = planHost(config, DEBIAN12_FACTS, "t (root@h:22)").rules[0];
+  const plan = planHost(config, observed(DEBIAN12_FACTS), "t (root@h:22)").rules[0];
   if (plan === undefined) throw new Error("no rule");
   return { root, mnt, bin, etc, plan };
 }

@@ -9,7 +9,7 @@ import { applyRuleScript, removeRuleScript, skippedRuleScript } from "../../../s
 import { checkScript } from "../../../src/host/scripts/check";
 import { planHost } from "../../../src/host/plan";
 import { parseHostArgs } from "../../../src/component/validate";
-import { DEBIAN12_FACTS } from "./harness";
+import { DEBIAN12_FACTS, observed } from "./harness";
 
 const NASTY = [`it's`, `$(reboot)`, "`id`", `a"b`, "back\\slash \\x7f", "new\nline", "*", "-n", "'; rm -rf / #", ""];
 
@@ -54,7 +54,7 @@ describe("shell quoting", () => {
 
 describe("every remote script", () => {
   const config = parseHostArgs("t", { connection: { host: "h" }, architectures: ["aarch64", "x86_64"] });
-  const plan = planHost(config, DEBIAN12_FACTS, `it's "odd" $(label)`);
+  const plan = planHost(config, observed(DEBIAN12_FACTS), `it's "odd" $(label)`);
   const rule = plan.rules[0];
   if (rule === undefined) throw new Error("no rule");
   const scripts: Record<string, string> = {

@@ -24,7 +24,7 @@ describe("the private key is a secret everywhere", () => {
     );
     await settle(host.targets);
     const commands = rec.registered.filter((r) => r.type === "command:remote:Command");
-    assert.equal(commands.length, 4);
+    assert.equal(commands.length, 3);
     for (const c of commands) {
       const conn = c.props.connection as Record<string, unknown> & { proxy: Record<string, unknown> };
       for (const [what, v] of [

@@ -1,0 +1,81 @@
+/**
+ * Observing a host from the program: on every `pulumi preview` and `pulumi up`, one read-only SSH
+ * session per host (./ssh.ts), all hosts in parallel, before anything is planned. The result feeds the
+ * plan (facts, evidence) and the observed-state resources (drift). Never a secret: the observation holds
+ * no key material, so it is unwrapped from the connection's secrecy and shows in diffs.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { HostObservation, ObservationRequest, parseObservation } from "../host/observation";
+import { observeScript } from "../host/scripts/observe";
+import { HostConnectionArgs } from "./args";
+import { ExecResult, SshEndpoint, sshExec } from "./ssh";
+
+/** Runs the observation script; replaced in unit tests, which have no hosts. */
+export type ObservationRunner = (endpoint: SshEndpoint, script: string) => Promise<ExecResult>;
+
+const OBSERVE_TIMEOUT_MS = 120_000;
+let runner: ObservationRunner = (ep, script) => sshExec(ep, "sh -s", script, OBSERVE_TIMEOUT_MS);
+
+/** Unit tests only: observe through `r` instead of SSH; returns a function that restores SSH. */
+export function useObservationRunner(r: ObservationRunner): () => void {
+  const previous = runner;
+  runner = r;
+  return () => {
+    runner = previous;
+  };
+}
+
+function endpoint(c: pulumi.Unwrap<HostConnectionArgs>): SshEndpoint {
+  const base = {
+    host: c.host,
+    port: c.port ?? 22,
+    user: c.user ?? "root",
+    dialErrorLimit: c.dialErrorLimit ?? 10,
+    perDialTimeout: c.perDialTimeout ?? 15,
+  };
+  const opt = <K extends string, V>(k: K, v: V | undefined) => (v === undefined ? {} : ({ [k]: v } as Record<K, V>));
+  const proxy = c.proxy;
+  return {
+    ...base,
+    ...opt("privateKey", c.privateKey),
+    ...opt("privateKeyPassword", c.privateKeyPassword),
+    ...opt("hostKey", c.hostKey),
+    ...opt("agentSocketPath", c.agentSocketPath),
+    ...(proxy === undefined
+      ? {}
+      : {
+          proxy: {
+            host: proxy.host,
+            port: proxy.port ?? 22,
+            user: proxy.user ?? "root",
+            dialErrorLimit: base.dialErrorLimit,
+            perDialTimeout: base.perDialTimeout,
+            ...opt("privateKey", proxy.privateKey),
+            ...opt("privateKeyPassword", proxy.privateKeyPassword),
+            ...opt("hostKey", proxy.hostKey),
+            ...opt("agentSocketPath", proxy.agentSocketPath),
+          },
+        }),
+  };
+}
+
+/** Read the host now. Rejects with a message naming the host when it cannot be read. */
+export async function observeNow(label: string, conn: pulumi.Unwrap<HostConnectionArgs>, req: ObservationRequest): Promise<HostObservation> {
+  let r: ExecResult;
+  try {
+    r = await runner(endpoint(conn), observeScript(label, req));
+  } catch (e) {
+    throw new Error(`${label}: cannot read the host: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  if (r.code !== 0) {
+    const why = r.stderr.trim().split("\n").slice(-3).join(" ") || `exit ${r.code}`;
+    throw new Error(why.startsWith(label) ? why : `${label}: reading the host failed: ${why}`);
+  }
+  return parseObservation(r.stdout, label);
+}
+
+/** The observation as an Output (unknown while the connection is unknown, e.g. in a preview of a new VM). */
+export function observeHost(label: pulumi.Output<string>, conn: HostConnectionArgs, req: ObservationRequest): pulumi.Output<HostObservation> {
+  const observed = pulumi.all([label, pulumi.output(conn)]).apply(([l, c]) => observeNow(l, c, req));
+  return pulumi.unsecret(observed);
+}

@@ -1,0 +1,50 @@
+/**
+ * ObservedState: one resource per converged unit of a host (its packages, each registered target) that
+ * turns the run's observation into a plan change, and back into "no changes" once the host matches.
+ *
+ * Why a resource of its own: `remote.Command` has no read and compares only its inputs, so feeding what
+ * was observed into a command's inputs would change them on every run where the observation differs from
+ * the last one — including the run right after a repair, when the host matches again. This resource's
+ * diff looks only at the NEW observation: it reports a change exactly when the host differs from the
+ * program (`drift` is not empty). Its update bumps `revision`, and the unit's command carries that
+ * revision in its script, so the command runs again (update) exactly then; when there is no drift, the
+ * engine keeps the resource (its inputs are refreshed, `revision` stays), and nothing else changes.
+ *
+ * The provider does no I/O and holds no secret: the program observed the host; this only decides.
+ * It is a `pulumi.dynamic` resource (type `pulumi-nodejs:dynamic/qemu-binfmt:ObservedState`), served by the
+ * Node SDK's dynamic-provider host; its functions are self-contained because Pulumi serializes them.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export interface ObservedStateInputs {
+  /** What the unit is: "packages" or a QEMU target name. */
+  readonly unit: pulumi.Input<string>;
+  /** How the host differs from the program, one sentence each; [] when it matches. */
+  readonly drift: pulumi.Input<readonly string[]>;
+}
+
+const provider: pulumi.dynamic.ResourceProvider = {
+  async diff(_id: string, _olds: Record<string, unknown>, news: Record<string, unknown>) {
+    const drift = news["drift"];
+    // Unknown (a preview before the host can be read) or non-empty: the unit changes.
+    const changed = !Array.isArray(drift) || drift.length > 0;
+    return { changes: changed };
+  },
+  async create(inputs: Record<string, unknown>) {
+    return { id: `${String(inputs["unit"])}-${Date.now().toString(36)}`, outs: { ...inputs, revision: 1 } };
+  },
+  async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+    const previous = typeof olds["revision"] === "number" ? olds["revision"] : 0;
+    return { outs: { ...news, revision: previous + 1 } };
+  },
+};
+
+export class ObservedState extends pulumi.dynamic.Resource {
+  /** Bumped every time the unit drifted and was planned for repair (1 at creation). */
+  declare public readonly revision: pulumi.Output<number>;
+  declare public readonly drift: pulumi.Output<string[]>;
+
+  constructor(name: string, args: ObservedStateInputs, opts?: pulumi.CustomResourceOptions) {
+    super(provider, name, { ...args, revision: undefined }, opts, "qemu-binfmt", "ObservedState");
+  }
+}

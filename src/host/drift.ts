@@ -1,0 +1,75 @@
+/**
+ * Drift: how a host differs from what the program declares, per unit the component converges (the
+ * packages, and each registered target), as sentences naming the field, what was expected and what is
+ * there. Pure: computed from the plan and the observation of the same run.
+ *
+ * An empty list means the unit is converged. The Pulumi layer turns a non-empty list into a change of
+ * that unit's observed-state resource, so `pulumi preview` shows it and `pulumi up` repairs exactly it.
+ */
+import { diffEntry, parseProcEntry, rulesOverlap } from "../binfmt";
+import { HostObservation } from "./observation";
+import { HostPlan, RulePlan } from "./plan";
+
+export interface TargetDrift {
+  /** Sentences, e.g. `binfmt_misc entry qemu-aarch64: flags (expected "F", actual "POC")`; [] when converged. */
+  readonly reasons: readonly string[];
+  /** Something of this target is on the host already (our file or our entry): drift, not a first install. */
+  readonly present: boolean;
+}
+
+export interface HostDrift {
+  /** Per registered target (QEMU name). Skipped targets have no entry. */
+  readonly targets: Readonly<Record<string, TargetDrift>>;
+  /** Planned packages that are not installed. */
+  readonly packages: readonly string[];
+}
+
+function targetDrift(rule: RulePlan, obs: HostObservation, marker: string): TargetDrift {
+  const reasons: string[] = [];
+  const name = rule.rule.name;
+  const entry = obs.entries.find((e) => e.name === name);
+  if (!obs.binfmt.mounted) reasons.push("binfmt_misc is not mounted at /proc/sys/fs/binfmt_misc");
+  else if (entry === undefined) reasons.push(`binfmt_misc entry ${name} is not registered`);
+  else {
+    try {
+      const diffs = diffEntry(rule.rule, parseProcEntry(entry.text));
+      for (const d of diffs) reasons.push(`binfmt_misc entry ${name}: ${d.field} (expected ${JSON.stringify(d.expected)}, actual ${JSON.stringify(d.actual)})`);
+    } catch (e) {
+      reasons.push(`binfmt_misc entry ${name} is not a magic entry: ${e instanceof Error ? e.message : String(e)}`);
+    }
+  }
+  // Other enabled entries that match the same files: the kernel uses whichever comes first.
+  for (const other of obs.entries) {
+    if (other.name === name) continue;
+    let parsed;
+    try {
+      parsed = parseProcEntry(other.text);
+    } catch {
+      continue; // an extension (E) entry, or one this parser does not know: it cannot match by magic
+    }
+    if (!parsed.enabled || parsed.magic === "") continue;
+    if (rulesOverlap(rule.rule, { offset: parsed.offset, magic: parsed.magic, mask: parsed.mask ?? "" })) {
+      reasons.push(`conflict: enabled binfmt_misc entry ${other.name} (interpreter ${parsed.interpreter}) matches the same binaries as ${name}`);
+    }
+  }
+  const file = obs.files.find((f) => f.path === rule.script.file);
+  const ours = file !== undefined && file.state === "file" && file.text.split("\n")[0] === marker;
+  if (file === undefined || file.state === "missing") reasons.push(`${rule.script.file} is missing: ${name} would not come back at the next boot`);
+  else if (!ours) reasons.push(`${rule.script.file} exists but was not written by pulumi-qemu-binfmt (${file.state})`);
+  else if (file.text !== rule.script.content) reasons.push(`${rule.script.file} differs from the rendered rule`);
+  const interp = obs.elfs.find((e) => e.path === rule.rule.interpreter);
+  if (interp !== undefined && !interp.exists) reasons.push(`interpreter ${rule.rule.interpreter} is missing`);
+  else if (interp !== undefined && rule.script.requireStatic && interp.linking !== "static") {
+    reasons.push(`interpreter ${rule.rule.interpreter} is ${interp.linking}, flag F needs a static one`);
+  }
+  const present = ours || (entry !== undefined && entry.text.includes(`interpreter ${rule.rule.interpreter}`));
+  return { reasons, present };
+}
+
+/** Drift of every registered target and of the packages. */
+export function hostDrift(plan: HostPlan, obs: HostObservation, marker: string): HostDrift {
+  const targets: Record<string, TargetDrift> = {};
+  for (const r of plan.rules) if (r.skipped === undefined) targets[r.target.name] = targetDrift(r, obs, marker);
+  const packages = plan.packages.filter((p) => obs.packages.find((o) => o.name === p)?.status !== "installed");
+  return { targets, packages };
+}

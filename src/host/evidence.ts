@@ -1,0 +1,97 @@
+/**
+ * Decisions taken from evidence read on the host (./observation.ts), each with the sentence that says
+ * why, for the outputs and the summary. Pure.
+ *
+ * - native: a requested target of the host's own QEMU family is skipped only when the kernel ran that
+ *   format's probe executable; a probe the kernel refused makes the target registered (an aarch64 CPU
+ *   without AArch32, a 32-bit kernel on 64-bit hardware). Without a probe result (no probe for the
+ *   format, or an enabled binfmt_misc entry would have taken it) QEMU's family rule stands, said as such.
+ * - layout: where the static interpreters are, from what dpkg has installed and what apt offers
+ *   (Debian packaging: from QEMU 9.1 on, `qemu-user` is static-pie at /usr/bin/qemu-<cpu> and
+ *   `qemu-user-static` is a transitional package that Depends on it and on `qemu-user-binfmt`), then
+ *   from the interpreter files present, and only then from the distribution's name and version.
+ * - persistence: whether the entries come back at the next boot: systemd-binfmt present and not masked,
+ *   configDir one of the directories it reads (binfmt.d(5)) and not on a tmpfs.
+ */
+import { HostConfig } from "./config";
+import { InterpreterLayout } from "./enums";
+import { interpreterLayout } from "./facts";
+import { HostObservation, ObservedPackage } from "./observation";
+
+export interface Decision<T> {
+  readonly value: T;
+  /** One sentence: the evidence. */
+  readonly reason: string;
+}
+
+/** The directories systemd-binfmt reads, in its order of precedence (binfmt.d(5)). */
+export const SYSTEMD_BINFMT_DIRS = ["/etc/binfmt.d", "/run/binfmt.d", "/usr/local/lib/binfmt.d", "/usr/lib/binfmt.d"] as const;
+const VOLATILE_FS = new Set(["tmpfs", "ramfs"]);
+
+function pkg(obs: HostObservation, name: string): ObservedPackage | undefined {
+  return obs.packages.find((p) => p.name === name);
+}
+
+const dependsOnQemuUser = (p: ObservedPackage) => /(^|,\s*)qemu-user(\s|,|$|\()/.test(p.depends);
+
+export function layoutDecision(config: HostConfig, obs: HostObservation): Decision<InterpreterLayout> {
+  const staticPkg = pkg(obs, "qemu-user-static");
+  const userPkg = pkg(obs, "qemu-user");
+  // 1. What is installed.
+  if (staticPkg !== undefined && staticPkg.installed !== "") {
+    return dependsOnQemuUser(staticPkg)
+      ? {
+          value: InterpreterLayout.Plain,
+          reason: `installed qemu-user-static ${staticPkg.installed} is transitional (Depends: ${staticPkg.depends}): the static interpreters are qemu-user's /usr/bin/qemu-<cpu>`,
+        }
+      : { value: InterpreterLayout.StaticSuffix, reason: `installed qemu-user-static ${staticPkg.installed} ships /usr/bin/qemu-<cpu>-static` };
+  }
+  // 2. What apt would install.
+  if (staticPkg !== undefined && staticPkg.candidate !== "") {
+    return dependsOnQemuUser(staticPkg)
+      ? { value: InterpreterLayout.Plain, reason: `apt's qemu-user-static ${staticPkg.candidate} is transitional (Depends: ${staticPkg.depends}): qemu-user is the static build` }
+      : { value: InterpreterLayout.StaticSuffix, reason: `apt offers qemu-user-static ${staticPkg.candidate}, which ships /usr/bin/qemu-<cpu>-static` };
+  }
+  // 3. Interpreter files already there (installed by hand, or by another package manager).
+  const present = (suffix: string) =>
+    config.targets.some((t) => obs.elfs.some((e) => e.path === `${config.interpreterDir ?? "/usr/bin"}/${t.qemuBinary}${suffix}` && e.linking === "static"));
+  if (present("-static")) return { value: InterpreterLayout.StaticSuffix, reason: "static /usr/bin/qemu-<cpu>-static interpreters are present" };
+  if (present("")) return { value: InterpreterLayout.Plain, reason: "static /usr/bin/qemu-<cpu> interpreters are present" };
+  if (userPkg !== undefined && userPkg.candidate !== "") {
+    return { value: InterpreterLayout.Plain, reason: `apt offers qemu-user ${userPkg.candidate} and no qemu-user-static: qemu-user is the static build` };
+  }
+  // 4. Nothing to go on: the release table.
+  const byName = interpreterLayout(obs.facts);
+  return { value: byName, reason: `no QEMU package or interpreter found; by distribution (${obs.facts.distroId} ${obs.facts.distroVersion || "testing"})` };
+}
+
+export function persistenceDecision(config: HostConfig, obs: HostObservation): Decision<boolean> {
+  const b = obs.boot;
+  if (!obs.facts.systemd) return { value: false, reason: "no systemd: nothing applies binfmt.d files at boot" };
+  if (b.load !== "loaded") return { value: false, reason: `systemd-binfmt.service is ${b.load || "absent"}: nothing applies binfmt.d files at boot` };
+  if (b.unitFileState.startsWith("masked")) return { value: false, reason: `systemd-binfmt.service is ${b.unitFileState}: nothing applies binfmt.d files at boot` };
+  if (!(SYSTEMD_BINFMT_DIRS as readonly string[]).includes(config.configDir)) {
+    return { value: false, reason: `systemd-binfmt does not read ${config.configDir} (it reads ${SYSTEMD_BINFMT_DIRS.join(", ")})` };
+  }
+  if (config.configDir === "/run/binfmt.d" || VOLATILE_FS.has(b.configDirFs)) {
+    return { value: false, reason: `${config.configDir} is on a ${b.configDirFs || "tmpfs"}: its files are gone at the next boot` };
+  }
+  return { value: true, reason: `systemd-binfmt (${b.unitFileState || "static"}) applies ${config.configDir} at boot` };
+}
+
+/**
+ * Targets to skip as native, with why. `familySkipped` is what QEMU's family rule (or ExactNative) would
+ * skip; the probes confirm or overturn each.
+ */
+export function nativeDecisions(config: HostConfig, obs: HostObservation, familySkipped: ReadonlyMap<string, string>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const t of config.targets) {
+    const rule = familySkipped.get(t.name);
+    if (rule === undefined) continue;
+    const probe = obs.probes.find((p) => p.target === t.name);
+    if (probe?.result === "foreign") continue; // the kernel cannot run it: register, whatever the family says
+    if (probe?.result === "native") out.set(t.name, `${t.name} runs natively: the kernel ran a ${t.name} probe executable (${probe.detail})`);
+    else out.set(t.name, `${rule} (not proven on the host: ${probe === undefined ? "no probe for this format" : probe.detail})`);
+  }
+  return out;
+}

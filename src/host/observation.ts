@@ -1,0 +1,215 @@
+/**
+ * The observation of one host: what the component reads, read-only, in ONE session before it plans
+ * anything (./scripts/observe.sh), and the parser of what that script prints. Pure.
+ *
+ * It is read on every `pulumi preview` and `pulumi up` (unless `observe` is off): the facts (so a
+ * release upgrade or a new kernel shows as a plan change), every binfmt_misc entry, the rules' binfmt.d
+ * files, the boot path (systemd-binfmt, the file system under configDir), the interpreters and the
+ * host's own shell and init (ELF headers, for the self-match guard), the QEMU packages (installed and
+ * candidate versions) and the native-execution probes.
+ */
+import { z } from "zod";
+import { TargetInfo, probeElf } from "../binfmt";
+import { HostConfig } from "./config";
+import { HostFacts, factsSchema } from "./facts";
+import { ruleFilePath } from "./plan";
+
+/** One binfmt_misc entry as /proc/sys/fs/binfmt_misc/<name> prints it. */
+export interface ObservedEntry {
+  readonly name: string;
+  /** The entry's text, e.g. "enabled\ninterpreter /usr/bin/qemu-aarch64\nflags: F\noffset 0\nmagic …". */
+  readonly text: string;
+}
+
+/** A rule's binfmt.d path and what is there. */
+export interface ObservedFile {
+  readonly path: string;
+  /** "file", "missing", "symlink" or "other" (a directory, a device…). */
+  readonly state: "file" | "missing" | "symlink" | "other";
+  /** Content of a regular file, without its final newline; "" otherwise. */
+  readonly text: string;
+}
+
+/** Whether systemd-binfmt will apply configDir at the next boot. */
+export interface ObservedBoot {
+  /** systemd-binfmt.service LoadState: "loaded", "masked", "not-found"; "" without systemd. */
+  readonly load: string;
+  /** UnitFileState: "static", "enabled", "masked", "masked-runtime", …; "" without systemd. */
+  readonly unitFileState: string;
+  /** ActiveState, e.g. "active". */
+  readonly active: string;
+  /** `stat -f -c %T` of configDir (or its nearest existing parent), e.g. "ext2/ext3", "tmpfs". */
+  readonly configDirFs: string;
+}
+
+/** An executable the component depends on or must never capture. */
+export interface ObservedElf {
+  readonly path: string;
+  readonly exists: boolean;
+  readonly executable: boolean;
+  /** "static" (no PT_INTERP: static or static-pie), "dynamic", "not-elf" or "missing". */
+  readonly linking: "static" | "dynamic" | "not-elf" | "missing";
+  /** First 64 bytes, lower-case hex ("" when unreadable). */
+  readonly header: string;
+}
+
+/** dpkg and apt's view of one package (apt hosts only). */
+export interface ObservedPackage {
+  readonly name: string;
+  /** dpkg's db:Status-Status, e.g. "installed", "config-files", "not-installed". */
+  readonly status: string;
+  /** Installed version ("" when not installed). */
+  readonly installed: string;
+  /** The version apt would install ("" when no repository offers it). */
+  readonly candidate: string;
+  /** The candidate's Depends line ("" when none). */
+  readonly depends: string;
+}
+
+/** Whether the kernel ran a probe executable of a target's format (src/binfmt/probe-elf.ts). */
+export interface ObservedProbe {
+  readonly target: string;
+  /**
+   * "native": the kernel ran it; "foreign": it did not; "inconclusive": an enabled binfmt_misc entry
+   * would have taken it, so running it would prove nothing; "unavailable": nowhere to run it.
+   */
+  readonly result: "native" | "foreign" | "inconclusive" | "unavailable";
+  readonly detail: string;
+}
+
+export interface HostObservation {
+  readonly facts: HostFacts;
+  readonly binfmt: { readonly mounted: boolean; readonly status: string };
+  readonly entries: readonly ObservedEntry[];
+  readonly files: readonly ObservedFile[];
+  readonly boot: ObservedBoot;
+  /** Interpreter candidates, then the host's /bin/sh and init (/proc/1/exe or /sbin/init). */
+  readonly elfs: readonly ObservedElf[];
+  readonly packages: readonly ObservedPackage[];
+  readonly probes: readonly ObservedProbe[];
+}
+
+/** What the observation script is asked to look at (its variables). */
+export interface ObservationRequest {
+  readonly files: readonly string[];
+  readonly elfs: readonly string[];
+  readonly packages: readonly string[];
+  /** Target name → probe bytes. */
+  readonly probes: readonly { readonly target: string; readonly bytes: Uint8Array }[];
+  readonly configDir: string;
+}
+
+/** Packages whose state decides the interpreter layout (Debian packaging; see ./evidence.ts). */
+export const QEMU_PACKAGES = ["qemu-user", "qemu-user-static", "qemu-user-binfmt", "binfmt-support"] as const;
+
+/** Paths where a target's interpreter may be: the configured one, or both Debian layouts. */
+export function interpreterCandidates(config: HostConfig, target: TargetInfo): string[] {
+  const dir = config.interpreterDir ?? "/usr/bin";
+  if (config.interpreterSuffix !== undefined) return [`${dir}/${target.qemuBinary}${config.interpreterSuffix}`];
+  return [`${dir}/${target.qemuBinary}`, `${dir}/${target.qemuBinary}-static`];
+}
+
+/** The request for a host's configuration: known before anything is read from the host. */
+export function observationRequest(config: HostConfig): ObservationRequest {
+  const probes = config.targets.flatMap((t) => {
+    const bytes = probeElf(t.name);
+    return bytes === undefined ? [] : [{ target: t.name, bytes }];
+  });
+  return {
+    files: config.targets.map((t) => ruleFilePath(config.configDir, t)),
+    elfs: [...new Set(config.targets.flatMap((t) => interpreterCandidates(config, t)))],
+    packages: [...new Set([...QEMU_PACKAGES, ...(config.packages ?? [])])],
+    probes,
+    configDir: config.configDir,
+  };
+}
+
+/** The request as the script's variables. Probe bytes become `\ooo` escapes (printf's format, no `%`). */
+export function observationVars(req: ObservationRequest): Record<string, string> {
+  const octal = (b: Uint8Array) => [...b].map((x) => `\\${x.toString(8).padStart(3, "0")}`).join("");
+  return {
+    FILES: req.files.join("\n"),
+    ELFS: req.elfs.join("\n"),
+    PACKAGES: req.packages.join(" "),
+    PROBES: req.probes.map((p) => `${p.target} ${octal(p.bytes)}`).join("\n"),
+    CONFIG_DIR: req.configDir,
+  };
+}
+
+const line = z.discriminatedUnion("kind", [
+  factsSchema.extend({ kind: z.literal("facts") }),
+  z.object({ kind: z.literal("binfmt"), mounted: z.boolean(), status: z.string() }),
+  z.object({ kind: z.literal("entry"), name: z.string(), text: z.string() }),
+  z.object({ kind: z.literal("file"), path: z.string(), state: z.enum(["file", "missing", "symlink", "other"]), text: z.string() }),
+  z.object({ kind: z.literal("boot"), load: z.string(), unitFileState: z.string(), active: z.string(), configDirFs: z.string() }),
+  z.object({
+    kind: z.literal("elf"),
+    path: z.string(),
+    exists: z.boolean(),
+    executable: z.boolean(),
+    linking: z.enum(["static", "dynamic", "not-elf", "missing"]),
+    header: z.string(),
+  }),
+  z.object({ kind: z.literal("package"), name: z.string(), status: z.string(), installed: z.string(), candidate: z.string(), depends: z.string() }),
+  z.object({ kind: z.literal("probe"), target: z.string(), result: z.enum(["native", "foreign", "inconclusive", "unavailable"]), detail: z.string() }),
+]);
+
+/**
+ * Parse what the observation script printed. Throws naming the host when a record is malformed or the
+ * facts, binfmt or boot record is missing (the script did not run to its end).
+ */
+export function parseObservation(stdout: string, label: string): HostObservation {
+  let facts: HostFacts | undefined;
+  let binfmt: HostObservation["binfmt"] | undefined;
+  let boot: ObservedBoot | undefined;
+  const entries: ObservedEntry[] = [];
+  const files: ObservedFile[] = [];
+  const elfs: ObservedElf[] = [];
+  const packages: ObservedPackage[] = [];
+  const probes: ObservedProbe[] = [];
+  for (const text of stdout.split("\n")) {
+    if (!text.startsWith("{")) continue;
+    let raw: unknown;
+    try {
+      raw = JSON.parse(text);
+    } catch {
+      throw new Error(`${label}: the observation printed a malformed record: ${JSON.stringify(text.slice(0, 200))}`);
+    }
+    const r = line.safeParse(raw);
+    if (!r.success) throw new Error(`${label}: unexpected observation record ${JSON.stringify(text.slice(0, 200))}: ${r.error.issues[0]?.message ?? ""}`);
+    switch (r.data.kind) {
+      case "facts": {
+        const { kind: _k, ...f } = r.data;
+        facts = f;
+        break;
+      }
+      case "binfmt":
+        binfmt = { mounted: r.data.mounted, status: r.data.status };
+        break;
+      case "entry":
+        entries.push({ name: r.data.name, text: r.data.text });
+        break;
+      case "file":
+        files.push({ path: r.data.path, state: r.data.state, text: r.data.text });
+        break;
+      case "boot":
+        boot = { load: r.data.load, unitFileState: r.data.unitFileState, active: r.data.active, configDirFs: r.data.configDirFs };
+        break;
+      case "elf":
+        elfs.push({ path: r.data.path, exists: r.data.exists, executable: r.data.executable, linking: r.data.linking, header: r.data.header });
+        break;
+      case "package":
+        packages.push({ name: r.data.name, status: r.data.status, installed: r.data.installed, candidate: r.data.candidate, depends: r.data.depends });
+        break;
+      case "probe":
+        probes.push({ target: r.data.target, result: r.data.result, detail: r.data.detail });
+        break;
+    }
+  }
+  if (facts === undefined || binfmt === undefined || boot === undefined) {
+    throw new Error(
+      `${label}: the observation ended early (no ${facts === undefined ? "facts" : binfmt === undefined ? "binfmt_misc" : "boot"} record); stdout: ${JSON.stringify(stdout.slice(0, 300))}`,
+    );
+  }
+  return { facts, binfmt, entries, files, boot, elfs, packages, probes };
+}

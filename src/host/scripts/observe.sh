@@ -1,0 +1,177 @@
+# shellcheck shell=sh
+# The observation: everything the component needs to know about a host, read in ONE session, before any
+# change is planned. Read-only: it changes no configuration (it writes and runs tiny probe executables in
+# a private temporary directory and removes them). Runs as the login user, never through sudo.
+#
+# Variables set before this text (each through shellQuote):
+#   LABEL       host label for messages
+#   FILES       binfmt.d paths of the requested targets, one per line
+#   ELFS        executables whose ELF header and linking to report (interpreter candidates), one per line
+#   PACKAGES    package names whose dpkg status and apt versions to report, space separated
+#   PROBES      "<target> <bytes as \ooo escapes>" per line: probe executables (src/binfmt/probe-elf.ts)
+#   CONFIG_DIR  the binfmt.d directory of the rules
+#
+# Prints one JSON object per line; "kind" names the record (parsed by src/host/observation.ts):
+#   facts · binfmt · entry · file · boot · elf · package · probe
+# Fails (non-zero) only when the login user is not root and `sudo -n` would need a password: every
+# change needs root, and remote commands have no terminal to prompt on.
+
+MNT=/proc/sys/fs/binfmt_misc
+
+# JSON string of stdin, newlines kept as \n (js, from the prelude, drops them).
+jstext() {
+  tr -d '\000-\010\013\014\016-\037' | awk 'BEGIN { ORS = ""; printf "\"" }
+    { gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); gsub(/\t/, "\\t"); gsub(/\r/, "\\r"); if (NR > 1) printf "\\n"; printf "%s", $0 }
+    END { printf "\"" }'
+}
+
+# Hex of the first 64 bytes of FILE ("" when unreadable).
+head_hex() { od -A n -t x1 -N 64 "$1" 2>/dev/null | tr -d ' \n'; }
+
+# entry_matches ENTRYFILE HEX: 0 when the ENABLED magic entry would take a file starting with HEX
+# (binfmt_misc's test: ((header[offset + j] ^ magic[j]) & mask[j]) == 0 for every magic byte j).
+entry_matches() {
+  awk -v h="$2" '
+    function hv(c) { return index("0123456789abcdef", c) - 1 }
+    function byte(s, i) { return hv(substr(s, 2 * i + 1, 1)) * 16 + hv(substr(s, 2 * i + 2, 1)) }
+    function differ(a, b, m,   k) { for (k = 0; k < 8; k++) { if (m % 2 == 1 && a % 2 != b % 2) return 1; a = int(a / 2); b = int(b / 2); m = int(m / 2) } return 0 }
+    NR == 1 && $0 != "enabled" { off_state = 1 }
+    /^offset / { off = $2 + 0 } /^magic / { mg = $2 } /^mask / { mk = $2 }
+    END {
+      if (off_state || mg == "") exit 1
+      n = length(mg) / 2
+      if (length(h) / 2 < off + n) exit 1
+      for (j = 0; j < n; j++) { m = (mk == "") ? 255 : byte(mk, j); if (differ(byte(h, off + j), byte(mg, j), m)) exit 1 }
+      exit 0
+    }' "$1" 2>/dev/null
+}
+
+# --- facts -------------------------------------------------------------------------------------------
+osr=/etc/os-release
+[ -r "$osr" ] || osr=/usr/lib/os-release
+osv() { if [ -r "$osr" ]; then sed -n "s/^$1=//p" "$osr" | head -n 1 | sed -e 's/^"\(.*\)"$/\1/' -e "s/^'\(.*\)'$/\1/"; fi; }
+uid=$(id -u)
+user=$(id -un 2>/dev/null || echo "$uid")
+if [ "$uid" = 0 ]; then
+  priv=root
+elif ! command -v sudo >/dev/null 2>&1; then
+  fail "user $user is not root and sudo is not installed; connect as root, or install sudo and give $user passwordless sudo (NOPASSWD)"
+elif sudo -n true >/dev/null 2>&1; then
+  priv=sudo
+else
+  fail "user $user is not root and 'sudo -n true' failed: sudo wants a password (or $user may not use sudo). Remote commands have no terminal to type one: connect as root or give $user passwordless sudo (NOPASSWD) for the commands this component runs"
+fi
+if [ -d /run/systemd/system ]; then systemd=true; else systemd=false; fi
+if [ -e "$MNT/register" ]; then mounted=true; else mounted=false; fi
+if command -v docker >/dev/null 2>&1; then docker=true; else docker=false; fi
+if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then apt=true; else apt=false; fi
+printf '{"kind":"facts","machine":%s,"kernel":%s,"hostname":%s,"distroId":%s,"distroVersion":%s,"distroCodename":%s,"distroName":%s,"distroLike":%s,"systemd":%s,"binfmtMiscMounted":%s,"user":%s,"privilege":%s,"docker":%s,"apt":%s}\n' \
+  "$(js "$(uname -m)")" "$(js "$(uname -r)")" "$(js "$(uname -n)")" \
+  "$(js "$(osv ID)")" "$(js "$(osv VERSION_ID)")" "$(js "$(osv VERSION_CODENAME)")" "$(js "$(osv PRETTY_NAME)")" "$(js "$(osv ID_LIKE)")" \
+  "$systemd" "$mounted" "$(js "$user")" "$(js "$priv")" "$docker" "$apt"
+
+# --- binfmt_misc: the switch and every entry ----------------------------------------------------------
+status=""
+[ -r "$MNT/status" ] && status=$(cat "$MNT/status")
+printf '{"kind":"binfmt","mounted":%s,"status":%s}\n' "$mounted" "$(js "$status")"
+if [ "$mounted" = true ]; then
+  for e in "$MNT"/*; do
+    n=${e##*/}
+    case $n in register | status) continue ;; esac
+    [ -f "$e" ] || continue
+    printf '{"kind":"entry","name":%s,"text":%s}\n' "$(js "$n")" "$(jstext <"$e")"
+  done
+fi
+
+# --- the rules' binfmt.d files --------------------------------------------------------------------------
+printf '%s\n' "$FILES" | while IFS= read -r f; do
+  [ -n "$f" ] || continue
+  if [ -L "$f" ]; then state=symlink; text=""
+  elif [ -f "$f" ]; then state=file; text=$(cat "$f" 2>/dev/null || true)
+  elif [ -e "$f" ]; then state=other; text=""
+  else state=missing; text=""
+  fi
+  printf '{"kind":"file","path":%s,"state":%s,"text":%s}\n' "$(js "$f")" "$(js "$state")" "$(printf '%s' "$text" | jstext)"
+done
+
+# --- the boot path: does systemd-binfmt apply CONFIG_DIR at the next boot? ----------------------------------
+load=""; unit=""; active=""
+if [ "$systemd" = true ]; then
+  load=$(systemctl show -P LoadState systemd-binfmt.service 2>/dev/null || true)
+  unit=$(systemctl show -P UnitFileState systemd-binfmt.service 2>/dev/null || true)
+  active=$(systemctl show -P ActiveState systemd-binfmt.service 2>/dev/null || true)
+fi
+d=$CONFIG_DIR
+while [ ! -e "$d" ] && [ "$d" != / ]; do d=$(dirname "$d"); done
+fs=$(stat -f -c %T "$d" 2>/dev/null || true)
+printf '{"kind":"boot","load":%s,"unitFileState":%s,"active":%s,"configDirFs":%s}\n' "$(js "$load")" "$(js "$unit")" "$(js "$active")" "$(js "$fs")"
+
+# --- executables: interpreter candidates, the shell and init (for the self-match guard) ------------------------
+elf_report() {
+  p=$1
+  if [ ! -e "$p" ]; then printf '{"kind":"elf","path":%s,"exists":false,"executable":false,"linking":"missing","header":""}\n' "$(js "$p")"; return 0; fi
+  if [ -x "$p" ]; then x=true; else x=false; fi
+  rc=0; elf_static "$p" || rc=$?
+  case $rc in 0) l=static ;; 1) l=dynamic ;; *) l=not-elf ;; esac
+  printf '{"kind":"elf","path":%s,"exists":true,"executable":%s,"linking":%s,"header":%s}\n' "$(js "$p")" "$x" "$(js "$l")" "$(js "$(head_hex "$p")")"
+}
+printf '%s\n' "$ELFS" | while IFS= read -r p; do [ -n "$p" ] && elf_report "$p"; done
+elf_report /bin/sh
+if [ -r /proc/1/exe ]; then elf_report /proc/1/exe; else elf_report /sbin/init; fi
+
+# --- packages: what is installed and what apt would install -------------------------------------------------
+if [ "$apt" = true ]; then
+  for p in $PACKAGES; do
+    st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+    iv=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || true)
+    [ "$st" = installed ] || iv=""
+    cand=$(apt-cache policy "$p" 2>/dev/null | sed -n 's/^ *Candidate: //p' | head -n 1)
+    [ "$cand" = "(none)" ] && cand=""
+    dep=$(apt-cache show --no-all-versions "$p" 2>/dev/null | sed -n 's/^Depends: //p' | head -n 1)
+    printf '{"kind":"package","name":%s,"status":%s,"installed":%s,"candidate":%s,"depends":%s}\n' "$(js "$p")" "$(js "${st:-not-installed}")" "$(js "$iv")" "$(js "$cand")" "$(js "$dep")"
+  done
+fi
+
+# --- probes: does the kernel run this format itself? -----------------------------------------------------
+if [ -n "$PROBES" ]; then
+  pdir=""
+  # A directory where this user may create AND execute files (a noexec /tmp would make every probe fail).
+  for base in "${TMPDIR:-/tmp}" /var/tmp /dev/shm "$HOME"; do
+    pdir=$(mktemp -d "$base/pqb-probe.XXXXXX" 2>/dev/null) || { pdir=""; continue; }
+    printf '#!/bin/sh\nexit 42\n' >"$pdir/x" && chmod 700 "$pdir/x"
+    rc=0; "$pdir/x" >/dev/null 2>&1 || rc=$?
+    rm -f "$pdir/x"
+    [ "$rc" -eq 42 ] && break
+    rm -rf "$pdir"; pdir=""
+  done
+  printf '%s\n' "$PROBES" | while IFS=' ' read -r t bytes; do
+    [ -n "$t" ] || continue
+    if [ -z "$pdir" ]; then result=unavailable; detail="no temporary directory where $user may create and run a file"
+    else
+      f="$pdir/$t"
+      # shellcheck disable=SC2059 # the format IS the probe: \ooo escapes only, no % (src/binfmt/probe-elf.ts)
+      printf "$bytes" >"$f" && chmod 700 "$f"
+      hex=$(head_hex "$f")
+      handler=""
+      if [ "$mounted" = true ]; then
+        for e in "$MNT"/*; do
+          case ${e##*/} in register | status) continue ;; esac
+          if entry_matches "$e" "$hex"; then handler=${e##*/}; break; fi
+        done
+      fi
+      if [ -n "$handler" ]; then
+        result=inconclusive; detail="binfmt_misc entry $handler would run it"
+      else
+        rc=0; "$f" >/dev/null 2>&1 || rc=$?
+        # 42 only comes from the probe's own machine code; after ENOEXEC the shell reads the file as a
+        # script (dash: exit 2 or 127) or says "cannot execute binary file" (bash: 126).
+        if [ "$rc" -eq 42 ]; then result=native; detail="the kernel ran it (exit 42)"
+        else result=foreign; detail="the kernel did not run it (exit $rc)"
+        fi
+      fi
+      rm -f "$f"
+    fi
+    printf '{"kind":"probe","target":%s,"result":%s,"detail":%s}\n' "$(js "$t")" "$(js "$result")" "$(js "$detail")"
+  done
+  [ -z "$pdir" ] || rm -rf "$pdir"
+fi
