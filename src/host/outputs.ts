@@ -171,7 +171,8 @@ export function acceptanceFromContainer(
 
 /** A few lines a person reads in `pulumi stack output`. */
 export function summarise(label: string, facts: HostFacts, plan: HostPlan, targets: Readonly<Record<string, TargetReport>>): string {
-  const head = `${label}: ${facts.distroName || facts.distroId} ${facts.machine}, kernel ${facts.kernel}, ${facts.systemd ? "systemd" : "no systemd (entries are NOT re-registered at boot)"}, ${facts.privilege}, packages: ${plan.packages.join(" ") || "(none)"}`;
+  const boot = plan.persistent ? "entries persist across reboots" : `entries are NOT re-registered at boot (${plan.persistenceReason})`;
+  const head = `${label}: ${facts.distroName || facts.distroId} ${facts.machine}, kernel ${facts.kernel}, ${facts.systemd ? "systemd" : "no systemd"}, ${facts.privilege}, packages: ${plan.packages.join(" ") || "(none)"}; ${boot}`;
   const rows = Object.values(targets).map((t) => {
     const acc = t.acceptance;
     const check =

@@ -8,7 +8,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { EngineEvent, InlineProgramArgs, LocalWorkspace, OutputMap, PulumiFn, Stack } from "@pulumi/pulumi/automation";
-import { pulumiCommand, toolchainEnv } from "./toolchain";
+import { mkdirSync } from "node:fs";
+import { pulumiCommand, repoRoot, toolchainEnv } from "./toolchain";
 
 export interface Step {
   readonly op: string;
@@ -59,7 +60,13 @@ export class TestStack {
     const backendDir = o.backendDir ?? mkdtempSync(path.join(tmpdir(), "pqb-state-"));
     const env = toolchainEnv({ backendDir });
     const args: InlineProgramArgs = { projectName: o.projectName, stackName: o.stackName ?? "test", program: o.program };
+    // The program's directory lies inside the checkout, as a user's program lies in a project with its
+    // node_modules: plugins that the engine starts there (the nodejs dynamic-provider host, which serves
+    // ObservedState) resolve @pulumi/pulumi from it, as upstream's do.
+    mkdirSync(path.join(repoRoot, ".state"), { recursive: true });
+    const workDir = mkdtempSync(path.join(repoRoot, ".state", `ws-${o.projectName}-`));
     const stack = await LocalWorkspace.createOrSelectStack(args, {
+      workDir,
       pulumiCommand: await pulumiCommand(),
       envVars: env,
       projectSettings: { name: o.projectName, runtime: "nodejs", backend: { url: `file://${backendDir}` } },
@@ -167,6 +174,7 @@ export class TestStack {
       // already gone
     }
     rmSync(this.backendDir, { recursive: true, force: true });
+    rmSync(this.stack.workspace.workDir, { recursive: true, force: true });
   }
 }
 

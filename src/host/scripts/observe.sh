@@ -20,9 +20,9 @@ MNT=/proc/sys/fs/binfmt_misc
 
 # JSON string of stdin, newlines kept as \n (js, from the prelude, drops them).
 jstext() {
-  tr -d '\000-\010\013\014\016-\037' | awk 'BEGIN { ORS = ""; printf "\"" }
-    { gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); gsub(/\t/, "\\t"); gsub(/\r/, "\\r"); if (NR > 1) printf "\\n"; printf "%s", $0 }
-    END { printf "\"" }'
+  tr -d '\000-\010\013\014\016-\037' |
+    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e "s/$(printf '\t')/\\\\t/g" -e "s/$(printf '\r')//g" |
+    awk 'BEGIN { ORS = ""; printf "\"" } { if (NR > 1) printf "\\n"; printf "%s", $0 } END { printf "\"" }'
 }
 
 # Hex of the first 64 bytes of FILE ("" when unreadable).
@@ -86,10 +86,10 @@ fi
 # --- the rules' binfmt.d files --------------------------------------------------------------------------
 printf '%s\n' "$FILES" | while IFS= read -r f; do
   [ -n "$f" ] || continue
-  if [ -L "$f" ]; then state=symlink; text=""
-  elif [ -f "$f" ]; then state=file; text=$(cat "$f" 2>/dev/null || true)
-  elif [ -e "$f" ]; then state=other; text=""
-  else state=missing; text=""
+  if [ -L "$f" ]; then state="symlink"; text=""
+  elif [ -f "$f" ]; then state="file"; text=$(cat "$f" 2>/dev/null || true)
+  elif [ -e "$f" ]; then state="other"; text=""
+  else state="missing"; text=""
   fi
   printf '{"kind":"file","path":%s,"state":%s,"text":%s}\n' "$(js "$f")" "$(js "$state")" "$(printf '%s' "$text" | jstext)"
 done

@@ -1,0 +1,153 @@
+/**
+ * Drift and repair on real hosts, through the real engine: every preview and up observes each host; what
+ * changed on the host after an `up` shows as a change of the affected target in `pulumi preview`, `up`
+ * repairs exactly it (and re-runs its acceptance check), and then `preview --expect-no-changes` passes.
+ * Three lab hosts: Debian 12 (systemd), Debian 13 (systemd) and a plain host without systemd.
+ */
+import { describe, it, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as pulumi from "@pulumi/pulumi";
+import { LabHost, findHost, labDown, labUp, sshExec } from "../support/lab";
+import { TestStack, urnName } from "../support/pulumi";
+import { BinfmtHost, HostReport } from "../../src/component";
+
+const D12 = "drift1";
+const D13 = "drift2";
+const PLAIN = "driftp1";
+let hosts: Record<string, LabHost> = {};
+
+function root(h: LabHost, command: string): string {
+  const r = sshExec(h, "root", command);
+  assert.equal(r.code, 0, `${command}: ${r.stderr}`);
+  return r.stdout;
+}
+
+async function stackFor(name: string, h: LabHost, architectures: string[]): Promise<TestStack> {
+  const key = readFileSync(h.privateKeyPath, "utf8");
+  return TestStack.create({
+    projectName: `drift-${name}`,
+    program: async () => {
+      const b = new BinfmtHost(name, {
+        connection: { host: h.address, port: h.port, user: "root", privateKey: key, hostKey: h.hostPublicKey },
+        architectures,
+      });
+      return { report: b.report };
+    },
+  });
+}
+
+/** Runs a preview that must plan changes; returns its log and the names of the resources it would change. */
+async function previewChanges(stack: TestStack, label: string): Promise<{ log: string; changed: string[] }> {
+  await assert.rejects(stack.preview(`${label} (--expect-no-changes)`, true), /no changes were expected/i);
+  const before = stack.logText().length;
+  await stack.preview(label);
+  const changed = [...new Set(TestStack.activeSteps(stack.last()).map((s) => urnName(s.urn)))];
+  return { log: stack.logText().slice(before), changed };
+}
+
+/** The operations of the last up that made a resource do something, by resource name. */
+function activeNames(stack: TestStack): string[] {
+  return [...new Set(TestStack.activeSteps(stack.last()).map((s) => urnName(s.urn)))];
+}
+
+describe("drift and repair", { timeout: 20 * 60_000 }, () => {
+  before(() => {
+    const lab = labUp({ hosts: 2, plain: 1, suites: ["bookworm", "trixie"], prefix: "drift", fresh: true });
+    hosts = { [D12]: findHost(lab, D12), [D13]: findHost(lab, D13), [PLAIN]: findHost(lab, PLAIN) };
+  });
+
+  after(() => {
+    if (!process.env.PQB_LAB_KEEP) labDown([D12, D13, PLAIN]);
+  });
+
+  it("a plain host (no systemd) whose entry was unregistered, as a reboot does there: preview names it, up registers it again and re-runs its check", async () => {
+    const h = hosts[PLAIN] as LabHost;
+    const stack = await stackFor("plain", h, ["aarch64"]);
+    try {
+      await stack.up("first up");
+      await stack.preview("converged", true);
+      root(h, "echo -1 > /proc/sys/fs/binfmt_misc/qemu-aarch64");
+      const p = await previewChanges(stack, "after the entry was unregistered");
+      assert.match(p.log, /aarch64: binfmt_misc entry qemu-aarch64 is not registered/);
+      assert.deepEqual(p.changed.sort(), ["plain-check-aarch64", "plain-rule-aarch64", "plain-state-aarch64"]);
+      const out = await stack.up("repair");
+      assert.deepEqual(activeNames(stack).sort(), ["plain-check-aarch64", "plain-rule-aarch64", "plain-state-aarch64"], "only the drifted target and its check");
+      assert.equal((out.report?.value as HostReport).targets.aarch64?.acceptance.actual, "aarch64");
+      assert.match(root(h, "cat /proc/sys/fs/binfmt_misc/qemu-aarch64"), /^enabled/);
+      await stack.preview("converged again", true);
+    } finally {
+      await stack.destroy("destroy").catch(() => undefined);
+      await stack.dispose();
+    }
+  });
+
+  it("Debian 12: a deleted binfmt.d file shows as a target that would not survive a reboot, and up writes it again", async () => {
+    const h = hosts[D12] as LabHost;
+    const stack = await stackFor("d12", h, ["arm", "aarch64"]);
+    try {
+      await stack.up("first up");
+      const content = root(h, "cat /etc/binfmt.d/qemu-arm.conf");
+      root(h, "rm /etc/binfmt.d/qemu-arm.conf");
+      const p = await previewChanges(stack, "after rm /etc/binfmt.d/qemu-arm.conf");
+      assert.match(p.log, /\/etc\/binfmt\.d\/qemu-arm\.conf is missing: qemu-arm would not come back at the next boot/);
+      assert.ok(!p.changed.some((n) => n.includes("aarch64")), `aarch64 is untouched: ${p.changed.join(", ")}`);
+      await stack.up("repair");
+      assert.equal(root(h, "cat /etc/binfmt.d/qemu-arm.conf"), content);
+      await stack.preview("converged again", true);
+    } finally {
+      await stack.destroy("destroy").catch(() => undefined);
+      await stack.dispose();
+    }
+  });
+
+  it("Debian 13: an entry replaced by hand with other flags and interpreter: preview names each field, expected and actual; up restores it", async () => {
+    const h = hosts[D13] as LabHost;
+    const stack = await stackFor("d13", h, ["aarch64"]);
+    try {
+      await stack.up("first up");
+      const ours = root(h, "cat /proc/sys/fs/binfmt_misc/qemu-aarch64");
+      const magic = /^magic (\S+)/m.exec(ours)?.[1] ?? "";
+      const mask = /^mask (\S+)/m.exec(ours)?.[1] ?? "";
+      const esc = (hex: string) => hex.replace(/../g, "\\\\x$&");
+      root(h, `echo -1 > /proc/sys/fs/binfmt_misc/qemu-aarch64 && printf '%s\\n' ':qemu-aarch64:M::${esc(magic)}:${esc(mask)}:/bin/true:OC' > /proc/sys/fs/binfmt_misc/register`);
+      const p = await previewChanges(stack, "after the entry was replaced by hand");
+      assert.match(p.log, /binfmt_misc entry qemu-aarch64: interpreter \(expected "\/usr\/bin\/qemu-aarch64", actual "\/bin\/true"\)/);
+      assert.match(p.log, /binfmt_misc entry qemu-aarch64: flags \(expected "F", actual "OC"\)/);
+      await stack.up("repair");
+      assert.equal(root(h, "cat /proc/sys/fs/binfmt_misc/qemu-aarch64"), ours);
+      await stack.preview("converged again", true);
+    } finally {
+      await stack.destroy("destroy").catch(() => undefined);
+      await stack.dispose();
+    }
+  });
+
+  it("Debian 13: persistence is computed from evidence on every run: masking systemd-binfmt shows in preview and in the outputs", async () => {
+    const h = hosts[D13] as LabHost;
+    const stack = await stackFor("boot", h, ["aarch64"]);
+    try {
+      const first = await stack.up("first up");
+      assert.equal((first.report?.value as HostReport).targets.aarch64?.persistent, true);
+      root(h, "systemctl mask systemd-binfmt.service");
+      const p = await previewChanges(stack, "after systemctl mask systemd-binfmt");
+      assert.ok(p.changed.includes("boot-rule-aarch64"), `the rule changes: ${p.changed.join(", ")}`);
+      const out = await stack.up("up with systemd-binfmt masked");
+      const t = (out.report?.value as HostReport).targets.aarch64;
+      assert.equal(t?.persistent, false);
+      assert.match((out.report?.value as HostReport).summary, /masked/);
+      await stack.preview("settled", true);
+      root(h, "systemctl unmask systemd-binfmt.service");
+      await previewChanges(stack, "after unmask");
+      const back = await stack.up("up after unmask");
+      assert.equal((back.report?.value as HostReport).targets.aarch64?.persistent, true);
+      await stack.preview("settled again", true);
+    } finally {
+      sshExec(h, "root", "systemctl unmask systemd-binfmt.service");
+      await stack.destroy("destroy").catch(() => undefined);
+      await stack.dispose();
+    }
+  });
+});
+
+void pulumi;
