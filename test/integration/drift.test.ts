@@ -6,11 +6,13 @@
  */
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { LabHost, findHost, labDown, labUp, sshExec } from "../support/lab";
 import { TestStack, urnName } from "../support/pulumi";
 import { BinfmtHost, HostReport } from "../../src/component";
+import { repoRoot } from "../support/toolchain";
 
 const D12 = "drift1";
 const D13 = "drift2";
@@ -146,6 +148,42 @@ describe("drift and repair", { timeout: 20 * 60_000 }, () => {
       sshExec(h, "root", "systemctl unmask systemd-binfmt.service");
       await stack.destroy("destroy").catch(() => undefined);
       await stack.dispose();
+    }
+  });
+
+  it("a fleet host that cannot be read fails with a message naming it, and the other host still converges in the same up", async () => {
+    const h = hosts[D12] as LabHost;
+    // A program of its own (run by the language host, as `pulumi up` runs a user's program), using the
+    // built package through the checkout's self-link.
+    mkdirSync(path.join(repoRoot, ".state"), { recursive: true });
+    const dir = mkdtempSync(path.join(repoRoot, ".state", "ws-unreachable-"));
+    writeFileSync(path.join(dir, "Pulumi.yaml"), "name: drift-unreachable\nruntime: nodejs\n");
+    writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "drift-unreachable", main: "index.js" }));
+    writeFileSync(
+      path.join(dir, "index.js"),
+      `const { readFileSync } = require("node:fs");
+const { BinfmtFleet } = require("pulumi-qemu-binfmt");
+const key = readFileSync(${JSON.stringify(h.privateKeyPath)}, "utf8");
+const fleet = new BinfmtFleet("fl", {
+  architectures: ["riscv64"],
+  hosts: [
+    { id: "good", connection: { host: ${JSON.stringify(h.address)}, port: ${h.port}, user: "root", privateKey: key, hostKey: ${JSON.stringify(h.hostPublicKey)} } },
+    // Nothing listens on loopback port 1: every dial is refused at once.
+    { id: "gone", connection: { host: "127.0.0.1", port: 1, user: "root", privateKey: key, dialErrorLimit: 2 } },
+  ],
+});
+exports.summary = fleet.summary;
+`,
+    );
+    const stack = await TestStack.createFromDir(dir);
+    try {
+      await assert.rejects(stack.up("up with one host unreachable"), /fl-gone \(root@127\.0\.0\.1:1\): cannot read the host: ssh root@127\.0\.0\.1:1: connect ECONNREFUSED/);
+      assert.match(root(h, "cat /proc/sys/fs/binfmt_misc/qemu-riscv64"), /^enabled/, "the reachable host converged in the same up");
+    } finally {
+      await stack.destroy("destroy").catch(() => undefined);
+      await stack.dispose();
+      rmSync(dir, { recursive: true, force: true });
+      sshExec(h, "root", "echo -1 > /proc/sys/fs/binfmt_misc/qemu-riscv64; rm -f /etc/binfmt.d/qemu-riscv64.conf");
     }
   });
 });

@@ -74,6 +74,19 @@ export class TestStack {
     return new TestStack(stack, backendDir, o.verbose ?? true);
   }
 
+  /**
+   * A stack of a program in its own directory (Pulumi.yaml and its code), run by the language host in a
+   * process of its own, as `pulumi up` runs a user's program: its failures stay in that process.
+   */
+  static async createFromDir(workDir: string, o: { stackName?: string; backendDir?: string; verbose?: boolean } = {}): Promise<TestStack> {
+    const backendDir = o.backendDir ?? mkdtempSync(path.join(tmpdir(), "pqb-state-"));
+    const stack = await LocalWorkspace.createOrSelectStack(
+      { stackName: o.stackName ?? "test", workDir },
+      { pulumiCommand: await pulumiCommand(), envVars: toolchainEnv({ backendDir }) },
+    );
+    return new TestStack(stack, backendDir, o.verbose ?? true);
+  }
+
   private collector(): { onOutput: (s: string) => void; onEvent: (e: EngineEvent) => void; steps: Step[] } {
     const steps: Step[] = [];
     return {
