@@ -9,6 +9,9 @@
  *   case): refused before anything is registered;
  * - conflict guard: a foreign enabled entry `zz-other` with aarch64's magic/mask: apply of aarch64
  *   fails naming it, and zz-other is left exactly as it was.
+ * - the acceptance check of a target skipped as native runs on the host's own docker and expects the
+ *   host's machine (i386/busybox prints x86_64); a wrong skip (aarch64, which this host does not run)
+ *   fails with exec format error and says the skip was wrong.
  * No package is installed: the interpreters are small files made for the test (no flag F, so the
  * kernel does not open them at registration).
  */
@@ -18,6 +21,7 @@ import { LabHost, findHost, labDown, labUp, sshExec } from "../support/lab";
 import { parseHostArgs } from "../../src/component/validate";
 import { planHost } from "../../src/host/plan";
 import { RuleAction, RuleScriptInput, ruleScript } from "../../src/host/scripts/rule";
+import { checkScript } from "../../src/host/scripts/check";
 import { shellCommand } from "../../src/host/shell";
 import { PackageSet, Privilege } from "../../src/host/enums";
 import { HostFacts } from "../../src/host/facts";
@@ -51,7 +55,7 @@ function exists(p: string): boolean {
 
 let facts: HostFacts;
 
-describe("rule apply against the real kernel", { timeout: 10 * 60_000 }, () => {
+describe("remote scripts against a real host (kernel, docker)", { timeout: 10 * 60_000 }, () => {
   before(() => {
     const lab = labUp({ hosts: 0, plain: 1, suites: ["bookworm"], prefix: PREFIX, fresh: true });
     host = findHost(lab, LAB_NAME);
@@ -154,5 +158,21 @@ describe("rule apply against the real kernel", { timeout: 10 * 60_000 }, () => {
     } finally {
       sshExec(host, "root", `echo -1 > ${MNT}/zz-other`);
     }
+  });
+
+  it("checks a target skipped as native with the host's own docker: i386/busybox prints this host's x86_64", () => {
+    const input = { label: "guards", target: "i386", image: "i386/busybox", platform: "linux/386", expected: "i686", timeoutSeconds: 120, native: true };
+    const r = sshExec(host, "root", shellCommand(Privilege.Root), { input: checkScript(input) });
+    assert.equal(r.code, 0, r.stderr);
+    const o = JSON.parse(r.stdout.trim().split("\n").pop() ?? "");
+    assert.deepEqual([o.native, o.expected, o.actual, o.ok], [true, "x86_64", "x86_64", true]);
+  });
+
+  it("says the skip was wrong when a target expected to run natively fails with exec format error", () => {
+    const input = { label: "guards", target: "aarch64", image: "arm64v8/busybox", platform: "linux/arm64", expected: "aarch64", timeoutSeconds: 120, native: true };
+    const r = sshExec(host, "root", shellCommand(Privilege.Root), { input: checkScript(input) });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^guards: target aarch64 was skipped as native, but this host does not run it natively: .*exec format error/m);
+    assert.equal(r.stdout, "", "no report is printed for a check that failed");
   });
 });
