@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { RuleAction } from "../../../src/host/scripts/rule";
-import { fakeElf, kernelText, run, Sandbox, sandbox } from "./rule-sandbox";
+import { fakeCommands, fakeElf, kernelText, run, Sandbox, sandbox } from "./rule-sandbox";
 
 let s: Sandbox;
 beforeEach(() => {
@@ -75,6 +75,25 @@ describe("rule apply: all or nothing", () => {
     assert.doesNotMatch(r.stderr, /kernels before 4\.8/, "no guessed cause: this kernel is newer than 4.8");
     assert.equal(existsSync(s.plan.script.file), false, "the binfmt.d file is written last, so it was never written");
     assert.equal(existsSync(path.join(s.mnt, "qemu-aarch64")), false);
+  });
+
+  it("adds the flag F hint only when this kernel is older than 4.8 (read from uname -r)", () => {
+    rmSync(path.join(s.mnt, "register"));
+    mkdirSync(path.join(s.mnt, "register"));
+    const bin = fakeCommands(s, { uname: { out: "4.4.0-210-generic\n", code: 0 } });
+    const r = run(s, RuleAction.Apply, s.plan.script, bin);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /the kernel rejected the registration of qemu-aarch64 .*Is a directory \(this kernel is 4\.4\.0-210-generic; flag F needs Linux 4\.8 or later\)/);
+  });
+
+  it("passes mount's own error through when binfmt_misc is not mounted and cannot be mounted, and changes nothing", () => {
+    rmSync(path.join(s.mnt, "register")); // not mounted; the stand-in mount refuses (never the real one here)
+    const bin = fakeCommands(s, { mount: { err: "mount: /proc/sys/fs/binfmt_misc: permission denied.\n", code: 32 } });
+    const r = run(s, RuleAction.Apply, s.plan.script, bin);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /binfmt_misc is not mounted at .* and 'mount -t binfmt_misc binfmt_misc .*' failed: mount: \/proc\/sys\/fs\/binfmt_misc: permission denied\./);
+    assert.doesNotMatch(r.stderr, /2>\/dev\/null|kernels before/);
+    assert.equal(existsSync(s.plan.script.file), false);
   });
 
   it("keeps our previous file when the new registration fails, and says what it put back", () => {

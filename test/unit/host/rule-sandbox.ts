@@ -58,8 +58,23 @@ export function sandbox(architectures: string[] = ["aarch64"]): Sandbox {
   return { root, mnt, bin, etc, plan };
 }
 
-export function run(s: Sandbox, action: RuleAction, input: RuleScriptInput = s.plan.script): ScriptRun {
-  return runScript(ruleScript(input), [action], [[`MNT='${BINFMT_MISC}'`, `MNT='${s.mnt}'`]]);
+export function run(s: Sandbox, action: RuleAction, input: RuleScriptInput = s.plan.script, fakeBin?: string): ScriptRun {
+  const replace: [string, string][] = [[`MNT='${BINFMT_MISC}'`, `MNT='${s.mnt}'`]];
+  // Stand-in commands (uname, mount) first on the script's PATH.
+  if (fakeBin !== undefined) replace.push(["\nPATH=/usr/local/sbin:", `\nPATH=${fakeBin}:/usr/local/sbin:`]);
+  return runScript(ruleScript(input), [action], replace);
+}
+
+/** A directory with stand-in commands: NAME prints OUT on stdout, ERR on stderr and exits with CODE. */
+export function fakeCommands(s: Sandbox, commands: Record<string, { out?: string; err?: string; code: number }>): string {
+  const dir = path.join(s.root, "fakebin");
+  mkdirSync(dir, { recursive: true });
+  for (const [name, c] of Object.entries(commands)) {
+    const f = path.join(dir, name);
+    writeFileSync(f, `#!/bin/sh\nprintf '%s' '${c.out ?? ""}'\nprintf '%s' '${c.err ?? ""}' >&2\nexit ${c.code}\n`);
+    chmodSync(f, 0o755);
+  }
+  return dir;
 }
 
 /** What the kernel prints for the rendered rule (the simulated registration). */
