@@ -19,8 +19,8 @@ import { dockerHost, dockerSshOpts } from "./connection";
 import { AcceptanceVia, Privilege } from "../host/enums";
 import { AcceptanceReport, acceptanceFromCommand, acceptanceFromContainer, disabledAcceptance, noImageAcceptance } from "../host/outputs";
 import { HostPlan } from "../host/plan";
-import { checkScript, skippedCheckScript } from "../host/scripts/check";
-import { runAs } from "../host/shell";
+import { checkScript } from "../host/scripts/check";
+import { shellCommand } from "../host/shell";
 import { HostSpec } from "./validate";
 
 /** Label keys on check containers. */
@@ -61,19 +61,28 @@ export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Outpu
       continue;
     }
     // A target of the host's own family is not emulated: known only from the facts, so the resource
-    // exists either way and its script (or report) says "skipped" instead of checking a native run.
+    // exists either way. The command check then runs it natively and expects the host's own machine;
+    // the docker provider's report says "skipped".
     const skipped = w.plan.apply((p) => p.rules.find((r) => r.target.name === target.name)?.skipped);
     if (config.acceptance.via === AcceptanceVia.Command) {
       const check = remoteCommand(
         `${name}-check-${target.name}`,
         {
           connection: w.connection,
-          create: pulumi.all([w.label, w.privilege, skipped]).apply(([label, privilege, skip]) => {
-            const base = { label, target: target.name, image: acc.image, platform: acc.platform, expected: acc.expected };
-            return skip !== undefined
-              ? runAs(privilege, skippedCheckScript({ ...base, skipped: skip }))
-              : runAs(privilege, checkScript({ ...base, timeoutSeconds: config.acceptance.timeoutSeconds }));
-          }),
+          create: w.privilege.apply((pr) => shellCommand(pr)),
+          // A skipped (native) target is checked too, expecting the host's own machine: a check
+          // that did not run never reports passed.
+          stdin: pulumi.all([w.label, skipped]).apply(([label, skip]) =>
+            checkScript({
+              label,
+              target: target.name,
+              image: acc.image,
+              platform: acc.platform,
+              expected: acc.expected,
+              timeoutSeconds: config.acceptance.timeoutSeconds,
+              native: skip !== undefined,
+            }),
+          ),
           triggers: [w.rulesHash, pulumi.output(w.revisions[target.name] ?? 0).apply((r) => `revision ${r}`)],
         },
         { parent, dependsOn: [previous] },

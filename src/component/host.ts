@@ -27,11 +27,11 @@ import { HostObservation, observationRequest, parseObservation } from "../host/o
 import { observeScript } from "../host/scripts/observe";
 import { HostReport, TargetReport, ruleReport, summarise } from "../host/outputs";
 import { HostPlan, planHost, ruleFilePath } from "../host/plan";
-import { installPackagesScript, removePackagesScript } from "../host/scripts/packages";
-import { FILE_MARKER, applyRuleScript, removeRuleScript, skippedRuleScript } from "../host/scripts/rule";
+import { PackagesAction, packagesScript } from "../host/scripts/packages";
+import { FILE_MARKER, RuleAction, ruleScript, skippedRuleScript } from "../host/scripts/rule";
+import { shellCommand } from "../host/shell";
 import { observeHost } from "./observe";
 import { ObservedState } from "./observed-state";
-import { runAs, runUnprivileged } from "../host/shell";
 import { HostSpec, parseHostArgs } from "./validate";
 
 export const BINFMT_HOST_TYPE = "pulumi-qemu-binfmt:index:BinfmtHost";
@@ -96,7 +96,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
   if (config.observe) {
     observation = observeHost(label, config.connection, request);
   } else {
-    const factsCmd = remoteCommand(`${name}-facts`, { connection, create: "sh -s", stdin: label.apply((l) => observeScript(l, request)) }, { parent });
+    const factsCmd = remoteCommand(`${name}-facts`, { connection, create: shellCommand(undefined), stdin: label.apply((l) => observeScript(l, request)) }, { parent });
     observation = pulumi.all([factsCmd.stdout, label]).apply(([stdout, l]) => parseObservation(stdout, l));
     first = [factsCmd];
   }
@@ -115,8 +115,9 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
     `${name}-packages`,
     {
       connection,
-      create: pulumi.all([pkgInput, privilege, pkgState.revision]).apply(([i, pr, rev]) => runAs(pr, withRevision(installPackagesScript(i), rev))),
-      ...(config.removePackagesOnDestroy ? { delete: pulumi.all([pkgInput, privilege]).apply(([i, pr]) => runAs(pr, removePackagesScript(i))) } : {}),
+      create: privilege.apply((pr) => shellCommand(pr, PackagesAction.Install)),
+      stdin: pulumi.all([pkgInput, pkgState.revision]).apply(([i, rev]) => withRevision(packagesScript(i), rev)),
+      ...(config.removePackagesOnDestroy ? { delete: privilege.apply((pr) => shellCommand(pr, PackagesAction.Remove)) } : {}),
     },
     { parent, dependsOn: [pkgState] },
   );
@@ -145,14 +146,11 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
       `${name}-rule-${target.name}`,
       {
         connection,
-        create: pulumi
-          .all([rulePlan, privilege, state.revision])
-          .apply(([r, pr, rev]) =>
-            r.skipped !== undefined
-              ? runUnprivileged(skippedRuleScript(r.script.label, target.name, r.rule.name, "native"))
-              : runAs(pr, withRevision(applyRuleScript(r.script), rev)),
-          ),
-        delete: pulumi.all([rulePlan, privilege]).apply(([r, pr]) => (r.skipped !== undefined ? runUnprivileged("true") : runAs(pr, removeRuleScript(r.script)))),
+        create: pulumi.all([rulePlan, privilege]).apply(([r, pr]) => (r.skipped !== undefined ? shellCommand(undefined) : shellCommand(pr, RuleAction.Apply))),
+        stdin: pulumi
+          .all([rulePlan, state.revision])
+          .apply(([r, rev]) => withRevision(r.skipped !== undefined ? skippedRuleScript(r.script.label, target.name, r.rule.name, "native") : ruleScript(r.script), rev)),
+        delete: pulumi.all([rulePlan, privilege]).apply(([r, pr]) => (r.skipped !== undefined ? "true" : shellCommand(pr, RuleAction.Remove))),
         // The rule's identity: when the file or entry name changes, replace (delete the old file and
         // entry first: deleteBeforeReplace), instead of updating in place and leaving the old ones behind.
         triggers: [ruleFilePath(config.configDir, target), `qemu-${target.name}`],
@@ -188,8 +186,8 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
 }
 
 /**
- * The unit's observed-state revision as the script's first line: a repair planned by ObservedState
- * changes the command's input, so the provider runs the script again (an update).
+ * The unit's observed-state revision as the first line of the script's stdin: a repair planned by
+ * ObservedState changes the command's input, so the provider runs the script again (an update).
  */
 function withRevision(script: string, revision: number): string {
   return `# observed-state revision ${revision}\n${script}`;

@@ -54,20 +54,6 @@ export const factsSchema = z.object({
   apt: z.boolean(),
 });
 
-/** Parse the facts script's stdout. Throws with the host label when it is not what the script prints. */
-export function parseFacts(stdout: string, label: string): HostFacts {
-  const line = stdout.trim().split("\n").pop() ?? "";
-  let raw: unknown;
-  try {
-    raw = JSON.parse(line);
-  } catch {
-    throw new Error(`${label}: the facts command printed no JSON (got ${JSON.stringify(stdout.slice(0, 200))}); is the login shell a POSIX shell?`);
-  }
-  const r = factsSchema.safeParse(raw);
-  if (!r.success) throw new Error(`${label}: unexpected facts ${JSON.stringify(raw)}: ${r.error.message}`);
-  return r.data;
-}
-
 function versionAtLeast(version: string, min: readonly number[]): boolean {
   const parts = version.split(".").map((p) => Number.parseInt(p, 10));
   for (let i = 0; i < min.length; i++) {

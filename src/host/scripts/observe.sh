@@ -3,7 +3,7 @@
 # change is planned. Read-only: it changes no configuration (it writes and runs tiny probe executables in
 # a private temporary directory and removes them). Runs as the login user, never through sudo.
 #
-# Variables set before this text (each through shellQuote):
+# Needs elf.sh and binfmt-entries.sh. Variables set before this text (each through shellQuote):
 #   LABEL       host label for messages
 #   FILES       binfmt.d paths of the requested targets, one per line
 #   ELFS        executables whose ELF header and linking to report (interpreter candidates), one per line
@@ -17,34 +17,6 @@
 # change needs root, and remote commands have no terminal to prompt on.
 
 MNT=/proc/sys/fs/binfmt_misc
-
-# JSON string of stdin, newlines kept as \n (js, from the prelude, drops them).
-jstext() {
-  tr -d '\000-\010\013\014\016-\037' |
-    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e "s/$(printf '\t')/\\\\t/g" -e "s/$(printf '\r')//g" |
-    awk 'BEGIN { ORS = ""; printf "\"" } { if (NR > 1) printf "\\n"; printf "%s", $0 } END { printf "\"" }'
-}
-
-# Hex of the first 64 bytes of FILE ("" when unreadable).
-head_hex() { od -A n -t x1 -N 64 "$1" 2>/dev/null | tr -d ' \n'; }
-
-# entry_matches ENTRYFILE HEX: 0 when the ENABLED magic entry would take a file starting with HEX
-# (binfmt_misc's test: ((header[offset + j] ^ magic[j]) & mask[j]) == 0 for every magic byte j).
-entry_matches() {
-  awk -v h="$2" '
-    function hv(c) { return index("0123456789abcdef", c) - 1 }
-    function byte(s, i) { return hv(substr(s, 2 * i + 1, 1)) * 16 + hv(substr(s, 2 * i + 2, 1)) }
-    function differ(a, b, m,   k) { for (k = 0; k < 8; k++) { if (m % 2 == 1 && a % 2 != b % 2) return 1; a = int(a / 2); b = int(b / 2); m = int(m / 2) } return 0 }
-    NR == 1 && $0 != "enabled" { off_state = 1 }
-    /^offset / { off = $2 + 0 } /^magic / { mg = $2 } /^mask / { mk = $2 }
-    END {
-      if (off_state || mg == "") exit 1
-      n = length(mg) / 2
-      if (length(h) / 2 < off + n) exit 1
-      for (j = 0; j < n; j++) { m = (mk == "") ? 255 : byte(mk, j); if (differ(byte(h, off + j), byte(mg, j), m)) exit 1 }
-      exit 0
-    }' "$1" 2>/dev/null
-}
 
 # --- facts -------------------------------------------------------------------------------------------
 osr=/etc/os-release
@@ -79,7 +51,7 @@ if [ "$mounted" = true ]; then
     n=${e##*/}
     case $n in register | status) continue ;; esac
     [ -f "$e" ] || continue
-    printf '{"kind":"entry","name":%s,"text":%s}\n' "$(js "$n")" "$(jstext <"$e")"
+    printf '{"kind":"entry","name":%s,"text":%s}\n' "$(js "$n")" "$(js_lines "$(cat "$e")")"
   done
 fi
 
@@ -91,7 +63,7 @@ printf '%s\n' "$FILES" | while IFS= read -r f; do
   elif [ -e "$f" ]; then state="other"; text=""
   else state="missing"; text=""
   fi
-  printf '{"kind":"file","path":%s,"state":%s,"text":%s}\n' "$(js "$f")" "$(js "$state")" "$(printf '%s' "$text" | jstext)"
+  printf '{"kind":"file","path":%s,"state":%s,"text":%s}\n' "$(js "$f")" "$(js "$state")" "$(js_lines "$text")"
 done
 
 # --- the boot path: does systemd-binfmt apply CONFIG_DIR at the next boot? ----------------------------------
@@ -113,7 +85,7 @@ elf_report() {
   if [ -x "$p" ]; then x=true; else x=false; fi
   rc=0; elf_static "$p" || rc=$?
   case $rc in 0) l=static ;; 1) l=dynamic ;; *) l=not-elf ;; esac
-  printf '{"kind":"elf","path":%s,"exists":true,"executable":%s,"linking":%s,"header":%s}\n' "$(js "$p")" "$x" "$(js "$l")" "$(js "$(head_hex "$p")")"
+  printf '{"kind":"elf","path":%s,"exists":true,"executable":%s,"linking":%s,"header":%s}\n' "$(js "$p")" "$x" "$(js "$l")" "$(js "$(file_hex "$p" 0 64)")"
 }
 printf '%s\n' "$ELFS" | while IFS= read -r p; do [ -n "$p" ] && elf_report "$p"; done
 elf_report /bin/sh
@@ -151,12 +123,15 @@ if [ -n "$PROBES" ]; then
       f="$pdir/$t"
       # shellcheck disable=SC2059 # the format IS the probe: \ooo escapes only, no % (src/binfmt/probe-elf.ts)
       printf "$bytes" >"$f" && chmod 700 "$f"
-      hex=$(head_hex "$f")
       handler=""
       if [ "$mounted" = true ]; then
         for e in "$MNT"/*; do
           case ${e##*/} in register | status) continue ;; esac
-          if entry_matches "$e" "$hex"; then handler=${e##*/}; break; fi
+          [ "$(sed -n 1p "$e" 2>/dev/null)" = enabled ] || continue
+          em=$(entry_get "$e" 'magic ')
+          [ -n "$em" ] || continue
+          eo=$(entry_get "$e" 'offset ')
+          if header_matches "$f" "${eo:-0}" "$em" "$(entry_get "$e" 'mask ')"; then handler=${e##*/}; break; fi
         done
       fi
       if [ -n "$handler" ]; then

@@ -1,0 +1,306 @@
+{
+LABEL='builder-1 (root@10.0.0.21:22)'
+FILES='/etc/binfmt.d/qemu-aarch64.conf
+/etc/binfmt.d/qemu-arm.conf
+/etc/binfmt.d/qemu-x86_64.conf'
+ELFS='/usr/bin/qemu-aarch64
+/usr/bin/qemu-aarch64-static
+/usr/bin/qemu-arm
+/usr/bin/qemu-arm-static
+/usr/bin/qemu-x86_64
+/usr/bin/qemu-x86_64-static'
+PACKAGES='qemu-user qemu-user-static qemu-user-binfmt binfmt-support'
+PROBES='aarch64 \177\105\114\106\002\001\001\000\000\000\000\000\000\000\000\000\002\000\267\000\001\000\000\000\170\000\100\000\000\000\000\000\100\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\100\000\070\000\001\000\000\000\000\000\000\000\001\000\000\000\005\000\000\000\000\000\000\000\000\000\000\000\000\000\100\000\000\000\000\000\000\000\100\000\000\000\000\000\204\000\000\000\000\000\000\000\204\000\000\000\000\000\000\000\000\020\000\000\000\000\000\000\250\013\200\322\100\005\200\322\001\000\000\324
+arm \177\105\114\106\001\001\001\000\000\000\000\000\000\000\000\000\002\000\050\000\001\000\000\000\124\000\100\000\064\000\000\000\000\000\000\000\000\000\000\005\064\000\040\000\001\000\000\000\000\000\000\000\001\000\000\000\000\000\000\000\000\000\100\000\000\000\100\000\140\000\000\000\140\000\000\000\005\000\000\000\000\020\000\000\001\160\240\343\052\000\240\343\000\000\000\357
+x86_64 \177\105\114\106\002\001\001\000\000\000\000\000\000\000\000\000\002\000\076\000\001\000\000\000\170\000\100\000\000\000\000\000\100\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\100\000\070\000\001\000\000\000\000\000\000\000\001\000\000\000\005\000\000\000\000\000\000\000\000\000\000\000\000\000\100\000\000\000\000\000\000\000\100\000\000\000\000\000\204\000\000\000\000\000\000\000\204\000\000\000\000\000\000\000\000\020\000\000\000\000\000\000\270\074\000\000\000\277\052\000\000\000\017\005'
+CONFIG_DIR='/etc/binfmt.d'
+# --- prelude.sh
+# shellcheck shell=sh
+# The start of every remote script (after the variables the component defines with shellVars).
+# Strict mode, a predictable PATH and locale (apt's messages are matched in English), and helpers:
+# - `fail MSG` prints "LABEL: MSG" on stderr and exits 1 (a non-zero exit fails the Pulumi resource and
+#   the message reaches the Pulumi log);
+# - `note MSG` prints "LABEL: MSG" on stderr;
+# - `js VALUE` prints VALUE as a JSON string (quotes and backslashes escaped, control characters dropped);
+# - `js_lines VALUE` the same, but keeps line breaks as \n (for text such as a /proc entry).
+set -eu
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+LC_ALL=C
+export PATH LC_ALL
+fail() { printf '%s: %s\n' "$LABEL" "$*" >&2; exit 1; }
+note() { printf '%s: %s\n' "$LABEL" "$*" >&2; }
+js() { printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' | tr -d '\000-\037')"; }
+js_lines() {
+  printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' | tr -d '\000-\011\013-\037' | awk '{ printf "%s%s", (NR > 1 ? "\\n" : ""), $0 }')"
+}
+# --- elf.sh
+# shellcheck shell=sh
+# ELF helpers that need neither `file` nor `readelf` (absent on minimal hosts), only `od`.
+#
+# `elf_static FILE` returns 0 when FILE is statically linked (no PT_INTERP program header: a static or
+# static-pie binary, which is what a binfmt_misc entry with flag F needs: the kernel opens the
+# interpreter once and later runs it inside containers and chroots, where the host's shared libraries
+# are not), 1 when it is dynamically linked, 2 when it is not an ELF file. ELFCLASS32/64, both byte
+# orders; symlinks are followed (od reads the target).
+#
+# `file_hex FILE OFFSET LENGTH` prints LENGTH bytes of FILE from OFFSET as lower-case hex (fewer when the
+# file is shorter; nothing when it cannot be read).
+
+elf_u() { # FILE OFFSET LENGTH ENDIAN -> unsigned integer
+  _v=0; _m=1
+  for _b in $(od -A n -t u1 -j "$2" -N "$3" "$1"); do
+    if [ "$4" = le ]; then _v=$((_v + _b * _m)); _m=$((_m * 256)); else _v=$((_v * 256 + _b)); fi
+  done
+  echo "$_v"
+}
+
+elf_static() {
+  _f=$1
+  [ "$(od -A n -t x1 -N 4 "$_f" 2>/dev/null | tr -d ' \n')" = 7f454c46 ] || return 2
+  _c=$(elf_u "$_f" 4 1 le); _d=$(elf_u "$_f" 5 1 le)
+  if [ "$_d" = 1 ]; then _e=le; elif [ "$_d" = 2 ]; then _e=be; else return 2; fi
+  if [ "$_c" = 2 ]; then
+    _off=$(elf_u "$_f" 32 8 "$_e"); _sz=$(elf_u "$_f" 54 2 "$_e"); _n=$(elf_u "$_f" 56 2 "$_e")
+  elif [ "$_c" = 1 ]; then
+    _off=$(elf_u "$_f" 28 4 "$_e"); _sz=$(elf_u "$_f" 42 2 "$_e"); _n=$(elf_u "$_f" 44 2 "$_e")
+  else
+    return 2
+  fi
+  _i=0
+  while [ "$_i" -lt "$_n" ]; do
+    [ "$(elf_u "$_f" $((_off + _i * _sz)) 4 "$_e")" = 3 ] && return 1
+    _i=$((_i + 1))
+  done
+  return 0
+}
+
+file_hex() {
+  od -A n -t x1 -j "$2" -N "$3" "$1" 2>/dev/null | tr -d ' \n' || true
+}
+# --- binfmt-entries.sh
+# shellcheck shell=sh
+# Read-only helpers over binfmt_misc entries, shared by the rule script and any script that only
+# observes a host. They need elf.sh (file_hex). Magic and mask are lower-case hex without separators,
+# as /proc/sys/fs/binfmt_misc/<name> prints them; an empty mask means "every bit counts" (ff...).
+#
+# The kernel's test (fs/binfmt_misc.c, check_file): an entry of type M matches a file when, for every
+# magic byte j, ((header[offset + j] ^ magic[j]) & mask[j]) == 0.
+
+# entry_get FILE PREFIX: the rest of FILE's first line that starts with PREFIX ("interpreter ", "flags: ").
+entry_get() { sed -n "s/^$2//p" "$1" 2>/dev/null | head -n 1; }
+
+# magic_overlap OFFSET_A MAGIC_A MASK_A OFFSET_B MAGIC_B MASK_B
+# Returns 0 when some file header would match both entries: at every byte position that both
+# constrain, (magicA ^ magicB) & maskA & maskB == 0. Positions only one constrains never disagree.
+magic_overlap() {
+  _oa=$1 _ma=$2 _ka=$3 _ob=$4 _mb=$5 _kb=$6
+  # Drop the leading bytes of the entry that starts earlier: only the other one constrains them.
+  while [ "$_oa" -lt "$_ob" ] && [ -n "$_ma" ]; do _ma=${_ma#??}; _ka=${_ka#??}; _oa=$((_oa + 1)); done
+  while [ "$_ob" -lt "$_oa" ] && [ -n "$_mb" ]; do _mb=${_mb#??}; _kb=${_kb#??}; _ob=$((_ob + 1)); done
+  while [ -n "$_ma" ] && [ -n "$_mb" ]; do
+    _a=${_ma%"${_ma#??}"}; _b=${_mb%"${_mb#??}"}
+    _x=${_ka%"${_ka#??}"}; _y=${_kb%"${_kb#??}"}
+    [ $(((0x$_a ^ 0x$_b) & 0x${_x:-ff} & 0x${_y:-ff})) -eq 0 ] || return 1
+    _ma=${_ma#??}; _mb=${_mb#??}; _ka=${_ka#??}; _kb=${_kb#??}
+  done
+  return 0
+}
+
+# header_matches FILE OFFSET MAGIC MASK: 0 when the kernel would hand FILE to an entry with this
+# offset/magic/mask (FILE's bytes at OFFSET, as many as the magic has, pass the kernel's test).
+header_matches() {
+  _h=$(file_hex "$1" "$2" $((${#3} / 2)))
+  [ "${#_h}" -eq "${#3}" ] || return 1
+  magic_overlap "$2" "$3" "$4" "$2" "$_h" ""
+}
+
+# binfmt_conflicts MNT NAME OFFSET MAGIC MASK: prints the name of every OTHER enabled magic (M) entry
+# under MNT whose magic/mask overlaps this one, one per line. Disabled entries and extension (E)
+# entries are ignored: the kernel never hands a file to them by its header.
+binfmt_conflicts() {
+  for _e in "$1"/*; do
+    _n=${_e##*/}
+    case $_n in register | status | "$2") continue ;; esac
+    [ -f "$_e" ] || continue
+    [ "$(sed -n 1p "$_e" 2>/dev/null)" = enabled ] || continue
+    _em=$(entry_get "$_e" 'magic ')
+    [ -n "$_em" ] || continue
+    _eo=$(entry_get "$_e" 'offset ')
+    if magic_overlap "$3" "$4" "$5" "${_eo:-0}" "$_em" "$(entry_get "$_e" 'mask ')"; then printf '%s\n' "$_n"; fi
+  done
+}
+
+# hex_escape HEX: the bytes as \xNN escapes, the spelling a registration line takes.
+hex_escape() {
+  _s=$1
+  while [ -n "$_s" ]; do printf '\\x%s' "${_s%"${_s#??}"}"; _s=${_s#??}; done
+}
+
+# entry_line MNT NAME: the registration line that recreates the entry MNT/NAME as the kernel shows it
+# (used to put back an entry that a failed apply replaced).
+entry_line() {
+  _f=$1/$2
+  _i=$(entry_get "$_f" 'interpreter ')
+  _fl=$(entry_get "$_f" 'flags: ')
+  _x=$(entry_get "$_f" 'extension ')
+  if [ -n "$_x" ]; then
+    printf ':%s:E::%s::%s:%s\n' "$2" "${_x#.}" "$_i" "$_fl"
+  else
+    printf ':%s:M:%s:%s:%s:%s:%s\n' "$2" "$(entry_get "$_f" 'offset ')" "$(hex_escape "$(entry_get "$_f" 'magic ')")" \
+      "$(hex_escape "$(entry_get "$_f" 'mask ')")" "$_i" "$_fl"
+  fi
+}
+# --- observe.sh
+# shellcheck shell=sh
+# The observation: everything the component needs to know about a host, read in ONE session, before any
+# change is planned. Read-only: it changes no configuration (it writes and runs tiny probe executables in
+# a private temporary directory and removes them). Runs as the login user, never through sudo.
+#
+# Needs elf.sh and binfmt-entries.sh. Variables set before this text (each through shellQuote):
+#   LABEL       host label for messages
+#   FILES       binfmt.d paths of the requested targets, one per line
+#   ELFS        executables whose ELF header and linking to report (interpreter candidates), one per line
+#   PACKAGES    package names whose dpkg status and apt versions to report, space separated
+#   PROBES      "<target> <bytes as \ooo escapes>" per line: probe executables (src/binfmt/probe-elf.ts)
+#   CONFIG_DIR  the binfmt.d directory of the rules
+#
+# Prints one JSON object per line; "kind" names the record (parsed by src/host/observation.ts):
+#   facts · binfmt · entry · file · boot · elf · package · probe
+# Fails (non-zero) only when the login user is not root and `sudo -n` would need a password: every
+# change needs root, and remote commands have no terminal to prompt on.
+
+MNT=/proc/sys/fs/binfmt_misc
+
+# --- facts -------------------------------------------------------------------------------------------
+osr=/etc/os-release
+[ -r "$osr" ] || osr=/usr/lib/os-release
+osv() { if [ -r "$osr" ]; then sed -n "s/^$1=//p" "$osr" | head -n 1 | sed -e 's/^"\(.*\)"$/\1/' -e "s/^'\(.*\)'$/\1/"; fi; }
+uid=$(id -u)
+user=$(id -un 2>/dev/null || echo "$uid")
+if [ "$uid" = 0 ]; then
+  priv=root
+elif ! command -v sudo >/dev/null 2>&1; then
+  fail "user $user is not root and sudo is not installed; connect as root, or install sudo and give $user passwordless sudo (NOPASSWD)"
+elif sudo -n true >/dev/null 2>&1; then
+  priv=sudo
+else
+  fail "user $user is not root and 'sudo -n true' failed: sudo wants a password (or $user may not use sudo). Remote commands have no terminal to type one: connect as root or give $user passwordless sudo (NOPASSWD) for the commands this component runs"
+fi
+if [ -d /run/systemd/system ]; then systemd=true; else systemd=false; fi
+if [ -e "$MNT/register" ]; then mounted=true; else mounted=false; fi
+if command -v docker >/dev/null 2>&1; then docker=true; else docker=false; fi
+if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then apt=true; else apt=false; fi
+printf '{"kind":"facts","machine":%s,"kernel":%s,"hostname":%s,"distroId":%s,"distroVersion":%s,"distroCodename":%s,"distroName":%s,"distroLike":%s,"systemd":%s,"binfmtMiscMounted":%s,"user":%s,"privilege":%s,"docker":%s,"apt":%s}\n' \
+  "$(js "$(uname -m)")" "$(js "$(uname -r)")" "$(js "$(uname -n)")" \
+  "$(js "$(osv ID)")" "$(js "$(osv VERSION_ID)")" "$(js "$(osv VERSION_CODENAME)")" "$(js "$(osv PRETTY_NAME)")" "$(js "$(osv ID_LIKE)")" \
+  "$systemd" "$mounted" "$(js "$user")" "$(js "$priv")" "$docker" "$apt"
+
+# --- binfmt_misc: the switch and every entry ----------------------------------------------------------
+status=""
+[ -r "$MNT/status" ] && status=$(cat "$MNT/status")
+printf '{"kind":"binfmt","mounted":%s,"status":%s}\n' "$mounted" "$(js "$status")"
+if [ "$mounted" = true ]; then
+  for e in "$MNT"/*; do
+    n=${e##*/}
+    case $n in register | status) continue ;; esac
+    [ -f "$e" ] || continue
+    printf '{"kind":"entry","name":%s,"text":%s}\n' "$(js "$n")" "$(js_lines "$(cat "$e")")"
+  done
+fi
+
+# --- the rules' binfmt.d files --------------------------------------------------------------------------
+printf '%s\n' "$FILES" | while IFS= read -r f; do
+  [ -n "$f" ] || continue
+  if [ -L "$f" ]; then state="symlink"; text=""
+  elif [ -f "$f" ]; then state="file"; text=$(cat "$f" 2>/dev/null || true)
+  elif [ -e "$f" ]; then state="other"; text=""
+  else state="missing"; text=""
+  fi
+  printf '{"kind":"file","path":%s,"state":%s,"text":%s}\n' "$(js "$f")" "$(js "$state")" "$(js_lines "$text")"
+done
+
+# --- the boot path: does systemd-binfmt apply CONFIG_DIR at the next boot? ----------------------------------
+load=""; unit=""; active=""
+if [ "$systemd" = true ]; then
+  load=$(systemctl show -P LoadState systemd-binfmt.service 2>/dev/null || true)
+  unit=$(systemctl show -P UnitFileState systemd-binfmt.service 2>/dev/null || true)
+  active=$(systemctl show -P ActiveState systemd-binfmt.service 2>/dev/null || true)
+fi
+d=$CONFIG_DIR
+while [ ! -e "$d" ] && [ "$d" != / ]; do d=$(dirname "$d"); done
+fs=$(stat -f -c %T "$d" 2>/dev/null || true)
+printf '{"kind":"boot","load":%s,"unitFileState":%s,"active":%s,"configDirFs":%s}\n' "$(js "$load")" "$(js "$unit")" "$(js "$active")" "$(js "$fs")"
+
+# --- executables: interpreter candidates, the shell and init (for the self-match guard) ------------------------
+elf_report() {
+  p=$1
+  if [ ! -e "$p" ]; then printf '{"kind":"elf","path":%s,"exists":false,"executable":false,"linking":"missing","header":""}\n' "$(js "$p")"; return 0; fi
+  if [ -x "$p" ]; then x=true; else x=false; fi
+  rc=0; elf_static "$p" || rc=$?
+  case $rc in 0) l=static ;; 1) l=dynamic ;; *) l=not-elf ;; esac
+  printf '{"kind":"elf","path":%s,"exists":true,"executable":%s,"linking":%s,"header":%s}\n' "$(js "$p")" "$x" "$(js "$l")" "$(js "$(file_hex "$p" 0 64)")"
+}
+printf '%s\n' "$ELFS" | while IFS= read -r p; do [ -n "$p" ] && elf_report "$p"; done
+elf_report /bin/sh
+if [ -r /proc/1/exe ]; then elf_report /proc/1/exe; else elf_report /sbin/init; fi
+
+# --- packages: what is installed and what apt would install -------------------------------------------------
+if [ "$apt" = true ]; then
+  for p in $PACKAGES; do
+    st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+    iv=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || true)
+    [ "$st" = installed ] || iv=""
+    cand=$(apt-cache policy "$p" 2>/dev/null | sed -n 's/^ *Candidate: //p' | head -n 1)
+    [ "$cand" = "(none)" ] && cand=""
+    dep=$(apt-cache show --no-all-versions "$p" 2>/dev/null | sed -n 's/^Depends: //p' | head -n 1)
+    printf '{"kind":"package","name":%s,"status":%s,"installed":%s,"candidate":%s,"depends":%s}\n' "$(js "$p")" "$(js "${st:-not-installed}")" "$(js "$iv")" "$(js "$cand")" "$(js "$dep")"
+  done
+fi
+
+# --- probes: does the kernel run this format itself? -----------------------------------------------------
+if [ -n "$PROBES" ]; then
+  pdir=""
+  # A directory where this user may create AND execute files (a noexec /tmp would make every probe fail).
+  for base in "${TMPDIR:-/tmp}" /var/tmp /dev/shm "$HOME"; do
+    pdir=$(mktemp -d "$base/pqb-probe.XXXXXX" 2>/dev/null) || { pdir=""; continue; }
+    printf '#!/bin/sh\nexit 42\n' >"$pdir/x" && chmod 700 "$pdir/x"
+    rc=0; "$pdir/x" >/dev/null 2>&1 || rc=$?
+    rm -f "$pdir/x"
+    [ "$rc" -eq 42 ] && break
+    rm -rf "$pdir"; pdir=""
+  done
+  printf '%s\n' "$PROBES" | while IFS=' ' read -r t bytes; do
+    [ -n "$t" ] || continue
+    if [ -z "$pdir" ]; then result=unavailable; detail="no temporary directory where $user may create and run a file"
+    else
+      f="$pdir/$t"
+      # shellcheck disable=SC2059 # the format IS the probe: \ooo escapes only, no % (src/binfmt/probe-elf.ts)
+      printf "$bytes" >"$f" && chmod 700 "$f"
+      handler=""
+      if [ "$mounted" = true ]; then
+        for e in "$MNT"/*; do
+          case ${e##*/} in register | status) continue ;; esac
+          [ "$(sed -n 1p "$e" 2>/dev/null)" = enabled ] || continue
+          em=$(entry_get "$e" 'magic ')
+          [ -n "$em" ] || continue
+          eo=$(entry_get "$e" 'offset ')
+          if header_matches "$f" "${eo:-0}" "$em" "$(entry_get "$e" 'mask ')"; then handler=${e##*/}; break; fi
+        done
+      fi
+      if [ -n "$handler" ]; then
+        result=inconclusive; detail="binfmt_misc entry $handler would run it"
+      else
+        rc=0; "$f" >/dev/null 2>&1 || rc=$?
+        # 42 only comes from the probe's own machine code; after ENOEXEC the shell reads the file as a
+        # script (dash: exit 2 or 127) or says "cannot execute binary file" (bash: 126).
+        if [ "$rc" -eq 42 ]; then result=native; detail="the kernel ran it (exit 42)"
+        else result=foreign; detail="the kernel did not run it (exit $rc)"
+        fi
+      fi
+      rm -f "$f"
+    fi
+    printf '{"kind":"probe","target":%s,"result":%s,"detail":%s}\n' "$(js "$t")" "$(js "$result")" "$(js "$detail")"
+  done
+  [ -z "$pdir" ] || rm -rf "$pdir"
+fi
+} </dev/null
