@@ -99,6 +99,7 @@ export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Outpu
         expected: acc.expected,
         timeoutSeconds: config.acceptance.timeoutSeconds,
         rulesHash: w.rulesHash,
+        revision: pulumi.output(w.revisions[target.name] ?? 0).apply((r) => String(r)),
         skipped,
       };
       const container = dockerCheck(name, spec, parent, provider, previous);

@@ -27,6 +27,8 @@ import { shellQuote } from "../host/shell";
 /** Label keys on check containers. */
 export const RULES_HASH_LABEL = "pulumi-qemu-binfmt.rules-hash";
 export const TARGET_LABEL = "pulumi-qemu-binfmt.target";
+/** Label carrying the target's observed-state revision (./observed-state.ts). */
+export const REVISION_LABEL = "pulumi-qemu-binfmt.observed-revision";
 
 /** The file the healthcheck creates inside the container once `uname -m` printed the expected machine. */
 export const CHECK_PASSED_MARKER = "/tmp/.pulumi-qemu-binfmt-check-passed";
@@ -50,6 +52,8 @@ export interface DockerCheckSpec {
   readonly timeoutSeconds: number;
   /** sha256 of the host's rendered rules: a new value replaces the container, so the check re-runs. */
   readonly rulesHash: pulumi.Input<string>;
+  /** The target's observed-state revision: a repair of the target (drift) replaces the container too. */
+  readonly revision?: pulumi.Input<string>;
   /**
    * Why the host runs this target natively (its own family), from the facts; undefined when emulated.
    * A native run proves nothing about emulation and may print another machine (i386/busybox on x86_64
@@ -107,6 +111,7 @@ export function checkContainerArgs(spec: DockerCheckSpec, imageId: pulumi.Input<
     labels: [
       { label: RULES_HASH_LABEL, value: spec.rulesHash },
       { label: TARGET_LABEL, value: spec.target },
+      ...(spec.revision === undefined ? [] : [{ label: REVISION_LABEL, value: spec.revision }]),
     ],
   };
 }

@@ -111,15 +111,43 @@ describe("drift and repair", { timeout: 20 * 60_000 }, () => {
       const ours = root(h, "cat /proc/sys/fs/binfmt_misc/qemu-aarch64");
       const magic = /^magic (\S+)/m.exec(ours)?.[1] ?? "";
       const mask = /^mask (\S+)/m.exec(ours)?.[1] ?? "";
-      const esc = (hex: string) => hex.replace(/../g, "\\\\x$&");
+      const esc = (hex: string) => hex.replace(/../g, "\\x$&");
       root(h, `echo -1 > /proc/sys/fs/binfmt_misc/qemu-aarch64 && printf '%s\\n' ':qemu-aarch64:M::${esc(magic)}:${esc(mask)}:/bin/true:OC' > /proc/sys/fs/binfmt_misc/register`);
       const p = await previewChanges(stack, "after the entry was replaced by hand");
       assert.match(p.log, /binfmt_misc entry qemu-aarch64: interpreter \(expected "\/usr\/bin\/qemu-aarch64", actual "\/bin\/true"\)/);
       assert.match(p.log, /binfmt_misc entry qemu-aarch64: flags \(expected "F", actual "OC"\)/);
+      assert.doesNotMatch(p.log, /qemu-aarch64: (magic|mask|offset) \(/, "the hand-made entry kept our magic and mask");
       await stack.up("repair");
       assert.equal(root(h, "cat /proc/sys/fs/binfmt_misc/qemu-aarch64"), ours);
       await stack.preview("converged again", true);
     } finally {
+      await stack.destroy("destroy").catch(() => undefined);
+      await stack.dispose();
+    }
+  });
+
+  it("Debian 13: a foreign entry under another name that matches the same binaries is a conflict: preview names it, up fails for that target and leaves it alone", async () => {
+    const h = hosts[D13] as LabHost;
+    const stack = await stackFor("conflict", h, ["aarch64"]);
+    try {
+      await stack.up("first up");
+      const ours = root(h, "cat /proc/sys/fs/binfmt_misc/qemu-aarch64");
+      const magic = /^magic (\S+)/m.exec(ours)?.[1] ?? "";
+      const mask = /^mask (\S+)/m.exec(ours)?.[1] ?? "";
+      const esc = (hex: string) => hex.replace(/../g, "\\x$&");
+      root(h, `printf '%s\\n' ':zz-other:M::${esc(magic)}:${esc(mask)}:/bin/true:' > /proc/sys/fs/binfmt_misc/register`);
+      const zz = root(h, "cat /proc/sys/fs/binfmt_misc/zz-other");
+      const p = await previewChanges(stack, "after zz-other was registered");
+      assert.match(p.log, /conflict: enabled binfmt_misc entry zz-other \(interpreter \/bin\/true\) matches the same binaries as qemu-aarch64/);
+      // The rule fails (so its check does not run and reports nothing), saying how to resolve it.
+      await assert.rejects(stack.up("up with the conflict"), /conflict-rule-aarch64[\s\S]*zz-other[\s\S]*echo 0 > \/proc\/sys\/fs\/binfmt_misc\/zz-other/);
+      assert.ok(!activeNames(stack).includes("conflict-check-aarch64"), "no acceptance check ran after the failed rule");
+      assert.equal(root(h, "cat /proc/sys/fs/binfmt_misc/zz-other"), zz, "the foreign entry is untouched");
+      root(h, "echo -1 > /proc/sys/fs/binfmt_misc/zz-other");
+      await stack.up("up after the conflict was resolved");
+      await stack.preview("converged again", true);
+    } finally {
+      sshExec(h, "root", "test -e /proc/sys/fs/binfmt_misc/zz-other && echo -1 > /proc/sys/fs/binfmt_misc/zz-other");
       await stack.destroy("destroy").catch(() => undefined);
       await stack.dispose();
     }
