@@ -84,6 +84,23 @@ describe("drift and repair", { timeout: 20 * 60_000 }, () => {
     }
   });
 
+  it("Debian 12: i386 is skipped because the kernel ran the i386 probe (evidence, not uname -m), and its check runs the i386 image natively", async () => {
+    const h = hosts[D12] as LabHost;
+    const stack = await stackFor("native", h, ["i386"]);
+    try {
+      const out = await stack.up("up with a natively run target");
+      const t = (out.report?.value as HostReport).targets.i386;
+      assert.equal(t?.status, "skipped");
+      assert.match(t?.skipReason ?? "", /i386 runs natively: the kernel ran a i386 probe executable/);
+      assert.equal(t?.acceptance.actual, "x86_64", "i386/busybox run natively prints the host's machine");
+      assert.doesNotMatch(root(h, "ls /proc/sys/fs/binfmt_misc"), /qemu-i386/);
+      await stack.preview("converged", true);
+    } finally {
+      await stack.destroy("destroy").catch(() => undefined);
+      await stack.dispose();
+    }
+  });
+
   it("Debian 12: a deleted binfmt.d file shows as a target that would not survive a reboot, and up writes it again", async () => {
     const h = hosts[D12] as LabHost;
     const stack = await stackFor("d12", h, ["arm", "aarch64"]);
