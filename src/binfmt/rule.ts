@@ -6,7 +6,7 @@ import { resolveTarget } from "./names";
 import { parseInput, ruleOptionsSchema } from "./schemas";
 
 export interface RuleOptions {
-  /** Default MaskPolicy.Seed. */
+  /** Default MaskPolicy.IgnoreAbiVersion. */
   mask?: MaskPolicy;
   /** Any of P, O, C, F; default "F". Stored normalised (kernel order, C implies O). */
   flags?: string;
@@ -49,7 +49,7 @@ export function buildRule(target: TargetInfo | string, opts: RuleOptions = {}): 
     type: "M",
     offset: 0,
     magic: canonicalEscape(info.magic),
-    mask: canonicalEscape(maskFor(info, o.mask ?? MaskPolicy.Seed)),
+    mask: canonicalEscape(maskFor(info, o.mask ?? MaskPolicy.IgnoreAbiVersion)),
     interpreter,
     flags: normaliseFlags(o.flags ?? DEFAULT_FLAGS),
   };

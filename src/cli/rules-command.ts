@@ -60,7 +60,7 @@ export function runRules(args: readonly string[], io: CliIo): number {
   }
 
   try {
-    const mask: MaskPolicy = parseInput(maskPolicySchema, v.mask ?? MaskPolicy.Seed, "mask");
+    const mask: MaskPolicy = parseInput(maskPolicySchema, v.mask ?? MaskPolicy.IgnoreAbiVersion, "mask");
     const skip: SkipPolicy = parseInput(skipPolicySchema, v.skip ?? SkipPolicy.Family, "skip");
     const flags = parseInput(flagsSchema, v.flags ?? "F", "flags");
     const hostMachine = v["host-arch"] ?? machine();

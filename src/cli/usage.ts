@@ -8,8 +8,9 @@ TARGET: a QEMU target (aarch64, arm, riscv64, ...), a \`uname -m\` name (armv7l)
 (linux/arm64, linux/arm/v7), an image namespace (arm64v8, arm32v7) or an alias (arm64, armhf, amd64).
 
 Options for rules:
-  --mask seed|qemu          seed (default): ignore e_ident bytes 8..15 as the seed article does;
-                            qemu: QEMU's exact masks
+  --mask ignore-abi-version|qemu
+                            ignore-abi-version (default): ignore the e_ident bytes after EI_OSABI
+                            (8..15), as the "Jetson Containers" article does; qemu: QEMU's exact masks
   --flags LETTERS           binfmt flags from P, O, C, F (default F; C implies O)
   --interpreter-dir DIR     directory of the emulators (default /usr/bin)
   --interpreter-suffix SFX  appended to qemu-<cpu> (default -static; "" for none)

@@ -105,7 +105,7 @@ export interface BinfmtOptionsArgs {
    * @default "F"
    */
   flags?: string;
-  /** Which mask a rule carries. @default MaskPolicy.Seed (the seed article's relaxed mask) */
+  /** Which mask a rule carries. @default MaskPolicy.IgnoreAbiVersion (the "Jetson Containers" article's relaxed mask) */
   maskPolicy?: MaskPolicy;
   /** Which requested targets a host skips because it runs them natively. @default SkipPolicy.Family */
   skipPolicy?: SkipPolicy;

@@ -9,7 +9,7 @@ import { AcceptanceVia, ApplyMode, PackageSet } from "./enums";
 /** Defaults, in one place (mirrored by the `@default` tags in args.ts). */
 export const DEFAULTS = {
   flags: "F",
-  maskPolicy: MaskPolicy.Seed,
+  maskPolicy: MaskPolicy.IgnoreAbiVersion,
   skipPolicy: SkipPolicy.Family,
   configDir: "/etc/binfmt.d",
   applyMode: ApplyMode.PerFile,

@@ -41,7 +41,7 @@ export function ruleFilePath(configDir: string, target: TargetInfo): string {
 export function packagesFor(config: HostConfig, layout: InterpreterLayout): string[] {
   if (config.installPackages === PackageSet.None) return [];
   if (config.packages !== undefined) return [...config.packages];
-  if (config.installPackages === PackageSet.Seed) return ["qemu-user-static", "binfmt-support"];
+  if (config.installPackages === PackageSet.QemuUserStaticBinfmtSupport) return ["qemu-user-static", "binfmt-support"];
   return layout === InterpreterLayout.Plain ? ["qemu-user"] : ["qemu-user-static"];
 }
 

@@ -113,12 +113,12 @@ describe("BinfmtHost resource graph", () => {
     assert.doesNotMatch(innerScript(create), /docker run/, "a skipped target's check runs no container");
   });
 
-  it("renders the seed article's aarch64 line and reports the kernel's fields per target", async () => {
+  it("renders the Jetson Containers article's aarch64 line and reports the kernel's fields per target", async () => {
     const { BinfmtHost, AcceptanceStatus } = await load();
     rec.clear();
-    const host = new BinfmtHost("seed", { connection: { host: "h" }, architectures: ["aarch64", "arm"] });
+    const host = new BinfmtHost("article", { connection: { host: "h" }, architectures: ["aarch64", "arm"] });
     const targets = await settle(host.targets);
-    const v = scriptVars(innerScript(String(rec.created.find((c) => c.name === "seed-rule-aarch64")?.inputs.create)));
+    const v = scriptVars(innerScript(String(rec.created.find((c) => c.name === "article-rule-aarch64")?.inputs.create)));
     assert.equal(
       v.LINE,
       ":qemu-aarch64:M::\\x7f\\x45\\x4c\\x46\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\xb7\\x00:\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\xfe\\xff\\xff\\xff:/usr/bin/qemu-aarch64-static:F",
@@ -130,7 +130,7 @@ describe("BinfmtHost resource graph", () => {
     assert.equal(targets.arm?.acceptance.image, "arm32v7/busybox");
     assert.equal(targets.arm?.acceptance.actual, "armv7l");
     const summary = await settle(host.summary);
-    assert.match(summary, /seed \(root@h:22\): Debian GNU\/Linux 12/);
+    assert.match(summary, /article \(root@h:22\): Debian GNU\/Linux 12/);
     assert.match(summary, /aarch64 +registered \/usr\/bin\/qemu-aarch64-static flags F; arm64v8\/busybox uname -m = aarch64 \(ok\)/);
   });
 
