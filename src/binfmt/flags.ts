@@ -10,8 +10,6 @@ import { BinfmtInputError, quote } from "./errors";
 export const FLAG_LETTERS = ["P", "O", "C", "F"] as const;
 export type FlagLetter = (typeof FLAG_LETTERS)[number];
 
-export const DEFAULT_FLAGS = "F";
-
 /** Canonical form of a flags string: kernel order, no duplicates, C implies O. "FC" -> "OCF". */
 export function normaliseFlags(flags: string, field = "flags"): string {
   if (typeof flags !== "string") {

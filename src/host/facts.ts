@@ -35,7 +35,7 @@ export interface HostFacts {
   readonly docker: boolean;
 }
 
-const factsSchema = z.object({
+export const factsSchema = z.object({
   machine: z.string().min(1),
   kernel: z.string(),
   hostname: z.string(),

@@ -7,11 +7,13 @@
  * native-family skip, the effective apply mode (systemd or not) and whether rules persist.
  */
 import { createHash } from "node:crypto";
-import { BinfmtRule, TargetInfo, binfmtDFileName, buildRule, bytesToHex, parseEscapedBytes, planTargets, renderBinfmtDFile, renderRegisterString } from "../binfmt";
+import { BinfmtRule, TargetInfo, binfmtDFileName, bytesToHex, parseEscapedBytes, planResolvedTargets, renderBinfmtDFile, renderRegisterString, ruleFor } from "../binfmt";
 import { ApplyMode, InterpreterLayout, PackageSet } from "./enums";
 import { HostFacts, interpreterLayout } from "./facts";
 import { KernelFields, RuleScriptInput } from "./scripts/rule";
 import { HostConfig } from "./config";
+import { interpreterFor } from "./interpreter";
+import { kernelProblems } from "./kernel";
 
 export interface RulePlan {
   readonly target: TargetInfo;
@@ -57,22 +59,12 @@ export function kernelFields(rule: BinfmtRule): KernelFields {
 
 export function planHost(config: HostConfig, facts: HostFacts, label: string): HostPlan {
   const layout = interpreterLayout(facts);
-  const suffix = config.interpreterSuffix ?? (layout === InterpreterLayout.Plain ? "" : "-static");
   const applyMode = config.applyMode === ApplyMode.SystemdRestart && !facts.systemd ? ApplyMode.PerFile : config.applyMode;
   const persistent = facts.systemd;
-  const targetPlan = planTargets(
-    config.targets.map((t) => t.name),
-    facts.machine,
-    config.skipPolicy,
-  );
+  const targetPlan = planResolvedTargets(config.targets, facts.machine, config.skipPolicy);
   const skippedReason = new Map(targetPlan.skipped.map((s) => [s.target.name, s.reason]));
   const rules = config.targets.map((target): RulePlan => {
-    const rule = buildRule(target, {
-      mask: config.maskPolicy,
-      flags: config.flags,
-      interpreterDir: config.interpreterDir ?? "/usr/bin",
-      interpreterSuffix: suffix,
-    });
+    const rule = ruleFor(target, { mask: config.maskPolicy, flags: config.flags, interpreter: interpreterFor(target, config, facts) });
     const file = ruleFilePath(config.configDir, target);
     if (binfmtDFileName(rule) !== file.slice(config.configDir.length + 1)) {
       throw new Error(`internal: file name of ${rule.name} disagrees with the core (${binfmtDFileName(rule)})`);
@@ -95,6 +87,9 @@ export function planHost(config: HostConfig, facts: HostFacts, label: string): H
       },
     };
   });
+  // Validated against the kernel the facts give, before any change on the host (src/host/kernel.ts).
+  const refused = rules.filter((r) => r.skipped === undefined).flatMap((r) => kernelProblems(r.rule, facts.kernel));
+  if (refused.length > 0) throw new Error(`${label}: ${refused.join("; ")}`);
   const hashed = rules
     .filter((r) => r.skipped === undefined)
     .map((r) => `${r.script.file}\n${r.script.content}`)
