@@ -22,6 +22,7 @@ import { HostPlan } from "../host/plan";
 import { checkScript, skippedCheckScript } from "../host/scripts/check";
 import { runAs } from "../host/shell";
 import { HostSpec } from "./validate";
+import { attributed } from "./errors";
 
 /** Label keys on check containers. */
 export const RULES_HASH_LABEL = "pulumi-qemu-binfmt.rules-hash";
@@ -49,7 +50,7 @@ export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Outpu
   let previous: pulumi.Resource = w.after;
   for (const target of config.targets) {
     const acc = config.acceptance.targets[target.name];
-    if (acc === undefined) throw new Error(`internal: no acceptance settings for ${target.name}`);
+    if (acc === undefined) throw new pulumi.ResourceError(`internal: no acceptance settings for ${target.name}`, parent);
     if (!config.acceptance.enabled) {
       reports[target.name] = pulumi.output(disabledAcceptance(acc));
       continue;
@@ -76,7 +77,7 @@ export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Outpu
         },
         { parent, dependsOn: [previous] },
       );
-      reports[target.name] = pulumi.all([w.label, check.stdout]).apply(([label, stdout]) => acceptanceFromCommand(label, target.name, acc, stdout));
+      reports[target.name] = pulumi.all([w.label, check.stdout]).apply(([label, stdout]) => attributed(check, () => acceptanceFromCommand(label, target.name, acc, stdout)));
       previous = check;
     } else {
       provider ??= new docker.Provider(

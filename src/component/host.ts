@@ -29,6 +29,7 @@ import { installPackagesScript, removePackagesScript } from "../host/scripts/pac
 import { applyRuleScript, removeRuleScript, skippedRuleScript } from "../host/scripts/rule";
 import { runAs, runUnprivileged } from "../host/shell";
 import { HostSpec, parseHostArgs } from "./validate";
+import { attributed } from "./errors";
 
 export const BINFMT_HOST_TYPE = "pulumi-qemu-binfmt:index:BinfmtHost";
 
@@ -86,9 +87,10 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
   const label = hostLabel(name, config.connection);
 
   const factsCmd = remoteCommand(`${name}-facts`, { connection, create: label.apply((l) => runUnprivileged(factsScript(l))) }, { parent });
-  const facts = pulumi.all([factsCmd.stdout, label]).apply(([stdout, l]) => parseFacts(stdout, l));
+  const facts = pulumi.all([factsCmd.stdout, label]).apply(([stdout, l]) => attributed(factsCmd, () => parseFacts(stdout, l)));
   const privilege: pulumi.Output<Privilege> = facts.apply((f) => f.privilege);
-  const plan = pulumi.all([facts, label]).apply(([f, l]) => planHost(config, f, l));
+  // A refused plan (e.g. a flag the kernel cannot honour) fails here, before any host change.
+  const plan = pulumi.all([facts, label]).apply(([f, l]) => attributed(parent, () => planHost(config, f, l)));
 
   const pkgInput = pulumi.all([plan, label]).apply(([p, l]) => ({ label: l, packages: p.packages, lockTimeoutSeconds: config.lockTimeoutSeconds }));
   const packagesCmd = remoteCommand(
@@ -106,7 +108,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
   config.targets.forEach((target, index) => {
     const rulePlan = plan.apply((p) => {
       const r = p.rules[index];
-      if (r === undefined || r.target.name !== target.name) throw new Error(`internal: plan order differs for ${target.name}`);
+      if (r === undefined || r.target.name !== target.name) throw new pulumi.ResourceError(`internal: plan order differs for ${target.name}`, parent);
       return r;
     });
     const cmd = remoteCommand(
@@ -125,7 +127,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
       },
       { parent, dependsOn: [previous], deleteBeforeReplace: true },
     );
-    ruleOutputs[target.name] = pulumi.all([label, rulePlan, cmd.stdout]).apply(([l, r, stdout]) => ruleReport(l, r, stdout));
+    ruleOutputs[target.name] = pulumi.all([label, rulePlan, cmd.stdout]).apply(([l, r, stdout]) => attributed(cmd, () => ruleReport(l, r, stdout)));
     previous = cmd;
   });
 
@@ -144,7 +146,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
   const perTarget = config.targets.map((t) => {
     const rule = ruleOutputs[t.name];
     const acc = acceptance[t.name];
-    if (rule === undefined || acc === undefined) throw new Error(`internal: missing outputs for ${t.name}`);
+    if (rule === undefined || acc === undefined) throw new pulumi.ResourceError(`internal: missing outputs for ${t.name}`, parent);
     return pulumi.all([rule, acc]).apply(([r, a]): [string, TargetReport] => [t.name, { ...r, acceptance: a }]);
   });
   const targets = pulumi.all(perTarget).apply((entries) => Object.fromEntries(entries));
