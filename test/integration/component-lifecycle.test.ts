@@ -3,9 +3,9 @@
  * binfmt_misc), through a real `pulumi up` (Automation API, inline program, temporary file backend,
  * the toolchain's engine and command plugin):
  *
- *   cmp1  Debian 12 as root,           PackageSet.QemuUserStaticBinfmtSupport    (qemu-user-static + binfmt-support: a second registrar)
- *   cmp2  Debian 13 as sudo "builder", PackageSet.Minimal (qemu-user, static-pie, no auto-registration)
- *   cmp3  Debian 13 as root,           PackageSet.QemuUserStaticBinfmtSupport    (brings qemu-user-binfmt: /usr/lib/binfmt.d/qemu-*.conf)
+ *   cmp1  Debian 12 as root,           PackageSet.QemuUserStaticBinfmtSupport (qemu-user-static + binfmt-support: a second registrar)
+ *   cmp2  Debian 13 as sudo "builder", PackageSet.Minimal                     (qemu-user, static-pie, no auto-registration)
+ *   cmp3  Debian 13 as root,           PackageSet.QemuUserStaticBinfmtSupport (brings qemu-user-binfmt: /usr/lib/binfmt.d/qemu-*.conf)
  *
  * the article's failing test → up → emulated busybox runs → no-op up + preview → add riscv64 → remove arm →
  * reboot → entries exactly as rendered → destroy → only the component's entries and files are gone.
