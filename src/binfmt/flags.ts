@@ -27,6 +27,12 @@ export function normaliseFlags(flags: string, field = "flags"): string {
     }
     present.add(letter);
   }
+  return canonicalFlags(flags);
+}
+
+/** Kernel order, no duplicates, C implies O — for letters already known to be valid (flagsSchema). */
+export function canonicalFlags(validFlags: string): string {
+  const present = new Set<string>(validFlags);
   if (present.has("C")) present.add("O");
   return FLAG_LETTERS.filter((l) => present.has(l)).join("");
 }

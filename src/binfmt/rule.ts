@@ -1,7 +1,6 @@
 import { TargetInfo, findTarget } from "./catalogue";
 import { canonicalEscape } from "./bytes";
 import { RULE_DEFAULTS } from "./defaults";
-import { normaliseFlags } from "./flags";
 import { MaskPolicy, maskFor } from "./mask-policy";
 import { resolveTarget } from "./names";
 import { parseInput, ruleOptionsSchema } from "./schemas";
@@ -22,7 +21,7 @@ export interface RuleOptions {
 /** Rule options after validation and defaulting: what `ruleFor` takes. */
 export interface ResolvedRuleOptions {
   readonly mask: MaskPolicy;
-  /** Already normalised (normaliseFlags). */
+  /** Already normalised (flagsSchema / canonicalFlags). */
   readonly flags: string;
   /** Absolute path, already validated. */
   readonly interpreter: string;
@@ -52,7 +51,7 @@ export function buildRule(target: TargetInfo | string, opts: RuleOptions = {}): 
   const o = parseInput(ruleOptionsSchema, opts, "", "options");
   return ruleFor(info, {
     mask: o.mask ?? RULE_DEFAULTS.maskPolicy,
-    flags: normaliseFlags(o.flags ?? RULE_DEFAULTS.flags),
+    flags: o.flags ?? RULE_DEFAULTS.flags,
     interpreter: o.interpreter ?? interpreterPath(info, o.interpreterDir ?? RULE_DEFAULTS.interpreterDir, o.interpreterSuffix ?? RULE_DEFAULTS.staticInterpreterSuffix),
   });
 }

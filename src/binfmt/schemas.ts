@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { TARGET_NAMES, TargetInfo } from "./catalogue";
 import { BinfmtInputError, quote } from "./errors";
-import { FLAG_LETTERS } from "./flags";
+import { FLAG_LETTERS, canonicalFlags } from "./flags";
 import { MASK_POLICIES, MaskPolicy } from "./mask-policy";
 import { resolveTarget } from "./names";
 import { SKIP_POLICIES, SkipPolicy } from "./skip-policy";
@@ -64,18 +64,22 @@ export const targetListSchema = z
   .array(targetSchema, { error: notAString("a list of target names", `e.g. ["arm64", "linux/arm/v7"]`) })
   .min(1, { message: `name at least one target; valid targets: ${TARGET_NAMES.join(", ")}` });
 
-export const flagsSchema = z.string({ error: notAString("a string of flag letters", `valid letters: ${FLAG_LETTERS.join(", ")}`) }).superRefine((value, ctx) => {
-  const bad = [...value].find((c) => !(FLAG_LETTERS as readonly string[]).includes(c));
-  if (bad !== undefined || value.length > 8) {
-    const why = bad !== undefined ? `unknown flag ${quote(bad)}` : "more than 8 letters";
-    ctx.addIssue({
-      code: "custom",
-      input: value,
-      message: `invalid flags ${quote(value)}: ${why}; valid letters: ${FLAG_LETTERS.join(", ")} (upper case, e.g. "F", "FP", "FC")`,
-      params: { choices: FLAG_LETTERS },
-    });
-  }
-});
+/** Flag letters, validated and normalised once (canonicalFlags: kernel order, C implies O). */
+export const flagsSchema = z
+  .string({ error: notAString("a string of flag letters", `valid letters: ${FLAG_LETTERS.join(", ")}`) })
+  .superRefine((value, ctx) => {
+    const bad = [...value].find((c) => !(FLAG_LETTERS as readonly string[]).includes(c));
+    if (bad !== undefined || value.length > 8) {
+      const why = bad !== undefined ? `unknown flag ${quote(bad)}` : "more than 8 letters";
+      ctx.addIssue({
+        code: "custom",
+        input: value,
+        message: `invalid flags ${quote(value)}: ${why}; valid letters: ${FLAG_LETTERS.join(", ")} (upper case, e.g. "F", "FP", "FC")`,
+        params: { choices: FLAG_LETTERS },
+      });
+    }
+  })
+  .transform(canonicalFlags);
 
 const PATH_RULE = `an absolute path: "/" then segments of letters, digits, ".", "_", "+", "-" (no "." or ".." segment, no "//", no trailing "/", at most 1024 characters)`;
 

@@ -2,11 +2,11 @@
  * Validation of BinfmtHostArgs / BinfmtFleetArgs (schemas in ./schemas.ts) and the normalised
  * configuration the component works from. Runs synchronously in the constructors, before any resource
  * exists, so bad input never reaches a host. Each target is resolved once here (the schema turns names
- * into catalogue entries; map keys are resolved below); flags are validated by the schema and normalised
- * once; every default comes from DEFAULTS (src/host/config.ts).
+ * into catalogue entries; map keys are resolved below); flags are validated and normalised once, by the
+ * schema (flagsSchema); every default comes from DEFAULTS (src/host/config.ts).
  */
 import { z } from "zod";
-import { TargetInfo, normaliseFlags, quote, resolveTarget } from "../binfmt";
+import { TargetInfo, quote, resolveTarget } from "../binfmt";
 import { BinfmtFleetArgs, BinfmtHostArgs, HostConnectionArgs } from "./args";
 import { DEFAULTS, HostConfig, TargetAcceptance } from "../host/config";
 import { AcceptanceVia } from "../host/enums";
@@ -155,7 +155,7 @@ function hostConfig(component: string, o: ParsedOptions, connection: HostConnect
   return {
     connection,
     targets,
-    flags: normaliseFlags(o.flags ?? DEFAULTS.flags),
+    flags: o.flags ?? DEFAULTS.flags,
     maskPolicy: o.maskPolicy ?? DEFAULTS.maskPolicy,
     skipPolicy: o.skipPolicy ?? DEFAULTS.skipPolicy,
     configDir: o.configDir ?? DEFAULTS.configDir,
