@@ -54,8 +54,10 @@ export function kernelProblems(rule: Pick<BinfmtRule, "name" | "flags" | "interp
     );
   }
   if (rule.flags.includes("P") && !wrapper && below(v, ...KERNEL_AT_FLAGS_PRESERVE_ARGV0)) {
+    const cpu = rule.name.replace(/^qemu-/, "");
+    const link = `/usr/libexec/qemu-binfmt/${cpu}-binfmt-P`;
     problems.push(
-      `${rule.name}: flag P on Linux ${kernelRelease} (< ${KERNEL_AT_FLAGS_PRESERVE_ARGV0.join(".")}): the kernel does not tell QEMU that argv[0] was preserved (AT_FLAGS_PRESERVE_ARGV0), so every emulated program would get shifted arguments. Use Debian's wrapper, e.g. interpreters: { ${JSON.stringify(rule.name.replace(/^qemu-/, ""))}: "/usr/libexec/qemu-binfmt/${rule.name.replace(/^qemu-/, "")}-binfmt-P" } (package qemu-user-binfmt or qemu-user-static), or drop P`,
+      `${rule.name}: flag P on Linux ${kernelRelease} (< ${KERNEL_AT_FLAGS_PRESERVE_ARGV0.join(".")}): the kernel does not tell QEMU that argv[0] was preserved (AT_FLAGS_PRESERVE_ARGV0), so every emulated program would get shifted arguments. Use the "-binfmt-P" link Debian's QEMU packages ship, e.g. interpreters: { ${JSON.stringify(cpu)}: "${link}" } (CLI: --target-interpreter ${cpu}=${link}), or drop P`,
     );
   }
   return problems;
