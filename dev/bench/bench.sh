@@ -58,6 +58,7 @@ pkg=dev/bench/work/pkg
 say "compiling the package into $pkg (tsc -p dev/bench/tsconfig.bench.json)"
 rm -rf "$pkg"
 npx --no-install tsc -p dev/bench/tsconfig.bench.json
+node dev/scripts/copy-scripts.mjs "$pkg/dist" >/dev/null
 cp package.json "$pkg/package.json"
 export BENCH_PACKAGE=$REPO/$pkg
 if [ ! -f .toolchain/env.sh ]; then say "npm run toolchain (first time: builds the engine, can take 20 min)"; npm run -s toolchain; fi

@@ -33,7 +33,7 @@ ensure_node_modules() {
   cd "$PQB_ROOT"
   if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
     npm ci --no-audit --no-fund
-  elif [ ! -f dist/src/index.js ] || [ -n "$(find src test tsconfig.json package.json -newer dist/src/index.js -name '*.ts' -print -quit 2>/dev/null)" ] ||
+  elif [ ! -f dist/src/index.js ] || [ -n "$(find src test tsconfig.json package.json -newer dist/src/index.js \( -name '*.ts' -o -name '*.sh' \) -print -quit 2>/dev/null)" ] ||
     [ tsconfig.json -nt dist/src/index.js ]; then
     npm run --silent build
   fi

@@ -14,6 +14,7 @@ step "npm dependencies" ensure_node_modules
 # Fast gates first (seconds): a type or lint error fails before the lab starts.
 step "typecheck (npm run typecheck)" npm run -s typecheck
 step "lint (npm run lint)" npm run -s lint
+step "shellcheck (npm run shellcheck)" npm run -s shellcheck
 if [ "$which" != unit ]; then
   step "Pulumi toolchain (npm run toolchain)" bash dev/toolchain/toolchain.sh
   # Warm the lab's caches (rootfs per suite, apt repo, images) once, so that tests only boot hosts.

@@ -4,7 +4,8 @@
  * - AcceptanceVia.Command: `remote.Command` `${name}-check-<target>` running ./scripts/check.ts;
  * - AcceptanceVia.DockerProvider: one `docker.Provider` `${name}-docker` (ssh://user@host:port), and per
  *   target a `docker.RemoteImage` `${name}-image-<target>` and a one-shot `docker.Container`
- *   `${name}-check-<target>` (attach + logs, not rm: its logs and exit code are read back).
+ *   `${name}-check-<target>` (see ./docker-check.ts: inputs the plugin reads back unchanged, a failed
+ *   check fails the container's creation and runs again on the next `up`).
  * Both re-run whenever the host's rendered rules change: the command through `triggers`, the container
  * through a label carrying the rules hash (labels force replacement).
  * Checks are chained with dependsOn after the last rule, so a host never has several SSH sessions open
@@ -13,20 +14,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
 import * as command from "@pulumi/command";
-import { TargetInfo } from "../binfmt";
 import { remoteCommand } from "./commands";
 import { dockerHost, dockerSshOpts } from "./connection";
+import { dockerCheck } from "./docker-check";
 import { AcceptanceVia, Privilege } from "../host/enums";
 import { AcceptanceReport, acceptanceFromCommand, acceptanceFromContainer, disabledAcceptance, noImageAcceptance } from "../host/outputs";
 import { HostPlan } from "../host/plan";
-import { checkScript, skippedCheckScript } from "../host/scripts/check";
-import { runAs } from "../host/shell";
+import { checkScript } from "../host/scripts/check";
+import { shellCommand } from "../host/shell";
 import { HostSpec } from "./validate";
 import { attributed } from "./errors";
-
-/** Label keys on check containers. */
-export const RULES_HASH_LABEL = "pulumi-qemu-binfmt.rules-hash";
-export const TARGET_LABEL = "pulumi-qemu-binfmt.target";
 
 export interface AcceptanceWiring {
   readonly parent: pulumi.Resource;
@@ -60,19 +57,28 @@ export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Outpu
       continue;
     }
     // A target of the host's own family is not emulated: known only from the facts, so the resource
-    // exists either way and its script (or report) says "skipped" instead of checking a native run.
+    // exists either way. The command check then runs it natively and expects the host's own machine;
+    // the docker provider's report says "skipped".
     const skipped = w.plan.apply((p) => p.rules.find((r) => r.target.name === target.name)?.skipped);
     if (config.acceptance.via === AcceptanceVia.Command) {
       const check = remoteCommand(
         `${name}-check-${target.name}`,
         {
           connection: w.connection,
-          create: pulumi.all([w.label, w.privilege, skipped]).apply(([label, privilege, skip]) => {
-            const base = { label, target: target.name, image: acc.image, platform: acc.platform, expected: acc.expected };
-            return skip !== undefined
-              ? runAs(privilege, skippedCheckScript({ ...base, skipped: skip }))
-              : runAs(privilege, checkScript({ ...base, timeoutSeconds: config.acceptance.timeoutSeconds }));
-          }),
+          create: w.privilege.apply((pr) => shellCommand(pr)),
+          // A skipped (native) target is checked too, expecting the host's own machine: a check
+          // that did not run never reports passed.
+          stdin: pulumi.all([w.label, skipped]).apply(([label, skip]) =>
+            checkScript({
+              label,
+              target: target.name,
+              image: acc.image,
+              platform: acc.platform,
+              expected: acc.expected,
+              timeoutSeconds: config.acceptance.timeoutSeconds,
+              native: skip !== undefined,
+            }),
+          ),
           triggers: [w.rulesHash],
         },
         { parent, dependsOn: [previous] },
@@ -85,7 +91,16 @@ export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Outpu
         { host: dockerHost(config.connection), sshOpts: dockerSshOpts(config.connection, config.acceptance.knownHostsPath), disableDockerDaemonCheck: true },
         { parent },
       );
-      const container = dockerCheck(w, target, acc.image, acc.platform, provider, previous);
+      const spec = {
+        target: target.name,
+        image: acc.image,
+        platform: acc.platform,
+        expected: acc.expected,
+        timeoutSeconds: config.acceptance.timeoutSeconds,
+        rulesHash: w.rulesHash,
+        skipped,
+      };
+      const container = dockerCheck(name, spec, parent, provider, previous);
       reports[target.name] = pulumi
         .all([w.label, container.containerLogs, container.exitCode, skipped])
         .apply(([label, logs, code, skip]) => acceptanceFromContainer(label, target.name, acc, logs, code, skip));
@@ -93,30 +108,4 @@ export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Outpu
     }
   }
   return reports;
-}
-
-function dockerCheck(w: AcceptanceWiring, target: TargetInfo, image: string, platform: string, provider: docker.Provider, after: pulumi.Resource): docker.Container {
-  const opts = { parent: w.parent, provider };
-  const img = new docker.RemoteImage(
-    `${w.name}-image-${target.name}`,
-    { name: image, keepLocally: true, ...(platform !== "" ? { platform } : {}) },
-    { ...opts, dependsOn: [after] },
-  );
-  return new docker.Container(
-    `${w.name}-check-${target.name}`,
-    {
-      image: img.imageId,
-      command: ["uname", "-m"],
-      attach: true,
-      logs: true,
-      mustRun: false,
-      restart: "no",
-      ...(platform !== "" ? { platform } : {}),
-      labels: [
-        { label: RULES_HASH_LABEL, value: w.rulesHash },
-        { label: TARGET_LABEL, value: target.name },
-      ],
-    },
-    { ...opts, dependsOn: [img] },
-  );
 }

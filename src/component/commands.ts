@@ -5,6 +5,11 @@
  * - `logging: stderr`: scripts print their JSON result on stdout (kept as the `stdout` output, not
  *   logged) and human messages on stderr (logged). No script prints or receives the private key: it
  *   lives only in the connection, which the provider stores as a secret.
+ * - `stdin`: the script's text (src/host/shell.ts renderScript); `create`/`delete` are short command
+ *   lines (`sh -s apply`). Upstream (pulumi-command 1.2.1, provider/pkg/provider/remote) feeds the
+ *   resource's ONE stdin input to every operation: create and update with the new inputs, delete with
+ *   the stored state's (the stdin of the last create/update). A change of stdin is an update (it is
+ *   not replaceOnChanges), which runs `create` again with the new text.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
@@ -12,6 +17,8 @@ import * as command from "@pulumi/command";
 export interface CommandSpec {
   readonly connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
   readonly create: pulumi.Input<string>;
+  /** The script text, fed to every operation's command (create, update, delete). */
+  readonly stdin?: pulumi.Input<string>;
   readonly delete?: pulumi.Input<string>;
   readonly triggers?: pulumi.Input<string>[];
 }
@@ -23,6 +30,7 @@ export function remoteCommand(name: string, spec: CommandSpec, opts: pulumi.Cust
     addPreviousOutputInEnv: false,
     logging: command.types.enums.remote.Logging.Stderr,
   };
+  if (spec.stdin !== undefined) args.stdin = spec.stdin;
   if (spec.delete !== undefined) args.delete = spec.delete;
   if (spec.triggers !== undefined) args.triggers = spec.triggers;
   return new command.remote.Command(name, args, opts);

@@ -25,9 +25,9 @@ import { HostFacts, parseFacts } from "../host/facts";
 import { HostReport, TargetReport, ruleReport, summarise } from "../host/outputs";
 import { HostPlan, planHost, ruleFilePath } from "../host/plan";
 import { factsScript } from "../host/scripts/facts";
-import { installPackagesScript, removePackagesScript } from "../host/scripts/packages";
-import { applyRuleScript, removeRuleScript, skippedRuleScript } from "../host/scripts/rule";
-import { runAs, runUnprivileged } from "../host/shell";
+import { PackagesAction, packagesScript } from "../host/scripts/packages";
+import { RuleAction, ruleScript, skippedRuleScript } from "../host/scripts/rule";
+import { shellCommand } from "../host/shell";
 import { HostSpec, parseHostArgs } from "./validate";
 import { attributed } from "./errors";
 
@@ -86,7 +86,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
   const connection = remoteConnection(config.connection);
   const label = hostLabel(name, config.connection);
 
-  const factsCmd = remoteCommand(`${name}-facts`, { connection, create: label.apply((l) => runUnprivileged(factsScript(l))) }, { parent });
+  const factsCmd = remoteCommand(`${name}-facts`, { connection, create: shellCommand(undefined), stdin: label.apply(factsScript) }, { parent });
   const facts = pulumi.all([factsCmd.stdout, label]).apply(([stdout, l]) => attributed(factsCmd, () => parseFacts(stdout, l)));
   const privilege: pulumi.Output<Privilege> = facts.apply((f) => f.privilege);
   // A refused plan (e.g. a flag the kernel cannot honour) fails here, before any host change.
@@ -97,8 +97,9 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
     `${name}-packages`,
     {
       connection,
-      create: pulumi.all([pkgInput, privilege]).apply(([i, pr]) => runAs(pr, installPackagesScript(i))),
-      ...(config.removePackagesOnDestroy ? { delete: pulumi.all([pkgInput, privilege]).apply(([i, pr]) => runAs(pr, removePackagesScript(i))) } : {}),
+      create: privilege.apply((pr) => shellCommand(pr, PackagesAction.Install)),
+      stdin: pkgInput.apply(packagesScript),
+      ...(config.removePackagesOnDestroy ? { delete: privilege.apply((pr) => shellCommand(pr, PackagesAction.Remove)) } : {}),
     },
     { parent, dependsOn: [factsCmd] },
   );
@@ -115,12 +116,9 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
       `${name}-rule-${target.name}`,
       {
         connection,
-        create: pulumi
-          .all([rulePlan, privilege])
-          .apply(([r, pr]) =>
-            r.skipped !== undefined ? runUnprivileged(skippedRuleScript(r.script.label, target.name, r.rule.name, "native")) : runAs(pr, applyRuleScript(r.script)),
-          ),
-        delete: pulumi.all([rulePlan, privilege]).apply(([r, pr]) => (r.skipped !== undefined ? runUnprivileged("true") : runAs(pr, removeRuleScript(r.script)))),
+        create: pulumi.all([rulePlan, privilege]).apply(([r, pr]) => (r.skipped !== undefined ? shellCommand(undefined) : shellCommand(pr, RuleAction.Apply))),
+        stdin: rulePlan.apply((r) => (r.skipped !== undefined ? skippedRuleScript(r.script.label, target.name, r.rule.name, "native") : ruleScript(r.script))),
+        delete: pulumi.all([rulePlan, privilege]).apply(([r, pr]) => (r.skipped !== undefined ? "true" : shellCommand(pr, RuleAction.Remove))),
         // The rule's identity: when the file or entry name changes, replace (delete the old file and
         // entry first: deleteBeforeReplace), instead of updating in place and leaving the old ones behind.
         triggers: [ruleFilePath(config.configDir, target), `qemu-${target.name}`],

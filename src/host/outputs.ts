@@ -5,7 +5,7 @@
  * actual (the command path's script fails with the same wording).
  */
 import { z } from "zod";
-import { diffEntry, parseProcEntry } from "../binfmt";
+import { ProcEntry, diffEntry, parseProcEntry } from "../binfmt";
 import { AcceptanceStatus, AcceptanceVia, TargetStatus } from "./enums";
 import { HostFacts } from "./facts";
 import { HostPlan, RulePlan } from "./plan";
@@ -62,12 +62,8 @@ const ruleOutputSchema = z.object({
   wroteFile: z.boolean(),
   applied: z.string(),
   persistent: z.boolean(),
-  state: z.string(),
-  interpreter: z.string(),
-  flags: z.string(),
-  offset: z.string(),
-  magic: z.string(),
-  mask: z.string(),
+  /** /proc/sys/fs/binfmt_misc/<name> as the kernel printed it after the apply. */
+  entry: z.string(),
 });
 
 const checkOutputSchema = z.object({
@@ -78,8 +74,9 @@ const checkOutputSchema = z.object({
   actual: z.string(),
   exitCode: z.number(),
   ok: z.boolean(),
+  /** The check of a target the plan skips: it ran natively and expected the host's own machine. */
+  native: z.boolean(),
   detail: z.string(),
-  skipped: z.boolean().optional(),
 });
 
 function lastJsonLine(stdout: string, what: string, label: string): unknown {
@@ -106,15 +103,20 @@ export function ruleReport(label: string, plan: RulePlan, stdout: string): Omit<
   const r = ruleOutputSchema.safeParse(raw);
   if (!r.success) throw new Error(`${label}: unexpected output of the rule command for ${plan.target.name}: ${JSON.stringify(raw)}`);
   const o = r.data;
-  const entryText = [o.state, `interpreter ${o.interpreter}`, `flags: ${o.flags}`, `offset ${o.offset}`, `magic ${o.magic}`, ...(o.mask !== "" ? [`mask ${o.mask}`] : [])].join(
-    "\n",
-  );
-  const diffs = diffEntry(plan.rule, parseProcEntry(entryText));
+  // The script compared the entry field by field on the host (its last line of defence); here the core
+  // parses the kernel's own text once and compares it with the rule.
+  let entry: ProcEntry;
+  try {
+    entry = parseProcEntry(o.entry);
+  } catch (e) {
+    throw new Error(`${label}: binfmt_misc entry ${plan.rule.name} could not be read back: ${(e as Error).message}`);
+  }
+  const diffs = diffEntry(plan.rule, entry);
   if (diffs.length > 0) {
     const what = diffs.map((d) => `${d.field} (expected ${JSON.stringify(d.expected)}, actual ${JSON.stringify(d.actual)})`).join("; ");
     throw new Error(`${label}: binfmt_misc entry ${plan.rule.name} is not what was rendered: ${what}`);
   }
-  return { ...base, status: TargetStatus.Registered, skipReason: "", interpreter: o.interpreter, flags: o.flags, applied: o.applied };
+  return { ...base, status: TargetStatus.Registered, skipReason: "", interpreter: entry.interpreter, flags: entry.flags, applied: o.applied };
 }
 
 export function disabledAcceptance(acc: TargetAcceptance): AcceptanceReport {
@@ -143,7 +145,11 @@ export function acceptanceFromCommand(label: string, target: string, acc: Target
   const r = checkOutputSchema.safeParse(raw);
   if (!r.success) throw new Error(`${label}: unexpected output of the acceptance check for ${target}: ${JSON.stringify(raw)}`);
   const o = r.data;
-  if (o.skipped === true) return skippedAcceptance(acc, AcceptanceVia.Command);
+  if (o.native) {
+    // The target is skipped as native and its check ran natively: the host's own machine was expected.
+    if (!o.ok) throw acceptanceFailure(label, target, { ...acc, expected: o.expected }, o.actual, o.exitCode, o.detail);
+    return { status: AcceptanceStatus.Passed, via: AcceptanceVia.Command, image: o.image, platform: o.platform, expected: o.expected, actual: o.actual, exitCode: o.exitCode };
+  }
   if (!o.ok || o.actual !== acc.expected) throw acceptanceFailure(label, target, acc, o.actual, o.exitCode, o.detail);
   return { status: AcceptanceStatus.Passed, via: AcceptanceVia.Command, image: o.image, platform: o.platform, expected: o.expected, actual: o.actual, exitCode: o.exitCode };
 }

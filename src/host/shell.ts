@@ -1,8 +1,15 @@
 /**
- * Shell plumbing for the remote scripts: quoting, the common prelude and how a script is handed to the
- * login shell (as root, or through `sudo -n`). Pure string functions.
+ * Shell plumbing for the remote scripts: quoting, rendering a script from its shipped `.sh` files, and
+ * the short command line that runs it (as root, or through `sudo -n`). Pure string functions, apart
+ * from reading the shipped files (./scripts/load.ts).
+ *
+ * A script reaches the host on the command's stdin, never on its command line: the command line is
+ * `sh -s ACTION` (`sudo -n sh -s ACTION`), so the text the command provider echoes in its error
+ * (`Process exited with status 1: running "<command line>":` then the output) stays a few dozen
+ * characters and the script's own message comes right after it.
  */
 import { Privilege } from "./enums";
+import { ScriptFile, scriptText } from "./scripts/load";
 
 /**
  * Quote any string as ONE POSIX shell word. Single quotes keep everything literal (backslashes,
@@ -23,39 +30,32 @@ export function shellVars(vars: Readonly<Record<string, string>>): string {
     .join("\n");
 }
 
-/**
- * Every script starts with this: strict mode, a predictable PATH and locale (apt's messages are matched
- * in English), and helpers:
- * - `fail MSG` prints "LABEL: MSG" on stderr and exits 1 (a non-zero exit fails the Pulumi resource and
- *   the message reaches the Pulumi log);
- * - `note MSG` prints "LABEL: MSG" on stderr;
- * - `js VALUE` prints VALUE as a JSON string (quotes and backslashes escaped, control characters
- *   dropped), so scripts can print one JSON object on stdout.
- */
-export function prelude(label: string): string {
-  return [
-    "set -eu",
-    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-    "LC_ALL=C",
-    "export PATH LC_ALL",
-    `LABEL=${shellQuote(label)}`,
-    `fail() { printf '%s: %s\\n' "$LABEL" "$*" >&2; exit 1; }`,
-    `note() { printf '%s: %s\\n' "$LABEL" "$*" >&2; }`,
-    `js() { printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\\\/\\\\\\\\/g' -e 's/"/\\\\"/g' | tr -d '\\000-\\037')"; }`,
-  ].join("\n");
+export interface ScriptSpec {
+  /** Host label, the prefix of every message (`fail`, `note`). */
+  readonly label: string;
+  /** The script's parameters: the ONLY way a value reaches a script (quoted by shellVars). */
+  readonly vars: Readonly<Record<string, string>>;
+  /** Shipped files after prelude.sh, libraries first, the script with the actions last. */
+  readonly files: readonly ScriptFile[];
 }
 
 /**
- * The command line that runs SCRIPT on the host. The login shell (whatever it is) only sees
- * `sh -c '<script>'`; for a non-root user with Privilege.Sudo it is `sudo -n sh -c '<script>'`, so a sudo
- * that would prompt fails at once instead of hanging (remote commands have no terminal).
+ * The text given to `sh -s` on stdin: the variables, prelude.sh, then the files, all inside ONE brace
+ * group read from /dev/null. sh parses the whole group before running any of it, so a command that
+ * reads stdin (apt, sudo, docker) cannot swallow the rest of the script.
  */
-export function runAs(privilege: Privilege, script: string): string {
-  const sh = `sh -c ${shellQuote(script)}`;
+export function renderScript(spec: ScriptSpec): string {
+  const body = [shellVars({ LABEL: spec.label, ...spec.vars }), ...(["prelude.sh", ...spec.files] as const).map((f) => `# --- ${f}\n${scriptText(f).trimEnd()}`)];
+  return `{\n${body.join("\n")}\n} </dev/null\n`;
+}
+
+/**
+ * The command line that runs a rendered script (given on stdin) with ACTION as its first argument.
+ * Privilege.Sudo: `sudo -n sh -s ACTION`, so a sudo that would prompt fails at once instead of hanging
+ * (remote commands have no terminal). `undefined`: the login user, unprivileged.
+ */
+export function shellCommand(privilege: Privilege | undefined, action?: string): string {
+  if (action !== undefined && !/^[a-z][a-z-]*$/.test(action)) throw new Error(`bad script action ${JSON.stringify(action)}`);
+  const sh = action === undefined ? "sh -s" : `sh -s ${action}`;
   return privilege === Privilege.Sudo ? `sudo -n ${sh}` : sh;
-}
-
-/** Run SCRIPT as the login user, unprivileged. */
-export function runUnprivileged(script: string): string {
-  return `sh -c ${shellQuote(script)}`;
 }

@@ -22,8 +22,8 @@ import { BinfmtHost, PackageSet, HostReport } from "../../src/component";
 import { MaskPolicy, buildRule, diffEntry, parseProcEntry } from "../../src/binfmt";
 import { dockerSshOpts } from "../../src/component/connection";
 import { Privilege } from "../../src/host/enums";
-import { installPackagesScript } from "../../src/host/scripts/packages";
-import { runAs } from "../../src/host/shell";
+import { PackagesAction, packagesScript } from "../../src/host/scripts/packages";
+import { shellCommand } from "../../src/host/shell";
 
 const FOREIGN = ":foreign-test:E::xyz::/bin/true:";
 
@@ -286,9 +286,9 @@ describe("BinfmtHost lifecycle on Debian 12 and 13 lab hosts", { timeout: 25 * 6
   it("waits a bounded time for a held dpkg lock, then fails naming the holder and leaves systemd-binfmt unmasked", () => {
     const c = CASES[1] as Case;
     root(c, `nohup python3 -c 'import fcntl,time; f=open("/var/lib/dpkg/lock-frontend","w"); fcntl.lockf(f, fcntl.LOCK_EX); time.sleep(20)' >/dev/null 2>&1 & sleep 1`);
-    const script = runAs(Privilege.Sudo, installPackagesScript({ label: "lock-probe", packages: ["qemu-user-binfmt"], lockTimeoutSeconds: 4 }));
+    const script = packagesScript({ label: "lock-probe", packages: ["qemu-user-binfmt"], lockTimeoutSeconds: 4 });
     const started = Date.now();
-    const r = sshExec(host(c), "builder", script);
+    const r = sshExec(host(c), "builder", shellCommand(Privilege.Sudo, PackagesAction.Install), { input: script });
     const seconds = (Date.now() - started) / 1000;
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^lock-probe: the dpkg lock \(\/var\/lib\/dpkg\/lock-frontend\) stayed held for more than 4 s \(possible holders: python3\[\d+\] \)/m);

@@ -89,3 +89,34 @@ test("the overlap test agrees with matchesHeader on the catalogue's own executab
   assert.equal(entriesOverlap(buildRule("mips"), buildRule("mipsn32")), false);
   assert.equal(parseEscapedBytes(buildRule("aarch64").magic).length, 20);
 });
+
+test("entriesOverlap is true exactly when a header matching both exists (random entries, checked with matchesHeader)", async () => {
+  const fc = (await import("fast-check")).default;
+  const { escapeBytes, matchesHeader } = await import("../../../src/binfmt");
+  const entry = fc
+    .record({
+      offset: fc.integer({ min: 0, max: 6 }),
+      pairs: fc.array(fc.tuple(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0x00, 0xff, 0xfe, 0x0f, 0xf0, 0x01)), { minLength: 1, maxLength: 6 }),
+    })
+    .map(({ offset, pairs }) => ({ offset, magic: Uint8Array.from(pairs.map((p) => p[0])), mask: Uint8Array.from(pairs.map((p) => p[1])) }));
+  fc.assert(
+    fc.property(entry, entry, (a, b) => {
+      // The only candidate: every byte takes A's kept bits, then B's kept bits where A keeps none.
+      const h = new Uint8Array(Math.max(a.offset + a.magic.length, b.offset + b.magic.length));
+      for (let p = 0; p < h.length; p++) {
+        const ia = p - a.offset;
+        const ib = p - b.offset;
+        const ka = ia >= 0 && ia < a.magic.length ? (a.mask[ia] ?? 0) : 0;
+        const kb = ib >= 0 && ib < b.magic.length ? (b.mask[ib] ?? 0) : 0;
+        const va = ka === 0 ? 0 : (a.magic[ia] ?? 0) & ka;
+        const vb = kb === 0 ? 0 : (b.magic[ib] ?? 0) & kb & ~ka;
+        h[p] = va | vb;
+      }
+      const ra = { offset: a.offset, magic: escapeBytes(a.magic), mask: escapeBytes(a.mask) };
+      const rb = { offset: b.offset, magic: escapeBytes(b.magic), mask: escapeBytes(b.mask) };
+      assert.equal(entriesOverlap(ra, rb), matchesHeader(ra, h) && matchesHeader(rb, h));
+      assert.equal(entriesOverlap(ra, rb), entriesOverlap(rb, ra), "symmetric");
+    }),
+    { numRuns: 500 },
+  );
+});

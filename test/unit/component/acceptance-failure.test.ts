@@ -21,12 +21,21 @@ describe("acceptance failure", () => {
       "h",
       "aarch64",
       ACC,
-      JSON.stringify({ target: "aarch64", image: ACC.image, platform: ACC.platform, expected: "aarch64", actual: "aarch64", exitCode: 0, ok: true, detail: "" }),
+      JSON.stringify({ target: "aarch64", image: ACC.image, platform: ACC.platform, expected: "aarch64", actual: "aarch64", exitCode: 0, ok: true, native: false, detail: "" }),
     );
     assert.deepEqual(Object.keys(viaDocker).sort(), Object.keys(viaCommand).sort());
     assert.deepEqual({ ...viaDocker, via: "" }, { ...viaCommand, via: "" });
     assert.equal(viaDocker.via, "docker-provider");
     assert.equal(viaCommand.via, "command");
+  });
+
+  it("reports the native check of a skipped target with the host's own machine, and never as passed when it did not pass", () => {
+    const I386 = { image: "i386/busybox", platform: "linux/386", expected: "i686" };
+    const out = (ok: boolean, actual: string) =>
+      JSON.stringify({ target: "i386", image: I386.image, platform: I386.platform, expected: "x86_64", actual, exitCode: ok ? 0 : 1, ok, native: true, detail: "" });
+    const passed = acceptanceFromCommand("h", "i386", I386, out(true, "x86_64"));
+    assert.deepEqual([passed.status, passed.expected, passed.actual], ["passed", "x86_64", "x86_64"]);
+    assert.throws(() => acceptanceFromCommand("h", "i386", I386, out(false, "")), /acceptance check failed for target i386: .* printed "", expected "x86_64"/);
   });
 
   it("fails the program through registerOutputs when a check fails (what makes pulumi up fail)", () => {

@@ -47,11 +47,17 @@ describe("acceptance through the docker provider (mocks: the plugin is not avail
     assert.ok(!JSON.stringify(provider?.inputs).includes("PRIVATE KEY"), "the provider gets a key FILE, never key material");
 
     const container = rec.created.find((c) => c.name === "d1-check-aarch64");
-    assert.deepEqual(container?.inputs.command, ["uname", "-m"]);
+    const cmd = container?.inputs.command as string[];
+    assert.deepEqual(cmd.slice(0, 2), ["sh", "-c"]);
+    assert.match(cmd[2] ?? "", /^uname -m; /, "prints uname -m first (the report's actual)");
     assert.equal(container?.inputs.attach, true);
     assert.equal(container?.inputs.logs, true);
     assert.equal(container?.inputs.mustRun, false);
-    assert.equal(container?.inputs.platform, "linux/arm64");
+    // The plugin reads a container's platform back as "linux": "linux/arm64" here replaced it on every up.
+    // The image is pulled for the platform; the container runs that image by ID.
+    assert.equal(container?.inputs.platform, undefined, "no platform on the container");
+    assert.equal(container?.inputs.image, "sha256:d1-image-aarch64");
+    assert.equal(rec.created.find((c) => c.name === "d1-image-aarch64")?.inputs.platform, "linux/arm64");
     const labels = container?.inputs.labels as { label: string; value: string }[];
     assert.deepEqual(labels.find((l) => l.label === "pulumi-qemu-binfmt.rules-hash")?.value, await settle(host.rulesHash));
     const image = rec.created.find((c) => c.name === "d1-image-arm");

@@ -48,11 +48,11 @@ export const DEBIAN13_SUDO_FACTS: HostFacts = {
   privilege: Privilege.Sudo,
 };
 
-/** The script inside `sh -c '…'` / `sudo -n sh -c '…'`. */
-export function innerScript(commandLine: string): string {
-  const m = /^(?:sudo -n )?sh -c '([\s\S]*)'$/.exec(commandLine);
-  if (m === null || m[1] === undefined) throw new Error(`not a wrapped script: ${commandLine.slice(0, 80)}`);
-  return m[1].replace(/'\\''/g, "'");
+/** The script a command resource runs: its stdin, given to the `sh -s [ACTION]` of its command line. */
+export function innerScript(inputs: Record<string, unknown>): string {
+  const line = String(inputs.create ?? "");
+  if (!/^(?:sudo -n )?sh -s(?: [a-z-]+)?$/.test(line)) throw new Error(`not a script command line: ${line.slice(0, 80)}`);
+  return String(inputs.stdin ?? "");
 }
 
 /** NAME='value' assignments of a script. */
@@ -85,10 +85,10 @@ function hostPrefix(name: string): string {
   return name.replace(/-(facts|packages|rule-.*|check-.*|image-.*|docker)$/, "");
 }
 
-function commandStdout(name: string, create: string, o: MockOptions): string {
+function commandStdout(name: string, inputs: Record<string, unknown>, o: MockOptions): string {
   const facts = (o.facts ?? (() => DEBIAN12_FACTS))(hostPrefix(name));
   if (name.endsWith("-facts")) return JSON.stringify(facts) + "\n";
-  const script = innerScript(create);
+  const script = innerScript(inputs);
   const v = scriptVars(script);
   if (name.endsWith("-packages")) return JSON.stringify({ packages: (v.PACKAGES ?? "").split(" ").filter(Boolean), installed: [] }) + "\n";
   if (/-rule-/.test(name)) {
@@ -96,31 +96,16 @@ function commandStdout(name: string, create: string, o: MockOptions): string {
       const m = /"skipped":/.test(script);
       return m ? `{"target":"x","name":"x","skipped":"native"}\n` : "";
     }
-    return (
-      JSON.stringify({
-        target: v.TARGET,
-        name: v.NAME,
-        file: v.FILE,
-        wroteFile: true,
-        applied: "proc",
-        persistent: v.PERSISTENT === "true",
-        state: "enabled",
-        interpreter: v.INTERP,
-        flags: v.FLAGS,
-        offset: v.OFFSET,
-        magic: v.MAGIC,
-        mask: v.MASK,
-      }) + "\n"
-    );
+    const entry = [`enabled`, `interpreter ${v.INTERP}`, `flags: ${v.FLAGS}`, `offset ${v.OFFSET}`, `magic ${v.MAGIC}`, ...(v.MASK ? [`mask ${v.MASK}`] : [])].join("\n");
+    return JSON.stringify({ target: v.TARGET, name: v.NAME, file: v.FILE, wroteFile: true, applied: "proc", persistent: v.PERSISTENT === "true", entry }) + "\n";
   }
   if (/-check-/.test(name)) {
-    const expected = v.EXPECTED ?? "";
-    // The skipped-target script carries a REASON and prints its result without running docker.
-    if (v.REASON !== undefined) {
-      return JSON.stringify({ target: v.TARGET, image: v.IMAGE, platform: v.PLATFORM, expected, actual: "", exitCode: 0, ok: true, detail: v.REASON, skipped: true }) + "\n";
-    }
+    // A skipped (native) target's check runs natively: it expects the host's own machine.
+    const native = v.NATIVE === "true";
+    const expected = native ? facts.machine : (v.EXPECTED ?? "");
     const actual = (o.unameOf ?? ((_t, e) => e))(v.TARGET ?? "", expected);
-    return JSON.stringify({ target: v.TARGET, image: v.IMAGE, platform: v.PLATFORM, expected, actual, exitCode: 0, ok: actual === expected, detail: "" }) + "\n";
+    const detail = actual === expected ? "" : "exec /bin/uname: exec format error";
+    return JSON.stringify({ target: v.TARGET, image: v.IMAGE, platform: v.PLATFORM, expected, actual, exitCode: 0, ok: actual === expected, native, detail }) + "\n";
   }
   return "";
 }
@@ -135,7 +120,7 @@ export function installMocks(o: MockOptions = {}): Recorder {
         created.push({ type: args.type, name: args.name, inputs });
         const state: Record<string, unknown> = { ...inputs };
         if (args.type === "command:remote:Command") {
-          state.stdout = commandStdout(args.name, String(inputs.create ?? ""), o);
+          state.stdout = commandStdout(args.name, inputs, o);
           state.stderr = "";
         }
         if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:${args.name}`;

@@ -84,10 +84,15 @@ describe("BinfmtHost resource graph", () => {
     assert.equal(tt.aarch64?.interpreter, "/usr/bin/qemu-aarch64");
     assert.deepEqual(bp, ["qemu-user-static"]);
     assert.deepEqual(tp, ["qemu-user"]);
-    const rule = (n: string) => String(rec.created.find((c) => c.name === n)?.inputs.create);
-    assert.match(rule("bookworm-h-rule-aarch64"), /^sh -c '/);
-    assert.match(rule("trixie-h-rule-aarch64"), /^sudo -n sh -c '/);
-    assert.match(rule("trixie-h-facts"), /^sh -c '/, "facts run unprivileged");
+    const cmd = (n: string, op: "create" | "delete" = "create") => String(rec.created.find((c) => c.name === n)?.inputs[op]);
+    assert.equal(cmd("bookworm-h-rule-aarch64"), "sh -s apply");
+    assert.equal(cmd("bookworm-h-rule-aarch64", "delete"), "sh -s remove");
+    assert.equal(cmd("trixie-h-rule-aarch64"), "sudo -n sh -s apply");
+    assert.equal(cmd("trixie-h-rule-aarch64", "delete"), "sudo -n sh -s remove");
+    assert.equal(cmd("trixie-h-packages"), "sudo -n sh -s install");
+    assert.equal(cmd("trixie-h-facts"), "sh -s", "facts run unprivileged");
+    const stdin = String(rec.created.find((c) => c.name === "trixie-h-rule-aarch64")?.inputs.stdin);
+    assert.match(stdin, /^\{\nLABEL=.*\nTARGET='aarch64'\n/, "the script reaches the host on stdin");
   });
 
   it("skips the host's own family (x86_64 on an x86_64 host) without registering anything, and reports why", async () => {
@@ -98,19 +103,24 @@ describe("BinfmtHost resource graph", () => {
     assert.equal(targets.x86_64?.status, TargetStatus.Skipped);
     assert.match(targets.x86_64?.skipReason ?? "", /family/);
     assert.equal(targets.aarch64?.status, TargetStatus.Registered);
-    const create = String(rec.created.find((c) => c.name === "native-rule-x86_64")?.inputs.create);
-    assert.doesNotMatch(innerScript(create), /binfmt_misc\/register|\/etc\/binfmt\.d/, "a skipped target's command touches nothing");
+    const inputs = rec.created.find((c) => c.name === "native-rule-x86_64")?.inputs ?? {};
+    assert.doesNotMatch(innerScript(inputs), /binfmt_misc\/register|\/etc\/binfmt\.d/, "a skipped target's command touches nothing");
+    assert.equal(inputs.delete, "true", "and its delete does nothing");
   });
 
-  it("reports the check of a natively run target (i386 on an x86_64 host) as skipped, without running docker", async () => {
-    const { BinfmtHost, AcceptanceStatus } = await load();
+  it("runs the check of a natively run target (i386 on an x86_64 host) natively, expecting the host's own machine", async () => {
+    const { BinfmtHost, AcceptanceStatus, TargetStatus } = await load();
     rec.clear();
     const host = new BinfmtHost("native-check", { connection: { host: "h" }, architectures: ["i386", "aarch64"] });
     const targets = await settle(host.targets);
-    assert.equal(targets.i386?.acceptance.status, AcceptanceStatus.Skipped);
+    assert.equal(targets.i386?.status, TargetStatus.Skipped);
+    assert.equal(targets.i386?.acceptance.status, AcceptanceStatus.Passed, "the native check ran and passed");
+    assert.equal(targets.i386?.acceptance.expected, "x86_64", "a native run prints the host's own machine");
+    assert.equal(targets.i386?.acceptance.actual, "x86_64");
     assert.equal(targets.aarch64?.acceptance.status, AcceptanceStatus.Passed);
-    const create = String(rec.created.find((c) => c.name === "native-check-check-i386")?.inputs.create);
-    assert.doesNotMatch(innerScript(create), /docker run/, "a skipped target's check runs no container");
+    const v = scriptVars(innerScript(rec.created.find((c) => c.name === "native-check-check-i386")?.inputs ?? {}));
+    assert.equal(v.NATIVE, "true");
+    assert.equal(v.IMAGE, "i386/busybox");
   });
 
   it("renders the Jetson Containers article's aarch64 line and reports the kernel's fields per target", async () => {
@@ -118,7 +128,7 @@ describe("BinfmtHost resource graph", () => {
     rec.clear();
     const host = new BinfmtHost("article", { connection: { host: "h" }, architectures: ["aarch64", "arm"] });
     const targets = await settle(host.targets);
-    const v = scriptVars(innerScript(String(rec.created.find((c) => c.name === "article-rule-aarch64")?.inputs.create)));
+    const v = scriptVars(innerScript(rec.created.find((c) => c.name === "article-rule-aarch64")?.inputs ?? {}));
     assert.equal(
       v.LINE,
       ":qemu-aarch64:M::\\x7f\\x45\\x4c\\x46\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\xb7\\x00:\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\xfe\\xff\\xff\\xff:/usr/bin/qemu-aarch64-static:F",
@@ -154,7 +164,7 @@ describe("BinfmtHost resource graph", () => {
     const drop = new BinfmtHost("drop", { connection: { host: "h" }, architectures: ["aarch64"], removePackagesOnDestroy: true });
     await Promise.all([settle(keep.targets), settle(drop.targets)]);
     assert.equal(rec.created.find((c) => c.name === "keep-packages")?.inputs.delete, undefined);
-    assert.match(String(rec.created.find((c) => c.name === "drop-packages")?.inputs.delete), /apt_run remove/);
+    assert.match(String(rec.created.find((c) => c.name === "drop-packages")?.inputs.delete), /^sh -s remove$/);
   });
 
   it("creates no check when acceptance is disabled and reports it", async () => {

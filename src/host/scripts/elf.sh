@@ -1,14 +1,15 @@
-/**
- * A POSIX-sh function that tells whether an ELF file is statically linked, without running it and without
- * `file`/`readelf` (absent on minimal hosts): it walks the program headers with `od` and looks for
- * PT_INTERP (type 3). No PT_INTERP means no dynamic loader: a static or static-pie binary, which is what
- * a binfmt_misc entry with flag F needs (the kernel opens the interpreter once and later runs it inside
- * containers and chroots, where the host's shared libraries are not).
- *
- * `elf_static FILE` returns 0 when static, 1 when dynamically linked, 2 when FILE is not an ELF file.
- * Handles ELFCLASS32/64 and both byte orders. Symlinks are followed (od reads the target).
- */
-export const ELF_STATIC_FN = String.raw`
+# shellcheck shell=sh
+# ELF helpers that need neither `file` nor `readelf` (absent on minimal hosts), only `od`.
+#
+# `elf_static FILE` returns 0 when FILE is statically linked (no PT_INTERP program header: a static or
+# static-pie binary, which is what a binfmt_misc entry with flag F needs: the kernel opens the
+# interpreter once and later runs it inside containers and chroots, where the host's shared libraries
+# are not), 1 when it is dynamically linked, 2 when it is not an ELF file. ELFCLASS32/64, both byte
+# orders; symlinks are followed (od reads the target).
+#
+# `file_hex FILE OFFSET LENGTH` prints LENGTH bytes of FILE from OFFSET as lower-case hex (fewer when the
+# file is shorter; nothing when it cannot be read).
+
 elf_u() { # FILE OFFSET LENGTH ENDIAN -> unsigned integer
   _v=0; _m=1
   for _b in $(od -A n -t u1 -j "$2" -N "$3" "$1"); do
@@ -16,6 +17,7 @@ elf_u() { # FILE OFFSET LENGTH ENDIAN -> unsigned integer
   done
   echo "$_v"
 }
+
 elf_static() {
   _f=$1
   [ "$(od -A n -t x1 -N 4 "$_f" 2>/dev/null | tr -d ' \n')" = 7f454c46 ] || return 2
@@ -35,4 +37,7 @@ elf_static() {
   done
   return 0
 }
-`.trim();
+
+file_hex() {
+  od -A n -t x1 -j "$2" -N "$3" "$1" 2>/dev/null | tr -d ' \n' || true
+}

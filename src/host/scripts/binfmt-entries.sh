@@ -1,0 +1,72 @@
+# shellcheck shell=sh
+# Read-only helpers over binfmt_misc entries, shared by the rule script and any script that only
+# observes a host. They need elf.sh (file_hex). Magic and mask are lower-case hex without separators,
+# as /proc/sys/fs/binfmt_misc/<name> prints them; an empty mask means "every bit counts" (ff...).
+#
+# The kernel's test (fs/binfmt_misc.c, check_file): an entry of type M matches a file when, for every
+# magic byte j, ((header[offset + j] ^ magic[j]) & mask[j]) == 0.
+
+# entry_get FILE PREFIX: the rest of FILE's first line that starts with PREFIX ("interpreter ", "flags: ").
+entry_get() { sed -n "s/^$2//p" "$1" 2>/dev/null | head -n 1; }
+
+# magic_overlap OFFSET_A MAGIC_A MASK_A OFFSET_B MAGIC_B MASK_B
+# Returns 0 when some file header would match both entries: at every byte position that both
+# constrain, (magicA ^ magicB) & maskA & maskB == 0. Positions only one constrains never disagree.
+magic_overlap() {
+  _oa=$1 _ma=$2 _ka=$3 _ob=$4 _mb=$5 _kb=$6
+  # Drop the leading bytes of the entry that starts earlier: only the other one constrains them.
+  while [ "$_oa" -lt "$_ob" ] && [ -n "$_ma" ]; do _ma=${_ma#??}; _ka=${_ka#??}; _oa=$((_oa + 1)); done
+  while [ "$_ob" -lt "$_oa" ] && [ -n "$_mb" ]; do _mb=${_mb#??}; _kb=${_kb#??}; _ob=$((_ob + 1)); done
+  while [ -n "$_ma" ] && [ -n "$_mb" ]; do
+    _a=${_ma%"${_ma#??}"}; _b=${_mb%"${_mb#??}"}
+    _x=${_ka%"${_ka#??}"}; _y=${_kb%"${_kb#??}"}
+    [ $(((0x$_a ^ 0x$_b) & 0x${_x:-ff} & 0x${_y:-ff})) -eq 0 ] || return 1
+    _ma=${_ma#??}; _mb=${_mb#??}; _ka=${_ka#??}; _kb=${_kb#??}
+  done
+  return 0
+}
+
+# header_matches FILE OFFSET MAGIC MASK: 0 when the kernel would hand FILE to an entry with this
+# offset/magic/mask (FILE's bytes at OFFSET, as many as the magic has, pass the kernel's test).
+header_matches() {
+  _h=$(file_hex "$1" "$2" $((${#3} / 2)))
+  [ "${#_h}" -eq "${#3}" ] || return 1
+  magic_overlap "$2" "$3" "$4" "$2" "$_h" ""
+}
+
+# binfmt_conflicts MNT NAME OFFSET MAGIC MASK: prints the name of every OTHER enabled magic (M) entry
+# under MNT whose magic/mask overlaps this one, one per line. Disabled entries and extension (E)
+# entries are ignored: the kernel never hands a file to them by its header.
+binfmt_conflicts() {
+  for _e in "$1"/*; do
+    _n=${_e##*/}
+    case $_n in register | status | "$2") continue ;; esac
+    [ -f "$_e" ] || continue
+    [ "$(sed -n 1p "$_e" 2>/dev/null)" = enabled ] || continue
+    _em=$(entry_get "$_e" 'magic ')
+    [ -n "$_em" ] || continue
+    _eo=$(entry_get "$_e" 'offset ')
+    if magic_overlap "$3" "$4" "$5" "${_eo:-0}" "$_em" "$(entry_get "$_e" 'mask ')"; then printf '%s\n' "$_n"; fi
+  done
+}
+
+# hex_escape HEX: the bytes as \xNN escapes, the spelling a registration line takes.
+hex_escape() {
+  _s=$1
+  while [ -n "$_s" ]; do printf '\\x%s' "${_s%"${_s#??}"}"; _s=${_s#??}; done
+}
+
+# entry_line MNT NAME: the registration line that recreates the entry MNT/NAME as the kernel shows it
+# (used to put back an entry that a failed apply replaced).
+entry_line() {
+  _f=$1/$2
+  _i=$(entry_get "$_f" 'interpreter ')
+  _fl=$(entry_get "$_f" 'flags: ')
+  _x=$(entry_get "$_f" 'extension ')
+  if [ -n "$_x" ]; then
+    printf ':%s:E::%s::%s:%s\n' "$2" "${_x#.}" "$_i" "$_fl"
+  else
+    printf ':%s:M:%s:%s:%s:%s:%s\n' "$2" "$(entry_get "$_f" 'offset ')" "$(hex_escape "$(entry_get "$_f" 'magic ')")" \
+      "$(hex_escape "$(entry_get "$_f" 'mask ')")" "$_i" "$_fl"
+  fi
+}

@@ -1,0 +1,122 @@
+{
+LABEL='builder-1 (root@10.0.0.21:22)'
+PACKAGES='qemu-user-static'
+LOCK_TIMEOUT='120'
+# --- prelude.sh
+# shellcheck shell=sh
+# The start of every remote script (after the variables the component defines with shellVars).
+# Strict mode, a predictable PATH and locale (apt's messages are matched in English), and helpers:
+# - `fail MSG` prints "LABEL: MSG" on stderr and exits 1 (a non-zero exit fails the Pulumi resource and
+#   the message reaches the Pulumi log);
+# - `note MSG` prints "LABEL: MSG" on stderr;
+# - `js VALUE` prints VALUE as a JSON string (quotes and backslashes escaped, control characters dropped);
+# - `js_lines VALUE` the same, but keeps line breaks as \n (for text such as a /proc entry).
+set -eu
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+LC_ALL=C
+export PATH LC_ALL
+fail() { printf '%s: %s\n' "$LABEL" "$*" >&2; exit 1; }
+note() { printf '%s: %s\n' "$LABEL" "$*" >&2; }
+js() { printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' | tr -d '\000-\037')"; }
+js_lines() {
+  printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' | tr -d '\000-\011\013-\037' | awk '{ printf "%s%s", (NR > 1 ? "\\n" : ""), $0 }')"
+}
+# --- packages.sh
+# shellcheck shell=sh
+# The distribution packages that provide the QEMU interpreters: `install` (create) or, only when asked,
+# `remove` (delete), the action being the first argument. Debian/Ubuntu (apt) only. Variables:
+# PACKAGES (space-separated), LOCK_TIMEOUT (seconds).
+#
+# - Idempotent: packages already installed are not touched and apt is not even called.
+# - Non-interactive: DEBIAN_FRONTEND=noninteractive, keep existing conffiles, no recommends (recommends
+#   would bring qemu-user-binfmt/binfmt-support, i.e. other registrars).
+# - A held dpkg lock is waited for at most LOCK_TIMEOUT seconds (apt's DPkg::Lock::Timeout); then the
+#   script fails naming the lock and the processes that look like holders.
+# - Foreign registrations survive the install: Debian's systemd package restarts systemd-binfmt from a
+#   dpkg trigger whenever a package ships /usr/lib/binfmt.d files (qemu-user-static on Debian 12,
+#   qemu-user on Debian 13), and that restart unregisters EVERY entry (WSLInterop, docker's, ...). During
+#   the apt run the unit is masked with `--runtime` (the trigger then skips the restart) and unmasked on
+#   exit. A runtime mask lives in /run, so even a killed script leaves nothing behind after a reboot.
+# shellcheck disable=SC2154 # PACKAGES and LOCK_TIMEOUT are defined by the component before this text
+
+lock_holders() {
+  # /proc/locks names the PID before each lock's MAJ:MIN:INODE; match the lock file's inode.
+  ino=$(stat -c %i /var/lib/dpkg/lock-frontend 2>/dev/null || true)
+  [ -n "$ino" ] || return 0
+  # shellcheck disable=SC2013 # awk prints one PID (a word) per line
+  for pid in $(awk -v i="$ino" '{ for (k = 2; k <= NF; k++) if ($k ~ (":" i "$")) print $(k - 1) }' /proc/locks | sort -u); do
+    printf '%s[%s] ' "$(cat "/proc/$pid/comm" 2>/dev/null || echo '?')" "$pid"
+  done
+}
+guard_binfmt() {
+  GUARDED=""
+  if [ -d /run/systemd/system ] && [ "$(systemctl show -P LoadState systemd-binfmt.service 2>/dev/null || true)" = loaded ]; then
+    systemctl mask --runtime --quiet systemd-binfmt.service && GUARDED=1
+  fi
+}
+unguard_binfmt() {
+  if [ -n "${GUARDED:-}" ]; then systemctl unmask --runtime --quiet systemd-binfmt.service || true; GUARDED=""; fi
+}
+apt_run() {
+  log=$(mktemp)
+  rc=0
+  DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout="$LOCK_TIMEOUT" \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" >"$log" 2>&1 || rc=$?
+  if [ "$rc" -eq 0 ]; then rm -f "$log"; return 0; fi
+  if grep -qiE 'could not get lock|unable to acquire the dpkg frontend lock|unable to lock' "$log"; then
+    rm -f "$log"
+    fail "the dpkg lock (/var/lib/dpkg/lock-frontend) stayed held for more than $LOCK_TIMEOUT s (possible holders: $(lock_holders)). Wait for that apt/dpkg run (often unattended-upgrades) to finish and run pulumi up again, or raise lockTimeoutSeconds"
+  fi
+  tail -n 25 "$log" >&2; rm -f "$log"
+  fail "apt-get $1 failed (exit $rc); the last lines of its output are above"
+}
+installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = installed ]; }
+missing_packages() {
+  MISSING=""
+  for p in $PACKAGES; do installed "$p" || MISSING="$MISSING $p"; done
+}
+json_list() { sep=""; printf '['; for w in $1; do printf '%s%s' "$sep" "$(js "$w")"; sep=,; done; printf ']'; }
+
+# Prints {"packages":[...],"installed":[...]}.
+packages_install() {
+  if [ -z "$PACKAGES" ]; then printf '{"packages":[],"installed":[]}\n'; return 0; fi
+  if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+    fail "apt-get/dpkg not found: packages are installed on Debian and Ubuntu only. Install QEMU's static interpreters yourself and set installPackages to none"
+  fi
+  missing_packages
+  if [ -n "$MISSING" ]; then
+    trap unguard_binfmt EXIT
+    guard_binfmt
+    apt_run update
+    # shellcheck disable=SC2086 # one word per package
+    apt_run install --no-install-recommends $MISSING
+    unguard_binfmt
+    trap - EXIT
+    new=$MISSING
+    missing_packages
+    [ -z "$MISSING" ] || fail "apt-get reported success but these packages are still not installed:$MISSING"
+  else
+    new=""
+  fi
+  printf '{"packages":%s,"installed":%s}\n' "$(json_list "$PACKAGES")" "$(json_list "$new")"
+}
+
+packages_remove() {
+  [ -n "$PACKAGES" ] || return 0
+  command -v apt-get >/dev/null 2>&1 || return 0
+  present=""
+  for p in $PACKAGES; do installed "$p" && present="$present $p"; done
+  [ -n "$present" ] || return 0
+  trap unguard_binfmt EXIT
+  guard_binfmt
+  # shellcheck disable=SC2086 # one word per package
+  apt_run remove $present
+  printf '{"removed":%s}\n' "$(json_list "$present")"
+}
+
+case ${1:-} in
+  install) packages_install ;;
+  remove) packages_remove ;;
+  *) fail "packages script: unknown action \"${1:-}\" (install or remove)" ;;
+esac
+} </dev/null

@@ -1,0 +1,352 @@
+{
+LABEL='builder-1 (root@10.0.0.21:22)'
+TARGET='arm'
+NAME='qemu-arm'
+FILE='/etc/binfmt.d/qemu-arm.conf'
+DIR='/etc/binfmt.d'
+CONTENT='# Managed by pulumi-qemu-binfmt; local changes are overwritten.
+:qemu-arm:M::\x7f\x45\x4c\x46\x01\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x28\x00:\xff\xff\xff\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\x00\x00\xfe\xff\xff\xff:/usr/bin/qemu-arm-static:F'
+LINE=':qemu-arm:M::\x7f\x45\x4c\x46\x01\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00\x28\x00:\xff\xff\xff\xff\xff\xff\xff\x00\x00\x00\x00\x00\x00\x00\x00\x00\xfe\xff\xff\xff:/usr/bin/qemu-arm-static:F'
+INTERP='/usr/bin/qemu-arm-static'
+FLAGS='F'
+OFFSET='0'
+MAGIC='7f454c4601010100000000000000000002002800'
+MASK='ffffffffffffff000000000000000000feffffff'
+MARKER='# Managed by pulumi-qemu-binfmt; local changes are overwritten.'
+MNT='/proc/sys/fs/binfmt_misc'
+MODE='per-file'
+PERSISTENT='true'
+REQUIRE_STATIC='true'
+# --- prelude.sh
+# shellcheck shell=sh
+# The start of every remote script (after the variables the component defines with shellVars).
+# Strict mode, a predictable PATH and locale (apt's messages are matched in English), and helpers:
+# - `fail MSG` prints "LABEL: MSG" on stderr and exits 1 (a non-zero exit fails the Pulumi resource and
+#   the message reaches the Pulumi log);
+# - `note MSG` prints "LABEL: MSG" on stderr;
+# - `js VALUE` prints VALUE as a JSON string (quotes and backslashes escaped, control characters dropped);
+# - `js_lines VALUE` the same, but keeps line breaks as \n (for text such as a /proc entry).
+set -eu
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+LC_ALL=C
+export PATH LC_ALL
+fail() { printf '%s: %s\n' "$LABEL" "$*" >&2; exit 1; }
+note() { printf '%s: %s\n' "$LABEL" "$*" >&2; }
+js() { printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' | tr -d '\000-\037')"; }
+js_lines() {
+  printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' | tr -d '\000-\011\013-\037' | awk '{ printf "%s%s", (NR > 1 ? "\\n" : ""), $0 }')"
+}
+# --- elf.sh
+# shellcheck shell=sh
+# ELF helpers that need neither `file` nor `readelf` (absent on minimal hosts), only `od`.
+#
+# `elf_static FILE` returns 0 when FILE is statically linked (no PT_INTERP program header: a static or
+# static-pie binary, which is what a binfmt_misc entry with flag F needs: the kernel opens the
+# interpreter once and later runs it inside containers and chroots, where the host's shared libraries
+# are not), 1 when it is dynamically linked, 2 when it is not an ELF file. ELFCLASS32/64, both byte
+# orders; symlinks are followed (od reads the target).
+#
+# `file_hex FILE OFFSET LENGTH` prints LENGTH bytes of FILE from OFFSET as lower-case hex (fewer when the
+# file is shorter; nothing when it cannot be read).
+
+elf_u() { # FILE OFFSET LENGTH ENDIAN -> unsigned integer
+  _v=0; _m=1
+  for _b in $(od -A n -t u1 -j "$2" -N "$3" "$1"); do
+    if [ "$4" = le ]; then _v=$((_v + _b * _m)); _m=$((_m * 256)); else _v=$((_v * 256 + _b)); fi
+  done
+  echo "$_v"
+}
+
+elf_static() {
+  _f=$1
+  [ "$(od -A n -t x1 -N 4 "$_f" 2>/dev/null | tr -d ' \n')" = 7f454c46 ] || return 2
+  _c=$(elf_u "$_f" 4 1 le); _d=$(elf_u "$_f" 5 1 le)
+  if [ "$_d" = 1 ]; then _e=le; elif [ "$_d" = 2 ]; then _e=be; else return 2; fi
+  if [ "$_c" = 2 ]; then
+    _off=$(elf_u "$_f" 32 8 "$_e"); _sz=$(elf_u "$_f" 54 2 "$_e"); _n=$(elf_u "$_f" 56 2 "$_e")
+  elif [ "$_c" = 1 ]; then
+    _off=$(elf_u "$_f" 28 4 "$_e"); _sz=$(elf_u "$_f" 42 2 "$_e"); _n=$(elf_u "$_f" 44 2 "$_e")
+  else
+    return 2
+  fi
+  _i=0
+  while [ "$_i" -lt "$_n" ]; do
+    [ "$(elf_u "$_f" $((_off + _i * _sz)) 4 "$_e")" = 3 ] && return 1
+    _i=$((_i + 1))
+  done
+  return 0
+}
+
+file_hex() {
+  od -A n -t x1 -j "$2" -N "$3" "$1" 2>/dev/null | tr -d ' \n' || true
+}
+# --- binfmt-entries.sh
+# shellcheck shell=sh
+# Read-only helpers over binfmt_misc entries, shared by the rule script and any script that only
+# observes a host. They need elf.sh (file_hex). Magic and mask are lower-case hex without separators,
+# as /proc/sys/fs/binfmt_misc/<name> prints them; an empty mask means "every bit counts" (ff...).
+#
+# The kernel's test (fs/binfmt_misc.c, check_file): an entry of type M matches a file when, for every
+# magic byte j, ((header[offset + j] ^ magic[j]) & mask[j]) == 0.
+
+# entry_get FILE PREFIX: the rest of FILE's first line that starts with PREFIX ("interpreter ", "flags: ").
+entry_get() { sed -n "s/^$2//p" "$1" 2>/dev/null | head -n 1; }
+
+# magic_overlap OFFSET_A MAGIC_A MASK_A OFFSET_B MAGIC_B MASK_B
+# Returns 0 when some file header would match both entries: at every byte position that both
+# constrain, (magicA ^ magicB) & maskA & maskB == 0. Positions only one constrains never disagree.
+magic_overlap() {
+  _oa=$1 _ma=$2 _ka=$3 _ob=$4 _mb=$5 _kb=$6
+  # Drop the leading bytes of the entry that starts earlier: only the other one constrains them.
+  while [ "$_oa" -lt "$_ob" ] && [ -n "$_ma" ]; do _ma=${_ma#??}; _ka=${_ka#??}; _oa=$((_oa + 1)); done
+  while [ "$_ob" -lt "$_oa" ] && [ -n "$_mb" ]; do _mb=${_mb#??}; _kb=${_kb#??}; _ob=$((_ob + 1)); done
+  while [ -n "$_ma" ] && [ -n "$_mb" ]; do
+    _a=${_ma%"${_ma#??}"}; _b=${_mb%"${_mb#??}"}
+    _x=${_ka%"${_ka#??}"}; _y=${_kb%"${_kb#??}"}
+    [ $(((0x$_a ^ 0x$_b) & 0x${_x:-ff} & 0x${_y:-ff})) -eq 0 ] || return 1
+    _ma=${_ma#??}; _mb=${_mb#??}; _ka=${_ka#??}; _kb=${_kb#??}
+  done
+  return 0
+}
+
+# header_matches FILE OFFSET MAGIC MASK: 0 when the kernel would hand FILE to an entry with this
+# offset/magic/mask (FILE's bytes at OFFSET, as many as the magic has, pass the kernel's test).
+header_matches() {
+  _h=$(file_hex "$1" "$2" $((${#3} / 2)))
+  [ "${#_h}" -eq "${#3}" ] || return 1
+  magic_overlap "$2" "$3" "$4" "$2" "$_h" ""
+}
+
+# binfmt_conflicts MNT NAME OFFSET MAGIC MASK: prints the name of every OTHER enabled magic (M) entry
+# under MNT whose magic/mask overlaps this one, one per line. Disabled entries and extension (E)
+# entries are ignored: the kernel never hands a file to them by its header.
+binfmt_conflicts() {
+  for _e in "$1"/*; do
+    _n=${_e##*/}
+    case $_n in register | status | "$2") continue ;; esac
+    [ -f "$_e" ] || continue
+    [ "$(sed -n 1p "$_e" 2>/dev/null)" = enabled ] || continue
+    _em=$(entry_get "$_e" 'magic ')
+    [ -n "$_em" ] || continue
+    _eo=$(entry_get "$_e" 'offset ')
+    if magic_overlap "$3" "$4" "$5" "${_eo:-0}" "$_em" "$(entry_get "$_e" 'mask ')"; then printf '%s\n' "$_n"; fi
+  done
+}
+
+# hex_escape HEX: the bytes as \xNN escapes, the spelling a registration line takes.
+hex_escape() {
+  _s=$1
+  while [ -n "$_s" ]; do printf '\\x%s' "${_s%"${_s#??}"}"; _s=${_s#??}; done
+}
+
+# entry_line MNT NAME: the registration line that recreates the entry MNT/NAME as the kernel shows it
+# (used to put back an entry that a failed apply replaced).
+entry_line() {
+  _f=$1/$2
+  _i=$(entry_get "$_f" 'interpreter ')
+  _fl=$(entry_get "$_f" 'flags: ')
+  _x=$(entry_get "$_f" 'extension ')
+  if [ -n "$_x" ]; then
+    printf ':%s:E::%s::%s:%s\n' "$2" "${_x#.}" "$_i" "$_fl"
+  else
+    printf ':%s:M:%s:%s:%s:%s:%s\n' "$2" "$(entry_get "$_f" 'offset ')" "$(hex_escape "$(entry_get "$_f" 'magic ')")" \
+      "$(hex_escape "$(entry_get "$_f" 'mask ')")" "$_i" "$_fl"
+  fi
+}
+# --- rule.sh
+# shellcheck shell=sh
+# One binfmt_misc rule of one target: `apply` (create/update) or `remove` (delete), the action being the
+# script's first argument (`sh -s apply`). Needs prelude.sh, elf.sh and binfmt-entries.sh, and these
+# variables: TARGET NAME FILE DIR CONTENT LINE INTERP FLAGS OFFSET MAGIC MASK MARKER MNT MODE PERSISTENT
+# REQUIRE_STATIC (see rule.ts).
+#
+# apply is all or nothing:
+# 1. check everything that can be checked before any change: the interpreter (exists, executable,
+#    static when flag F is asked for), the binfmt.d path (absent or ours), binfmt_misc mounted (mount it
+#    when not: the mount itself is no rule artifact and stays), the self-match guard (the rule must not
+#    match the interpreter, /bin/sh or init) and the conflict guard (no other enabled entry matches the
+#    same binaries);
+# 2. register the entry (nothing when it already matches), then read it back and compare every field;
+# 3. write the binfmt.d file LAST (atomically: temp file + rename).
+# On any failure after step 1, the EXIT trap removes what this run wrote (the entry it registered, the
+# file it wrote) and puts back what it replaced (the previous entry of this name, our previous file).
+# The kernel's and mount's own error text is passed through.
+# shellcheck disable=SC2154 # the variables above are defined by the component before this text
+
+# Sets DIFF to "" when the entry MNT/NAME is exactly the rendered one, else to the differing fields.
+cmp_field() { [ "$2" = "$3" ] || DIFF="${DIFF:+$DIFF; }$1 (expected \"$2\", actual \"$3\")"; }
+entry_diff() {
+  DIFF=""
+  if [ ! -e "$MNT/$NAME" ]; then DIFF="not registered"; return 0; fi
+  cmp_field state enabled "$(sed -n 1p "$MNT/$NAME")"
+  cmp_field interpreter "$INTERP" "$(entry_get "$MNT/$NAME" 'interpreter ')"
+  cmp_field flags "$FLAGS" "$(entry_get "$MNT/$NAME" 'flags: ')"
+  cmp_field offset "$OFFSET" "$(entry_get "$MNT/$NAME" 'offset ')"
+  cmp_field magic "$MAGIC" "$(entry_get "$MNT/$NAME" 'magic ')"
+  cmp_field mask "$MASK" "$(entry_get "$MNT/$NAME" 'mask ')"
+}
+ours_file() { [ -f "$FILE" ] && [ ! -L "$FILE" ] && [ "$(head -n 1 "$FILE")" = "$MARKER" ]; }
+
+# Writes one line to a binfmt_misc control file; on failure prints the kernel's error (errno text).
+# `env printf`: the external printf reports the write error, the shell builtin may not.
+proc_write() { { env printf '%s\n' "$2" >"$1"; } 2>&1; }
+
+kernel_hint() { # a hint only when the facts on this host support it
+  _kv=$(uname -r); _maj=${_kv%%.*}; _rest=${_kv#*.}; _min=${_rest%%[!0-9]*}
+  case $FLAGS in *F*)
+    if [ "$_maj" -lt 4 ] || { [ "$_maj" -eq 4 ] && [ "${_min:-0}" -lt 8 ]; }; then
+      printf ' (this kernel is %s; flag F needs Linux 4.8 or later)' "$_kv"
+    fi ;;
+  esac
+}
+
+mount_hint() {
+  if ! grep -qw binfmt_misc /proc/filesystems 2>/dev/null; then
+    printf ' (/proc/filesystems lists no binfmt_misc: the kernel lacks it or its module is not loaded)'
+  elif awk '$2 == "/proc/sys" && $4 ~ /(^|,)ro(,|$)/ { f = 1 } END { exit !f }' /proc/mounts 2>/dev/null; then
+    printf ' (/proc/sys is mounted read-only here, as in an unprivileged container)'
+  fi
+}
+
+self_match_guard() {
+  _init=/sbin/init
+  [ -r /proc/1/exe ] && _init=/proc/1/exe
+  for _w in "interpreter:$INTERP" "shell:/bin/sh" "init:$_init"; do
+    _what=${_w%%:*}; _p=${_w#*:}
+    [ -r "$_p" ] || continue
+    if header_matches "$_p" "$OFFSET" "$MAGIC" "$MASK"; then
+      _real=$(readlink -f "$_p" 2>/dev/null || echo "$_p")
+      fail "refusing to register $NAME for target $TARGET: its magic/mask matches the ELF header of this host's own $_what ($_real). The kernel would hand that program to $INTERP, which is itself run the same way: every exec on this host would loop (\"Too many levels of symbolic links\"), including the shell that could undo it. This host runs $TARGET binaries natively: leave $TARGET out of architectures (or use the default skipPolicy)"
+    fi
+  done
+}
+
+conflict_guard() {
+  _others=$(binfmt_conflicts "$MNT" "$NAME" "$OFFSET" "$MAGIC" "$MASK")
+  [ -z "$_others" ] && return 0
+  _list=""; _fix=""
+  for _o in $_others; do
+    _list="${_list:+$_list, }$_o (interpreter $(entry_get "$MNT/$_o" 'interpreter '))"
+    _fix="${_fix:+$_fix; }echo 0 > $MNT/$_o"
+  done
+  fail "cannot register $NAME for target $TARGET: the enabled binfmt_misc entry $_list matches the same binaries, and the kernel hands each binary to whichever matching entry comes first, so which interpreter runs would depend on registration order. This component never changes entries it does not own: disable that entry ($_fix), or remove it (echo -1 instead of 0) together with the binfmt.d file or package that registers it, then run pulumi up again"
+}
+
+check_before_change() {
+  [ -e "$INTERP" ] || fail "interpreter $INTERP for target $TARGET does not exist. Install the package that provides it (installPackages) or point interpreterDir/interpreterSuffix at it"
+  [ -x "$INTERP" ] || fail "interpreter $INTERP for target $TARGET is not executable"
+  if [ "$REQUIRE_STATIC" = true ]; then
+    _rc=0; elf_static "$INTERP" || _rc=$?
+    case $_rc in
+      0) ;;
+      1) fail "interpreter $INTERP is dynamically linked, but flag F makes the kernel run it inside containers and chroots, where its shared libraries are missing. Use a static build (qemu-user-static on Debian 12 / Ubuntu 24.04, qemu-user on Debian 13) or leave F out of flags" ;;
+      *) fail "interpreter $INTERP is not an ELF executable; with flag F it must be a static binary" ;;
+    esac
+  fi
+  if { [ -e "$FILE" ] || [ -L "$FILE" ]; } && ! ours_file; then
+    fail "$FILE exists and was not written by pulumi-qemu-binfmt (its first line is not \"$MARKER\"). Move it away (it configures the same entry $NAME) or choose another configDir"
+  fi
+  if [ ! -e "$MNT/register" ]; then
+    _err=$(mount -t binfmt_misc binfmt_misc "$MNT" 2>&1) ||
+      fail "binfmt_misc is not mounted at $MNT and 'mount -t binfmt_misc binfmt_misc $MNT' failed: ${_err:-no message}$(mount_hint)"
+  fi
+  self_match_guard
+  conflict_guard
+}
+
+REGISTERED=false; REPLACED=""; REPLACED_STATE=""; WROTE=false; BACKUP=""; DONE=false
+rollback() {
+  [ "$DONE" = true ] && return 0
+  _undone=""
+  if [ "$REGISTERED" = true ] && [ -e "$MNT/$NAME" ]; then
+    if proc_write "$MNT/$NAME" -1 >/dev/null; then _undone="unregistered $NAME"; else note "rollback: could not unregister $NAME"; fi
+  fi
+  if [ -n "$REPLACED" ] && [ ! -e "$MNT/$NAME" ]; then
+    if proc_write "$MNT/register" "$REPLACED" >/dev/null; then
+      [ "$REPLACED_STATE" = enabled ] || proc_write "$MNT/$NAME" 0 >/dev/null || true
+      _undone="${_undone:+$_undone, }put back the previous entry $NAME"
+    else
+      note "rollback: could not put back the previous entry $NAME ($REPLACED)"
+    fi
+  fi
+  if [ "$WROTE" = true ]; then
+    if [ -n "$BACKUP" ]; then mv -f "$BACKUP" "$FILE"; _undone="${_undone:+$_undone, }restored the previous $FILE"
+    else rm -f "$FILE"; _undone="${_undone:+$_undone, }removed $FILE"; fi
+  elif [ -n "$BACKUP" ]; then
+    rm -f "$BACKUP"
+  fi
+  [ -z "$_undone" ] || note "nothing of $NAME is left half-done: $_undone"
+}
+
+write_file() {
+  WROTE=true
+  mkdir -p "$DIR"
+  if ours_file; then BACKUP="$FILE.pqb-old.$$"; cp -p "$FILE" "$BACKUP"; fi
+  _tmp="$FILE.pqb.$$"
+  printf '%s\n' "$CONTENT" >"$_tmp"
+  chmod 0644 "$_tmp"
+  mv -f "$_tmp" "$FILE"
+}
+
+rule_apply() {
+  check_before_change
+  trap rollback EXIT
+  wrote=false
+  applied=unchanged
+  entry_diff
+  if [ -n "$DIFF" ]; then
+    if [ "$MODE" = systemd-restart ]; then
+      # systemd-binfmt registers from the files, so here the file comes first; rollback still undoes it.
+      if ! ours_file || [ "$(cat "$FILE")" != "$CONTENT" ]; then write_file; wrote=true; fi
+      [ -e "$MNT/$NAME" ] && { REPLACED=$(entry_line "$MNT" "$NAME"); REPLACED_STATE=$(sed -n 1p "$MNT/$NAME"); }
+      REGISTERED=true
+      systemctl restart systemd-binfmt.service || fail "systemctl restart systemd-binfmt failed; see journalctl -u systemd-binfmt"
+      applied=systemd-restart
+    else
+      if [ -e "$MNT/$NAME" ]; then
+        note "replacing binfmt_misc entry $NAME registered by someone else ($DIFF)"
+        REPLACED=$(entry_line "$MNT" "$NAME"); REPLACED_STATE=$(sed -n 1p "$MNT/$NAME")
+        _err=$(proc_write "$MNT/$NAME" -1) || fail "could not unregister the existing entry $NAME: $_err"
+      fi
+      REGISTERED=true
+      _err=$(proc_write "$MNT/register" "$LINE") || fail "the kernel rejected the registration of $NAME ($LINE): $_err$(kernel_hint)"
+      applied=proc
+    fi
+  fi
+  entry_diff
+  [ -z "$DIFF" ] || fail "binfmt_misc entry $NAME is not what was rendered: $DIFF. Another registrar (binfmt-support, a distro package, a container tool) may have registered this name; see $MNT/$NAME"
+  if ! ours_file || [ "$(cat "$FILE")" != "$CONTENT" ]; then write_file; wrote=true; fi
+  DONE=true
+  [ -z "$BACKUP" ] || rm -f "$BACKUP"
+  printf '{"target":%s,"name":%s,"file":%s,"wroteFile":%s,"applied":%s,"persistent":%s,"entry":%s}\n' \
+    "$(js "$TARGET")" "$(js "$NAME")" "$(js "$FILE")" "$wrote" "$(js "$applied")" "$PERSISTENT" "$(js_lines "$(cat "$MNT/$NAME")")"
+}
+
+# remove: unregister the entry only if it is still exactly ours (otherwise leave it and say so), and
+# delete the file only if it carries our marker.
+rule_remove() {
+  unregistered=false
+  if [ -e "$MNT/$NAME" ]; then
+    entry_diff
+    if [ -z "$DIFF" ]; then
+      _err=$(proc_write "$MNT/$NAME" -1) || fail "could not unregister binfmt_misc entry $NAME: $_err"
+      unregistered=true
+    else
+      note "leaving binfmt_misc entry $NAME registered: it is no longer the one this component wrote ($DIFF)"
+    fi
+  fi
+  removed=false
+  if ours_file; then
+    rm -f "$FILE"; removed=true
+  elif [ -e "$FILE" ] || [ -L "$FILE" ]; then
+    note "leaving $FILE: it was not written by pulumi-qemu-binfmt"
+  fi
+  printf '{"target":%s,"name":%s,"unregistered":%s,"removedFile":%s}\n' "$(js "$TARGET")" "$(js "$NAME")" "$unregistered" "$removed"
+}
+
+case ${1:-} in
+  apply) rule_apply ;;
+  remove) rule_remove ;;
+  *) fail "rule script: unknown action \"${1:-}\" (apply or remove)" ;;
+esac
+} </dev/null

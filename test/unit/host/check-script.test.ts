@@ -1,0 +1,87 @@
+/**
+ * The acceptance check script, run for real with `sh -s` and a stand-in `docker` first on its PATH (the
+ * script's PATH line is extended in the test). What a real daemon prints is proved on lab hosts.
+ */
+import { describe, it, before } from "node:test";
+import assert from "node:assert/strict";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { checkScript, CheckScriptInput } from "../../../src/host/scripts/check";
+import { runScript, ScriptRun } from "./run-script";
+
+let bin: string;
+before(() => {
+  bin = mkdtempSync(path.join(tmpdir(), "pqb-check-"));
+});
+
+/** A docker that prints STDOUT / STDERR and exits with CODE whatever it is asked. */
+function fakeDocker(stdout: string, stderr: string, code: number): void {
+  const f = path.join(bin, "docker");
+  writeFileSync(f, `#!/bin/sh\nprintf '%s' '${stdout}'\nprintf '%s' '${stderr}' >&2\nexit ${code}\n`);
+  chmodSync(f, 0o755);
+}
+
+const HOST_MACHINE = spawnSync("uname", ["-m"], { encoding: "utf8" }).stdout.trim();
+const AARCH64: CheckScriptInput = { label: "b-1", target: "aarch64", image: "arm64v8/busybox", platform: "linux/arm64", expected: "aarch64", timeoutSeconds: 30, native: false };
+const I386: CheckScriptInput = { label: "b-1", target: "i386", image: "i386/busybox", platform: "linux/386", expected: "i686", timeoutSeconds: 30, native: true };
+
+function check(input: CheckScriptInput): ScriptRun {
+  return runScript(checkScript(input), [], [["\nPATH=/usr/local/sbin:", `\nPATH=${bin}:/usr/local/sbin:`]]);
+}
+
+describe("acceptance check script", () => {
+  it("prints the report when the emulated image prints the target's machine", () => {
+    fakeDocker("aarch64\n", "", 0);
+    const r = check(AARCH64);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), {
+      target: "aarch64",
+      image: "arm64v8/busybox",
+      platform: "linux/arm64",
+      expected: "aarch64",
+      actual: "aarch64",
+      exitCode: 0,
+      ok: true,
+      native: false,
+      detail: "",
+    });
+  });
+
+  it("fails with host, target, expected and actual (and nothing before the message) when the machine is wrong", () => {
+    fakeDocker("", "exec /bin/uname: exec format error\n", 1);
+    const r = check(AARCH64);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, "");
+    assert.match(
+      r.stderr,
+      /^b-1: acceptance check failed for target aarch64: docker run --platform linux\/arm64 arm64v8\/busybox uname -m printed "", expected "aarch64" \(exit 1\): exec \/bin\/uname: exec format error/,
+    );
+  });
+
+  it("runs the check of a target skipped as native, expecting this host's own machine", () => {
+    fakeDocker(`${HOST_MACHINE}\n`, "", 0);
+    const r = check(I386);
+    assert.equal(r.code, 0, r.stderr);
+    const o = JSON.parse(r.stdout);
+    assert.deepEqual([o.native, o.expected, o.actual, o.ok], [true, HOST_MACHINE, HOST_MACHINE, true]);
+  });
+
+  it("says the skip was wrong when the natively expected target fails with exec format error", () => {
+    fakeDocker("", "exec /bin/uname: exec format error\n", 1);
+    const r = check(I386);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /^b-1: target i386 was skipped as native, but this host does not run it natively: docker run --platform linux\/386 i386\/busybox uname -m failed with exec format error/,
+    );
+  });
+
+  it("fails a native check that prints another machine, naming what it expected", () => {
+    fakeDocker("sparc64\n", "", 0);
+    const r = check(I386);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, new RegExp(`acceptance check of natively run target i386 failed: .* printed "sparc64", expected "${HOST_MACHINE}"`));
+  });
+});
