@@ -93,7 +93,7 @@ const built = hosts.map((h) => {
       ...(privateKey !== undefined ? { privateKey } : {}),
     },
     architectures: h.architectures ?? architectures,
-    // The defaults, spelled out: flag F (the seed's "fix binary"), one file per target in /etc/binfmt.d,
+    // The defaults, spelled out: flag F (the article's "fix binary"), one file per target in /etc/binfmt.d,
     // the acceptance check through a remote command (`docker run IMAGE uname -m` on the host). Choose
     // acceptance.via = AcceptanceVia.DockerProvider to run it through @pulumi/docker instead (needs the
     // docker provider plugin, a local ssh client and privateKeyPath).

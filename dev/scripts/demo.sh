@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run demo — the seed article's story, for real, on a lab host of this machine:
+# npm run demo — the "Jetson Containers" article's story, for real, on a lab host of this machine:
 #   1. start a Debian host (systemd, sshd, dockerd) and show the failing test:
 #        docker run arm64v8/busybox uname -m   ->  exec format error
 #   2. pulumi up of the demo stack (Pulumi.yaml, demo/index.ts) against it
@@ -10,7 +10,7 @@
 #   npm run demo -- down         pulumi destroy + remove the stack, stop the lab host, remove its disk
 #
 # Environment: PQB_DEMO_SUITE=bookworm|trixie (default bookworm: Debian 12's qemu-user-static, the
-# seed's /usr/bin/qemu-*-static layout). Needs root (the lab uses namespaces, a bridge and mounts).
+# article's /usr/bin/qemu-*-static layout). Needs root (the lab uses namespaces, a bridge and mounts).
 # Installs what it needs: npm dependencies, the Pulumi toolchain, the lab. Details go to a log file.
 set -euo pipefail
 
@@ -97,7 +97,7 @@ on_host() {
     -o LogLevel=ERROR "$SSH_USER@$ADDRESS" "$1" </dev/null 2>&1
 }
 
-# try_image IMAGE: "docker run IMAGE uname -m" on the host, as the seed article runs it; sets RUN_OUT
+# try_image IMAGE: "docker run IMAGE uname -m" on the host, as the "Jetson Containers" article runs it; sets RUN_OUT
 # (last line, CR stripped) and RUN_RC. The platform-mismatch warning docker prints goes to stderr, so
 # only stdout counts as the answer, stderr as the error.
 try_image() {

@@ -1,8 +1,8 @@
 /**
- * jetson-build-host: the seed article's setup as code. An x86_64 machine that builds NVIDIA Jetson (L4T)
+ * jetson-build-host: the "Jetson Containers" article's setup as code. An x86_64 machine that builds NVIDIA Jetson (L4T)
  * images gets QEMU user-mode emulation for arm (arm32v7) and aarch64 (arm64v8) registered with binfmt_misc:
  * a file per target in /etc/binfmt.d (applied again at every boot), flag F so the interpreter works inside
- * containers and chroots (debootstrap'ed L4T root file systems), the seed's relaxed mask. Then the docker
+ * containers and chroots (debootstrap'ed L4T root file systems), the article's relaxed mask. Then the docker
  * check proves it: `docker run arm64v8/busybox uname -m` prints aarch64, `arm32v7/busybox` prints armv7l.
  *
  * Config: host (required), port, user, hostKey, privateKeyPath or the secret privateKey. See README.md.
@@ -37,12 +37,12 @@ const builder = new BinfmtHost("jetson-builder", {
     ...(hostKey !== undefined && hostKey !== "" ? { hostKey } : {}),
     ...(key !== undefined ? { privateKey: key } : {}),
   },
-  // The seed's two formats: arm32v7 (qemu-arm) and arm64v8 (qemu-aarch64).
+  // The article's two formats: arm32v7 (qemu-arm) and arm64v8 (qemu-aarch64).
   architectures: ["arm", "aarch64"],
-  // The seed's choices, spelled out (they are also the defaults): "fix binary" and the relaxed mask that
+  // The article's choices, spelled out (they are also the defaults): "fix binary" and the relaxed mask that
   // ignores EI_VERSION and the rest of e_ident.
   flags: "F",
-  maskPolicy: MaskPolicy.Seed,
+  maskPolicy: MaskPolicy.IgnoreAbiVersion,
 });
 
 /** What `uname -m` printed in each target's container: { arm: "armv7l", aarch64: "aarch64" }. */

@@ -18,7 +18,7 @@
  * QEMU's script, this is what we decided:
  * - microblaze: QEMU's entry is wrong (see the row); we take Debian's correction.
  * - EI_OSABI (byte 7): Debian masks it with \xfc for ppc, ppc64, ppc64le, s390x, sh4, sh4eb and sparc*;
- *   QEMU with \x00. We keep QEMU's \x00 — Linux ignores EI_OSABI, and the seed article's rules ignore it too.
+ *   QEMU with \x00. We keep QEMU's \x00 — Linux ignores EI_OSABI, and the "Jetson Containers" article's rules ignore it too.
  * - mips family: Debian masks EI_ABIVERSION (byte 8) with \xfe and does not check e_version; QEMU ignores
  *   byte 8 and requires e_version = 1 (bytes 20..23 of o32/n32). Every real executable has e_version 1, so
  *   both match the same binaries; we keep QEMU's.
@@ -26,7 +26,7 @@
  *   binaries match (both are 1); we keep QEMU's.
  * - Debian also ships cris (gone from QEMU's list) and no rule for aarch64_be, or1k, microblazeel or the
  *   host's own family; we follow QEMU's list. Debian's interpreter is /usr/libexec/qemu-binfmt/<cpu>-binfmt-P
- *   with flags POF (bookworm) — our default follows the seed: /usr/bin/qemu-<cpu>-static with F.
+ *   with flags POF (bookworm) — our default follows the article: /usr/bin/qemu-<cpu>-static with F.
  */
 
 /** One emulation target. */

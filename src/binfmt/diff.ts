@@ -13,7 +13,8 @@ export const NO_MASK = "(none)";
 
 /**
  * The fields in which the kernel's entry differs from `rule`; [] when it is exactly what the rule
- * registers. Flags compare normalised (the kernel prints "OCF" for a rule written "FC"); magic and
+ * registers. Flags compare normalised (a rule's flags are normalised when it is built; the kernel prints
+ * "OCF" for a rule written "FC"); magic and
  * mask compare byte for byte (the kernel keeps the magic unmasked, so a different byte under a 0x00
  * mask is still a difference: the entry is not the one we wrote).
  */
@@ -24,7 +25,7 @@ export function diffEntry(rule: BinfmtRule, entry: ProcEntry): FieldDiff[] {
   };
   check("enabled", "enabled", entry.enabled ? "enabled" : "disabled");
   check("interpreter", rule.interpreter, entry.interpreter);
-  check("flags", normaliseFlags(rule.flags), kernelFlags(entry.flags));
+  check("flags", rule.flags, kernelFlags(entry.flags));
   check("offset", String(rule.offset), String(entry.offset));
   check("magic", rule.magic, entry.magic);
   check("mask", rule.mask, entry.mask ?? NO_MASK);

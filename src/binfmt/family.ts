@@ -1,4 +1,5 @@
 import { CATALOGUE, TargetInfo } from "./catalogue";
+import { parseEscapedBytes } from "./bytes";
 
 /**
  * Host side: what a machine's `uname -m` says about what it runs natively.
@@ -57,4 +58,27 @@ export function nativeTargetsOf(unameMachine: string): TargetInfo[] {
   for (const [pattern, targets] of NATIVE_SPELLINGS) if (pattern.test(m)) targets.forEach((t) => names.add(t));
   for (const t of CATALOGUE) if (t.unameMachine === m || t.name === m) names.add(t.name);
   return CATALOGUE.filter((t) => names.has(t.name));
+}
+
+/**
+ * The word size of the running kernel from its `uname -m`: 32 or 64, undefined when `uname -m` does not
+ * say (plain "mips", unknown names). A 32-bit kernel cannot execute 64-bit code, so a target of the host's
+ * family with a wider ELF class is still emulated (armv7l and armv8l hosts need qemu-aarch64; i686 hosts
+ * need qemu-x86_64). armv8l is what a 64-bit ARM CPU reports to a 32-bit kernel or personality.
+ */
+// prettier-ignore
+const KERNEL_WORD_SIZE: readonly (readonly [RegExp, 32 | 64])[] = [
+  [/^(x86_64|amd64|aarch64|aarch64_be|arm64|ppc64|ppc64le|ppc64el|powerpc64|powerpc64le|mips64|mips64el|sparc64|s390x|riscv64|loongarch64|alpha|ia64|parisc64)$/, 64],
+  [/^(i[3-6]86|i86pc|bepc|arm|armel|armhf|armeb|armv[4-9].*[lb]|ppc|powerpc|sparc|s390|riscv32|m68k|sh4|sh4eb|parisc|openrisc|xtensa|microblaze|microblazeel|hexagon)$/, 32],
+];
+
+export function kernelWordSize(unameMachine: string): 32 | 64 | undefined {
+  const m = unameMachine.toLowerCase();
+  for (const [pattern, bits] of KERNEL_WORD_SIZE) if (pattern.test(m)) return bits;
+  return undefined;
+}
+
+/** ELF class of a target's executables from its magic (e_ident[EI_CLASS], byte 4: 1 = 32-bit, 2 = 64-bit). */
+export function targetWordSize(target: TargetInfo): 32 | 64 {
+  return parseEscapedBytes(target.magic)[4] === 2 ? 64 : 32;
 }

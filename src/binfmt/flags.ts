@@ -10,8 +10,6 @@ import { BinfmtInputError, quote } from "./errors";
 export const FLAG_LETTERS = ["P", "O", "C", "F"] as const;
 export type FlagLetter = (typeof FLAG_LETTERS)[number];
 
-export const DEFAULT_FLAGS = "F";
-
 /** Canonical form of a flags string: kernel order, no duplicates, C implies O. "FC" -> "OCF". */
 export function normaliseFlags(flags: string, field = "flags"): string {
   if (typeof flags !== "string") {
@@ -29,6 +27,12 @@ export function normaliseFlags(flags: string, field = "flags"): string {
     }
     present.add(letter);
   }
+  return canonicalFlags(flags);
+}
+
+/** Kernel order, no duplicates, C implies O — for letters already known to be valid (flagsSchema). */
+export function canonicalFlags(validFlags: string): string {
+  const present = new Set<string>(validFlags);
   if (present.has("C")) present.add("O");
   return FLAG_LETTERS.filter((l) => present.has(l)).join("");
 }

@@ -7,21 +7,23 @@ export type { NameEntry, NameKind } from "./names";
 export { editDistance, nearestFirst } from "./edit-distance";
 export { MASK_POLICIES, MaskPolicy, maskFor } from "./mask-policy";
 export { SKIP_POLICIES, SkipPolicy } from "./skip-policy";
-export { DEFAULT_FLAGS, FLAG_LETTERS, normaliseFlags } from "./flags";
+export { RULE_DEFAULTS } from "./defaults";
+export { FLAG_LETTERS, normaliseFlags } from "./flags";
 export type { FlagLetter } from "./flags";
-export { familyOf, nativeTargetsOf } from "./family";
-export { describeNothingToDo, planTargets } from "./plan";
+export { familyOf, kernelWordSize, nativeTargetsOf, targetWordSize } from "./family";
+export { describeNothingToDo, planResolvedTargets, planTargets } from "./plan";
 export type { SkippedTarget, TargetPlan } from "./plan";
-export { DEFAULT_INTERPRETER_DIR, DEFAULT_INTERPRETER_SUFFIX, buildRule } from "./rule";
-export type { BinfmtRule, RuleOptions } from "./rule";
+export { buildRule, interpreterPath, ruleFor } from "./rule";
+export type { BinfmtRule, ResolvedRuleOptions, RuleOptions } from "./rule";
 export { MANAGED_MARKER, binfmtDFileName, renderBinfmtDFile, renderRegisterString } from "./render";
 export { parseProcEntry } from "./proc-entry";
 export type { ProcEntry } from "./proc-entry";
 export { NO_MASK, diffEntry } from "./diff";
 export type { FieldDiff } from "./diff";
 export { matchesHeader } from "./header-match";
-export { rulesOverlap } from "./overlap";
 export { PROBE_EXIT_STATUS, probeElf, probeTargets } from "./probe-elf";
+export { entriesOverlap, selfMatchProblems } from "./self-match";
+export type { ElfHeaderSample, MagicEntry, SelfMatchProblem } from "./self-match";
 export { bytesToHex, canonicalEscape, escapeBytes, hexToBytes, parseEscapedBytes } from "./bytes";
 export {
   absolutePathSchema,
@@ -36,5 +38,6 @@ export {
   skipPolicySchema,
   targetListSchema,
   targetNameSchema,
+  targetSchema,
   toInputError,
 } from "./schemas";

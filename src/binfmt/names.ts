@@ -20,10 +20,20 @@ const ALIASES: Readonly<Record<string, readonly string[]>> = {
   "arm64": ["aarch64"], "armv8": ["aarch64"],
   "armhf": ["arm"], "armel": ["arm"], "arm32": ["arm"], "armv7": ["arm"], "armv6": ["arm"], "armv5": ["arm"],
   "armv6l": ["arm"], "armv5tel": ["arm"],
+  // What a 64-bit ARM CPU reports to a 32-bit kernel or an AArch32 personality (`linux32 uname -m`).
+  "armv8l": ["arm"],
   "powerpc": ["ppc"], "powerpc64": ["ppc64"], "ppc64el": ["ppc64le"], "powerpc64le": ["ppc64le"],
   "mipsle": ["mipsel"], "mips64le": ["mips64el"],
   "loong64": ["loongarch64"],
   "riscv": ["riscv32", "riscv64"],
+};
+
+/**
+ * Names users try that are not QEMU linux-user targets, with why; resolveTarget says this instead of
+ * suggesting the nearest spelling ("x32" is one edit from "x64", which means x86_64: a wrong hint).
+ */
+const NOT_TARGETS: Readonly<Record<string, string>> = {
+  x32: "x32 is not a QEMU linux-user target: it is an ABI of x86_64 (32-bit pointers, 64-bit instructions) that x86_64 kernels built with CONFIG_X86_X32_ABI run natively; there is nothing to register",
 };
 
 export interface NameEntry {
@@ -82,6 +92,10 @@ export function resolveTarget(name: string, field = "target"): TargetInfo {
     throw new BinfmtInputError(field, name, `expected a target name, got ${quote(name)}; valid targets: ${TARGET_NAMES.join(", ")}`, TARGET_NAMES);
   }
   const entry = NAME_INDEX.get(name.toLowerCase());
+  const notATarget = NOT_TARGETS[name.toLowerCase()];
+  if (entry === undefined && notATarget !== undefined) {
+    throw new BinfmtInputError(field, name, `${quote(name)}: ${notATarget}; valid targets: ${TARGET_NAMES.join(", ")}`, TARGET_NAMES);
+  }
   if (entry === undefined) {
     const targets = nearestFirst(name, TARGET_NAMES);
     const nearestName = nearestFirst(name, ACCEPTED_NAMES)[0];

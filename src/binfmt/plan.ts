@@ -1,6 +1,5 @@
 import { TargetInfo } from "./catalogue";
-import { familyOf, nativeTargetsOf } from "./family";
-import { resolveTarget } from "./names";
+import { familyOf, kernelWordSize, nativeTargetsOf, targetWordSize } from "./family";
 import { hostMachineSchema, parseInput, skipPolicySchema, targetListSchema } from "./schemas";
 import { SkipPolicy } from "./skip-policy";
 
@@ -24,27 +23,35 @@ export interface TargetPlan {
  * empty list ("targets"), a bad host machine ("hostMachine") or skip policy ("skip").
  */
 export function planTargets(requested: readonly string[], hostMachine: string, skip: SkipPolicy = SkipPolicy.Family): TargetPlan {
-  const names = parseInput(targetListSchema, requested, "targets");
+  const resolved = parseInput(targetListSchema, requested, "targets");
   const host = parseInput(hostMachineSchema, hostMachine, "hostMachine");
   const policy = parseInput(skipPolicySchema, skip, "skip");
+  const targets = resolved.filter((t, i) => resolved.indexOf(t) === i);
+  return planResolvedTargets(targets, host, policy);
+}
 
-  const targets: TargetInfo[] = [];
-  names.forEach((n, i) => {
-    const t = resolveTarget(n, `targets[${i}]`);
-    if (!targets.includes(t)) targets.push(t);
-  });
-
+/**
+ * The skip decision for targets that are already resolved and a host machine and policy that are already
+ * validated (the component resolves each target once, in its argument validation).
+ *
+ * Family: QEMU's rule (qemu-binfmt-conf.sh skips the host's family), except that a 32-bit kernel never
+ * skips a 64-bit member of its family: it cannot run it (armv7l/armv8l + aarch64, i686 + x86_64,
+ * sparc + sparc64). ExactNative: only the target(s) the host is.
+ */
+export function planResolvedTargets(targets: readonly TargetInfo[], host: string, policy: SkipPolicy): TargetPlan {
   const hostFamily = familyOf(host);
+  const hostBits = kernelWordSize(host);
   const native = new Set(nativeTargetsOf(host).map((t) => t.name));
   const register: TargetInfo[] = [];
   const skipped: SkippedTarget[] = [];
   for (const t of targets) {
-    if (policy === SkipPolicy.Family && hostFamily !== undefined && t.family === hostFamily) {
+    const widerThanKernel = hostBits === 32 && targetWordSize(t) === 64;
+    if (policy === SkipPolicy.Family && hostFamily !== undefined && t.family === hostFamily && !widerThanKernel) {
       skipped.push({
         target: t,
         reason: `${t.name} is in the host's own family "${hostFamily}" (host \`uname -m\` is ${host}); QEMU's rule skips the whole family — use skip policy "${SkipPolicy.ExactNative}" to skip only the native target`,
       });
-    } else if (native.has(t.name)) {
+    } else if (native.has(t.name) && !widerThanKernel) {
       skipped.push({ target: t, reason: `${t.name} is the host's native architecture (host \`uname -m\` is ${host}); the kernel runs it without emulation` });
     } else {
       register.push(t);

@@ -3,7 +3,7 @@ import { BinfmtRule } from "./rule";
 /**
  * `:name:type:offset:magic:mask:interpreter:flags`, the line written to
  * /proc/sys/fs/binfmt_misc/register and into binfmt.d files. Offset 0 is written empty, as QEMU's
- * script and the seed article do.
+ * script and the "Jetson Containers" article do.
  */
 export function renderRegisterString(rule: BinfmtRule): string {
   const offset = rule.offset === 0 ? "" : String(rule.offset);

@@ -1,25 +1,31 @@
 import { TargetInfo, findTarget } from "./catalogue";
 import { canonicalEscape } from "./bytes";
-import { DEFAULT_FLAGS, normaliseFlags } from "./flags";
+import { RULE_DEFAULTS } from "./defaults";
 import { MaskPolicy, maskFor } from "./mask-policy";
 import { resolveTarget } from "./names";
 import { parseInput, ruleOptionsSchema } from "./schemas";
 
 export interface RuleOptions {
-  /** Default MaskPolicy.Seed. */
+  /** @default RULE_DEFAULTS.maskPolicy (MaskPolicy.IgnoreAbiVersion) */
   mask?: MaskPolicy;
-  /** Any of P, O, C, F; default "F". Stored normalised (kernel order, C implies O). */
+  /** Any of P, O, C, F. Stored normalised (kernel order, C implies O). @default RULE_DEFAULTS.flags ("F") */
   flags?: string;
   /** Full interpreter path; overrides interpreterDir/interpreterSuffix (giving both is an error). */
   interpreter?: string;
-  /** Default "/usr/bin". */
+  /** @default RULE_DEFAULTS.interpreterDir ("/usr/bin") */
   interpreterDir?: string;
-  /** Default "-static" (Debian 12 / Ubuntu's /usr/bin/qemu-<cpu>-static). */
+  /** @default RULE_DEFAULTS.staticInterpreterSuffix ("-static", qemu-user-static's /usr/bin/qemu-<cpu>-static) */
   interpreterSuffix?: string;
 }
 
-export const DEFAULT_INTERPRETER_DIR = "/usr/bin";
-export const DEFAULT_INTERPRETER_SUFFIX = "-static";
+/** Rule options after validation and defaulting: what `ruleFor` takes. */
+export interface ResolvedRuleOptions {
+  readonly mask: MaskPolicy;
+  /** Already normalised (flagsSchema / canonicalFlags). */
+  readonly flags: string;
+  /** Absolute path, already validated. */
+  readonly interpreter: string;
+}
 
 /** One binfmt_misc registration, the fields of `:name:type:offset:magic:mask:interpreter:flags`. */
 export interface BinfmtRule {
@@ -43,15 +49,31 @@ export interface BinfmtRule {
 export function buildRule(target: TargetInfo | string, opts: RuleOptions = {}): BinfmtRule {
   const info = typeof target === "string" ? resolveTarget(target) : catalogueEntry(target);
   const o = parseInput(ruleOptionsSchema, opts, "", "options");
-  const interpreter = o.interpreter ?? `${o.interpreterDir ?? DEFAULT_INTERPRETER_DIR}/${info.qemuBinary}${o.interpreterSuffix ?? DEFAULT_INTERPRETER_SUFFIX}`;
+  return ruleFor(info, {
+    mask: o.mask ?? RULE_DEFAULTS.maskPolicy,
+    flags: o.flags ?? RULE_DEFAULTS.flags,
+    interpreter: o.interpreter ?? interpreterPath(info, o.interpreterDir ?? RULE_DEFAULTS.interpreterDir, o.interpreterSuffix ?? RULE_DEFAULTS.staticInterpreterSuffix),
+  });
+}
+
+/** `<dir>/<qemu binary><suffix>`, e.g. "/usr/bin/qemu-aarch64-static". */
+export function interpreterPath(target: TargetInfo, dir: string, suffix: string): string {
+  return `${dir}/${target.qemuBinary}${suffix}`;
+}
+
+/**
+ * The registration for a catalogue entry with options that were validated and defaulted once already
+ * (the component's HostConfig): no second validation, no second normalisation.
+ */
+export function ruleFor(info: TargetInfo, o: ResolvedRuleOptions): BinfmtRule {
   return {
     name: `qemu-${info.name}`,
     type: "M",
     offset: 0,
     magic: canonicalEscape(info.magic),
-    mask: canonicalEscape(maskFor(info, o.mask ?? MaskPolicy.Seed)),
-    interpreter,
-    flags: normaliseFlags(o.flags ?? DEFAULT_FLAGS),
+    mask: canonicalEscape(maskFor(info, o.mask)),
+    interpreter: o.interpreter,
+    flags: o.flags,
   };
 }
 

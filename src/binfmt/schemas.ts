@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { TARGET_NAMES } from "./catalogue";
+import { TARGET_NAMES, TargetInfo } from "./catalogue";
 import { BinfmtInputError, quote } from "./errors";
-import { FLAG_LETTERS } from "./flags";
+import { FLAG_LETTERS, canonicalFlags } from "./flags";
 import { MASK_POLICIES, MaskPolicy } from "./mask-policy";
 import { resolveTarget } from "./names";
 import { SKIP_POLICIES, SkipPolicy } from "./skip-policy";
@@ -27,7 +27,9 @@ function firstBadChar(value: string, allowed: RegExp): string | undefined {
 }
 
 const TARGET_CHAR = /[A-Za-z0-9._/-]/;
-export const targetNameSchema = z.string({ error: notAString("a target name", `valid targets: ${TARGET_NAMES.join(", ")}`) }).superRefine((value, ctx) => {
+
+/** The catalogue entry `value` names, or undefined after adding the issue that says why it names none. */
+function checkTarget(value: string, ctx: z.core.$RefinementCtx): TargetInfo | undefined {
   const bad = firstBadChar(value, TARGET_CHAR);
   if (value.length === 0 || value.length > 64 || bad !== undefined) {
     const why = value.length === 0 ? "is empty" : bad !== undefined ? `has character ${quote(bad)}` : "is longer than 64 characters";
@@ -37,32 +39,47 @@ export const targetNameSchema = z.string({ error: notAString("a target name", `v
       message: `invalid target ${quote(value)}: it ${why}; valid targets: ${TARGET_NAMES.join(", ")}`,
       params: { choices: TARGET_NAMES },
     });
-    return;
+    return undefined;
   }
   try {
-    resolveTarget(value);
+    return resolveTarget(value);
   } catch (e) {
     if (!(e instanceof BinfmtInputError)) throw e;
     ctx.addIssue({ code: "custom", input: value, message: e.message.replace(/^target: /, ""), params: { choices: e.choices } });
+    return undefined;
   }
+}
+
+const targetNameError = notAString("a target name", `valid targets: ${TARGET_NAMES.join(", ")}`);
+
+/** A target name (any accepted spelling), kept as given. */
+export const targetNameSchema = z.string({ error: targetNameError }).superRefine((value, ctx) => {
+  checkTarget(value, ctx);
 });
+
+/** A target name resolved to its catalogue entry, once. */
+export const targetSchema = z.string({ error: targetNameError }).transform((value, ctx) => checkTarget(value, ctx) ?? z.NEVER);
 
 export const targetListSchema = z
-  .array(targetNameSchema, { error: notAString("a list of target names", `e.g. ["arm64", "linux/arm/v7"]`) })
+  .array(targetSchema, { error: notAString("a list of target names", `e.g. ["arm64", "linux/arm/v7"]`) })
   .min(1, { message: `name at least one target; valid targets: ${TARGET_NAMES.join(", ")}` });
 
-export const flagsSchema = z.string({ error: notAString("a string of flag letters", `valid letters: ${FLAG_LETTERS.join(", ")}`) }).superRefine((value, ctx) => {
-  const bad = [...value].find((c) => !(FLAG_LETTERS as readonly string[]).includes(c));
-  if (bad !== undefined || value.length > 8) {
-    const why = bad !== undefined ? `unknown flag ${quote(bad)}` : "more than 8 letters";
-    ctx.addIssue({
-      code: "custom",
-      input: value,
-      message: `invalid flags ${quote(value)}: ${why}; valid letters: ${FLAG_LETTERS.join(", ")} (upper case, e.g. "F", "FP", "FC")`,
-      params: { choices: FLAG_LETTERS },
-    });
-  }
-});
+/** Flag letters, validated and normalised once (canonicalFlags: kernel order, C implies O). */
+export const flagsSchema = z
+  .string({ error: notAString("a string of flag letters", `valid letters: ${FLAG_LETTERS.join(", ")}`) })
+  .superRefine((value, ctx) => {
+    const bad = [...value].find((c) => !(FLAG_LETTERS as readonly string[]).includes(c));
+    if (bad !== undefined || value.length > 8) {
+      const why = bad !== undefined ? `unknown flag ${quote(bad)}` : "more than 8 letters";
+      ctx.addIssue({
+        code: "custom",
+        input: value,
+        message: `invalid flags ${quote(value)}: ${why}; valid letters: ${FLAG_LETTERS.join(", ")} (upper case, e.g. "F", "FP", "FC")`,
+        params: { choices: FLAG_LETTERS },
+      });
+    }
+  })
+  .transform(canonicalFlags);
 
 const PATH_RULE = `an absolute path: "/" then segments of letters, digits, ".", "_", "+", "-" (no "." or ".." segment, no "//", no trailing "/", at most 1024 characters)`;
 

@@ -9,6 +9,10 @@ const OPTION_OF_FIELD: Readonly<Record<string, string>> = {
   interpreterSuffix: "--interpreter-suffix",
   hostMachine: "--host-arch",
   skip: "--skip",
+  distribution: "--distribution",
+  kernel: "--kernel",
+  factsFile: "--facts",
+  targetInterpreter: "--target-interpreter",
   targets: "TARGET",
 };
 

@@ -2,20 +2,27 @@ import { machine } from "node:os";
 import { parseArgs } from "node:util";
 import {
   BinfmtInputError,
-  MaskPolicy,
-  SkipPolicy,
+  RULE_DEFAULTS,
+  absolutePathSchema,
   binfmtDFileName,
   buildRule,
   describeNothingToDo,
   flagsSchema,
+  hostMachineSchema,
+  interpreterSuffixSchema,
   maskPolicySchema,
   parseInput,
   planTargets,
   renderRegisterString,
+  resolveTarget,
   skipPolicySchema,
 } from "../binfmt";
+import { interpreterLayout } from "../host/facts";
+import { interpreterFor } from "../host/interpreter";
+import { kernelProblems } from "../host/kernel";
 import { catalogueRows, renderCatalogueTable } from "./catalogue-listing";
 import { cliMessage } from "./error-fields";
+import { factsFor } from "./host-facts";
 import { CliIo, EXIT_OK, EXIT_USAGE } from "./io";
 import { PROGRAM, USAGE } from "./usage";
 
@@ -25,12 +32,52 @@ const OPTIONS = {
   interpreter: { type: "string" },
   "interpreter-dir": { type: "string" },
   "interpreter-suffix": { type: "string" },
+  "target-interpreter": { type: "string", multiple: true },
   "host-arch": { type: "string" },
+  distribution: { type: "string" },
+  kernel: { type: "string" },
+  facts: { type: "string" },
   skip: { type: "string" },
   json: { type: "boolean" },
   list: { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
+
+/**
+ * `--opt VALUE` -> `--opt=VALUE` for every option that takes a value, so a value that starts with "-"
+ * (`--interpreter-suffix -static`) is the option's value: util.parseArgs alone calls it ambiguous. After
+ * "--" everything is a TARGET.
+ */
+export function joinOptionValues(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] ?? "";
+    if (a === "--") {
+      out.push(...args.slice(i));
+      break;
+    }
+    const spec = a.startsWith("--") ? (OPTIONS as Record<string, { type: string }>)[a.slice(2)] : undefined;
+    const next = args[i + 1];
+    if (spec?.type === "string" && next !== undefined) {
+      out.push(`${a}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+/** `--target-interpreter TARGET=PATH` (repeatable) -> { qemuName: path }; each target once. */
+function targetInterpreters(values: readonly string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const v of values ?? []) {
+    const eq = v.indexOf("=");
+    if (eq <= 0) throw new BinfmtInputError("targetInterpreter", v, `expected TARGET=PATH, e.g. aarch64=/usr/libexec/qemu-binfmt/aarch64-binfmt-P, got ${JSON.stringify(v)}`);
+    const t = resolveTarget(v.slice(0, eq), "targetInterpreter");
+    if (out[t.name] !== undefined) throw new BinfmtInputError("targetInterpreter", v, `${t.name} already has an interpreter (${JSON.stringify(out[t.name])}); give one per target`);
+    out[t.name] = parseInput(absolutePathSchema, v.slice(eq + 1), "targetInterpreter");
+  }
+  return out;
+}
 
 /** `rules`: print the binfmt.d line per target, or the catalogue with --list. Returns the exit code. */
 export function runRules(args: readonly string[], io: CliIo): number {
@@ -40,7 +87,7 @@ export function runRules(args: readonly string[], io: CliIo): number {
   };
   let parsed;
   try {
-    parsed = parseArgs({ args: [...args], options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: joinOptionValues(args), options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
     return usageError(`${e instanceof Error ? e.message : String(e)}\n\n${USAGE}`);
   }
@@ -60,19 +107,33 @@ export function runRules(args: readonly string[], io: CliIo): number {
   }
 
   try {
-    const mask: MaskPolicy = parseInput(maskPolicySchema, v.mask ?? MaskPolicy.Seed, "mask");
-    const skip: SkipPolicy = parseInput(skipPolicySchema, v.skip ?? SkipPolicy.Family, "skip");
-    const flags = parseInput(flagsSchema, v.flags ?? "F", "flags");
-    const hostMachine = v["host-arch"] ?? machine();
+    const mask = parseInput(maskPolicySchema, v.mask ?? RULE_DEFAULTS.maskPolicy, "mask");
+    const skip = parseInput(skipPolicySchema, v.skip ?? RULE_DEFAULTS.skipPolicy, "skip");
+    const flags = parseInput(flagsSchema, v.flags ?? RULE_DEFAULTS.flags, "flags");
+    const facts = factsFor({ machine: "", distribution: v.distribution, kernel: v.kernel, factsFile: v.facts });
+    const hostMachine = parseInput(hostMachineSchema, v["host-arch"] ?? (facts.machine !== "" ? facts.machine : machine()), "hostMachine");
     const plan = planTargets(targets, hostMachine, skip);
-    const ruleOptions = {
-      mask,
-      flags,
-      ...(v.interpreter !== undefined ? { interpreter: v.interpreter } : {}),
-      ...(v["interpreter-dir"] !== undefined ? { interpreterDir: v["interpreter-dir"] } : {}),
-      ...(v["interpreter-suffix"] !== undefined ? { interpreterSuffix: v["interpreter-suffix"] } : {}),
+    const choice = {
+      interpreters: targetInterpreters(v["target-interpreter"]),
+      ...(v["interpreter-dir"] !== undefined ? { interpreterDir: parseInput(absolutePathSchema, v["interpreter-dir"], "interpreterDir") } : {}),
+      ...(v["interpreter-suffix"] !== undefined ? { interpreterSuffix: parseInput(interpreterSuffixSchema, v["interpreter-suffix"], "interpreterSuffix") } : {}),
     };
-    const rules = plan.register.map((t) => ({ target: t.name, rule: buildRule(t, ruleOptions) }));
+    const rules = plan.register.map((t) => ({
+      target: t.name,
+      // --interpreter goes through buildRule's own check (not together with --interpreter-dir/-suffix).
+      rule:
+        v.interpreter !== undefined
+          ? buildRule(t, {
+              mask,
+              flags,
+              interpreter: v.interpreter,
+              ...(choice.interpreterDir !== undefined ? { interpreterDir: choice.interpreterDir } : {}),
+              ...(choice.interpreterSuffix !== undefined ? { interpreterSuffix: choice.interpreterSuffix } : {}),
+            })
+          : buildRule(t, { mask, flags, interpreter: interpreterFor(t, choice, interpreterLayout({ ...facts, machine: hostMachine })) }),
+    }));
+    const refused = rules.flatMap(({ rule }) => kernelProblems(rule, facts.kernel));
+    if (refused.length > 0) return usageError(`refused for kernel ${facts.kernel}: ${refused.join("; ")}`);
     if (v.json === true) {
       const report = {
         hostMachine,

@@ -23,6 +23,7 @@ import { HostPlan } from "../host/plan";
 import { checkScript } from "../host/scripts/check";
 import { shellCommand } from "../host/shell";
 import { HostSpec } from "./validate";
+import { attributed } from "./errors";
 
 export interface AcceptanceWiring {
   readonly parent: pulumi.Resource;
@@ -48,7 +49,7 @@ export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Outpu
   let previous: pulumi.Resource = w.after;
   for (const target of config.targets) {
     const acc = config.acceptance.targets[target.name];
-    if (acc === undefined) throw new Error(`internal: no acceptance settings for ${target.name}`);
+    if (acc === undefined) throw new pulumi.ResourceError(`internal: no acceptance settings for ${target.name}`, parent);
     if (!config.acceptance.enabled) {
       reports[target.name] = pulumi.output(disabledAcceptance(acc));
       continue;
@@ -84,7 +85,7 @@ export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Outpu
         },
         { parent, dependsOn: [previous] },
       );
-      reports[target.name] = pulumi.all([w.label, check.stdout]).apply(([label, stdout]) => acceptanceFromCommand(label, target.name, acc, stdout));
+      reports[target.name] = pulumi.all([w.label, check.stdout]).apply(([label, stdout]) => attributed(check, () => acceptanceFromCommand(label, target.name, acc, stdout)));
       previous = check;
     } else {
       provider ??= new docker.Provider(

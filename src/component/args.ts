@@ -76,7 +76,8 @@ export interface AcceptanceArgs {
   /** Through a remote command (no extra plugin) or the `@pulumi/docker` provider. @default AcceptanceVia.Command */
   via?: AcceptanceVia;
   /**
-   * Image per target; keys are target names (any accepted spelling). A target without an image here and
+   * Image per target; keys are target names (any accepted spelling; two keys naming one target are
+   * rejected, naming both). A target without an image here and
    * without an official Docker namespace gets no check (reported as skipped).
    * @default "<first official namespace>/busybox", e.g. "arm64v8/busybox", "arm32v7/busybox"
    */
@@ -105,7 +106,10 @@ export interface BinfmtOptionsArgs {
    * @default "F"
    */
   flags?: string;
-  /** Which mask a rule carries. @default MaskPolicy.Seed (the seed article's relaxed mask) */
+  /**
+   * Which mask a rule carries. @default MaskPolicy.IgnoreAbiVersion (ignore the e_ident bytes after
+   * EI_OSABI, as the "Jetson Containers" article's rules do)
+   */
   maskPolicy?: MaskPolicy;
   /** Which requested targets a host skips because it runs them natively. @default SkipPolicy.Family */
   skipPolicy?: SkipPolicy;
@@ -131,7 +135,8 @@ export interface BinfmtOptionsArgs {
   interpreterDir?: string;
   /**
    * Appended to `qemu-<cpu>`.
-   * @default by distribution: "-static" on Debian ≤ 12 / Ubuntu ≤ 24.10, "" on Debian ≥ 13 / Ubuntu ≥ 25.04
+   * @default by the host's packages: "-static" where qemu-user-static ships /usr/bin/qemu-<cpu>-static (Debian ≤ 12,
+   * Ubuntu ≤ 24.10), "" where qemu-user is the static build (Debian ≥ 13, Ubuntu ≥ 25.04, backports)
    */
   interpreterSuffix?: string;
   /**
@@ -142,6 +147,14 @@ export interface BinfmtOptionsArgs {
    * @default true
    */
   observe?: boolean;
+  /**
+   * The full interpreter path for some targets, instead of `<interpreterDir>/qemu-<cpu><interpreterSuffix>`;
+   * keys are target names (any accepted spelling, each target once), values absolute paths. E.g. Debian's
+   * `{ aarch64: "/usr/libexec/qemu-binfmt/aarch64-binfmt-P" }` (with flag P, which then also works on
+   * kernels before 5.12). With flag F the path must lead to a static emulator (verified on the host).
+   * @default {} (every target uses interpreterDir and interpreterSuffix)
+   */
+  interpreters?: Record<string, string>;
   /** The acceptance check. @default enabled, via AcceptanceVia.Command */
   acceptance?: AcceptanceArgs;
 }
@@ -152,8 +165,10 @@ export interface BinfmtHostArgs extends BinfmtOptionsArgs {
   connection: HostConnectionArgs;
   /**
    * Targets to emulate: QEMU names ("aarch64", "arm", "riscv64") or any name the core accepts ("arm64",
-   * "armhf", "linux/arm/v7", "arm64v8"). Must be a plain list (resources fan out per target). Targets
-   * of the host's own family are skipped (see skipPolicy) and reported as such.
+   * "armhf", "linux/arm/v7", "arm64v8"). Must be a plain list (resources fan out per target). Each target
+   * once: two entries naming the same target (["aarch64", "arm64"]) are rejected, naming both. Targets
+   * of the host's own family are skipped (see skipPolicy; a 32-bit kernel never skips the 64-bit member
+   * of its family) and reported as such.
    */
   architectures: string[];
 }

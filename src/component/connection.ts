@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { HostConnectionArgs } from "./args";
+import { DEFAULTS } from "../host/config";
 
 type RemoteConnection = command.types.input.remote.ConnectionArgs;
 
@@ -17,8 +18,8 @@ function secretOrUndefined(v: pulumi.Input<string> | undefined): pulumi.Output<s
 export function remoteConnection(c: HostConnectionArgs): pulumi.Input<RemoteConnection> {
   const conn: RemoteConnection = {
     host: c.host,
-    port: c.port ?? 22,
-    user: c.user ?? "root",
+    port: c.port ?? DEFAULTS["connection.port"],
+    user: c.user ?? DEFAULTS["connection.user"],
     privateKey: secretOrUndefined(c.privateKey),
     privateKeyPassword: secretOrUndefined(c.privateKeyPassword),
     hostKey: c.hostKey,
@@ -30,8 +31,8 @@ export function remoteConnection(c: HostConnectionArgs): pulumi.Input<RemoteConn
         ? undefined
         : {
             host: c.proxy.host,
-            port: c.proxy.port ?? 22,
-            user: c.proxy.user ?? "root",
+            port: c.proxy.port ?? DEFAULTS["connection.port"],
+            user: c.proxy.user ?? DEFAULTS["connection.user"],
             privateKey: secretOrUndefined(c.proxy.privateKey),
             privateKeyPassword: secretOrUndefined(c.proxy.privateKeyPassword),
             hostKey: c.proxy.hostKey,
@@ -44,7 +45,7 @@ export function remoteConnection(c: HostConnectionArgs): pulumi.Input<RemoteConn
 
 /** "builder-1 (root@10.0.0.5:22)": how messages and outputs name a host. */
 export function hostLabel(name: string, c: HostConnectionArgs): pulumi.Output<string> {
-  return pulumi.interpolate`${name} (${c.user ?? "root"}@${c.host}:${c.port ?? 22})`;
+  return pulumi.interpolate`${name} (${c.user ?? DEFAULTS["connection.user"]}@${c.host}:${c.port ?? DEFAULTS["connection.port"]})`;
 }
 
 /** `ssh://user@host:port` for the docker provider. */

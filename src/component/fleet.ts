@@ -25,7 +25,7 @@ export class BinfmtFleet extends pulumi.ComponentResource {
     const { hosts: hostList, architectures, ...shared } = args;
     const children = parsed.map(({ id }, i) => {
       const h = hostList[i];
-      if (h === undefined) throw new Error("internal: host list changed");
+      if (h === undefined) throw new pulumi.ResourceError("internal: host list changed", this);
       const hostArgs: BinfmtHostArgs = { ...shared, connection: h.connection, architectures: h.architectures ?? architectures };
       return { id, host: new BinfmtHost(`${name}-${id}`, hostArgs, { parent: this }) };
     });

@@ -33,6 +33,7 @@ import { shellCommand } from "../host/shell";
 import { observeHost } from "./observe";
 import { ObservedState } from "./observed-state";
 import { HostSpec, parseHostArgs } from "./validate";
+import { attributed } from "./errors";
 
 export const BINFMT_HOST_TYPE = "pulumi-qemu-binfmt:index:BinfmtHost";
 
@@ -97,12 +98,13 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
     observation = observeHost(label, config.connection, request);
   } else {
     const factsCmd = remoteCommand(`${name}-facts`, { connection, create: shellCommand(undefined), stdin: label.apply((l) => observeScript(l, request)) }, { parent });
-    observation = pulumi.all([factsCmd.stdout, label]).apply(([stdout, l]) => parseObservation(stdout, l));
+    observation = pulumi.all([factsCmd.stdout, label]).apply(([stdout, l]) => attributed(factsCmd, () => parseObservation(stdout, l)));
     first = [factsCmd];
   }
   const facts = observation.apply((o) => o.facts);
   const privilege: pulumi.Output<Privilege> = facts.apply((f) => f.privilege);
-  const plan = pulumi.all([observation, label]).apply(([o, l]) => planHost(config, o, l));
+  // A refused plan (e.g. a flag the kernel cannot honour) fails here, before any host change.
+  const plan = pulumi.all([observation, label]).apply(([o, l]) => attributed(parent, () => planHost(config, o, l)));
   const drift = pulumi.all([plan, observation]).apply(([p, o]): HostDrift => (config.observe ? hostDrift(p, o, FILE_MARKER) : { targets: {}, packages: [] }));
 
   const pkgState = new ObservedState(
@@ -128,7 +130,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
   config.targets.forEach((target, index) => {
     const rulePlan = plan.apply((p) => {
       const r = p.rules[index];
-      if (r === undefined || r.target.name !== target.name) throw new Error(`internal: plan order differs for ${target.name}`);
+      if (r === undefined || r.target.name !== target.name) throw new pulumi.ResourceError(`internal: plan order differs for ${target.name}`, parent);
       return r;
     });
     const targetDrift = pulumi.all([drift, label]).apply(([d, l]) => {
@@ -158,7 +160,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
       { parent, dependsOn: [state], deleteBeforeReplace: true },
     );
     revisions[target.name] = state.revision;
-    ruleOutputs[target.name] = pulumi.all([label, rulePlan, cmd.stdout]).apply(([l, r, stdout]) => ruleReport(l, r, stdout));
+    ruleOutputs[target.name] = pulumi.all([label, rulePlan, cmd.stdout]).apply(([l, r, stdout]) => attributed(cmd, () => ruleReport(l, r, stdout)));
     previous = cmd;
   });
 
@@ -178,7 +180,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
   const perTarget = config.targets.map((t) => {
     const rule = ruleOutputs[t.name];
     const acc = acceptance[t.name];
-    if (rule === undefined || acc === undefined) throw new Error(`internal: missing outputs for ${t.name}`);
+    if (rule === undefined || acc === undefined) throw new pulumi.ResourceError(`internal: missing outputs for ${t.name}`, parent);
     return pulumi.all([rule, acc]).apply(([r, a]): [string, TargetReport] => [t.name, { ...r, acceptance: a }]);
   });
   const targets = pulumi.all(perTarget).apply((entries) => Object.fromEntries(entries));

@@ -3,23 +3,33 @@
  * to reach the host belongs to the Pulumi layer), and the one table of defaults that the component, the
  * CLI and the README's argument table read.
  */
-import { MaskPolicy, SkipPolicy, TargetInfo } from "../binfmt";
+import { MaskPolicy, RULE_DEFAULTS, SkipPolicy, TargetInfo } from "../binfmt";
 import { AcceptanceVia, ApplyMode, PackageSet } from "./enums";
 
-/** Defaults, in one place (mirrored by the `@default` tags in args.ts). */
-export const DEFAULTS = {
-  flags: "F",
-  maskPolicy: MaskPolicy.Seed,
-  skipPolicy: SkipPolicy.Family,
+/**
+ * Every argument default, once, keyed by the argument's path as the README's argument table names it
+ * (a unit test compares the two). The binfmt core's own defaults (flags, masks, skip, interpreter
+ * directory) come from RULE_DEFAULTS. Defaults that depend on the host (interpreterSuffix, packages) or
+ * on the target (acceptance images and platforms) are computed: see src/host/interpreter.ts,
+ * packagesFor in src/host/plan.ts and acceptanceFor in src/component/validate.ts.
+ */
+export const DEFAULTS = Object.freeze({
+  "connection.port": 22,
+  "connection.user": "root",
+  flags: RULE_DEFAULTS.flags,
+  maskPolicy: RULE_DEFAULTS.maskPolicy,
+  skipPolicy: RULE_DEFAULTS.skipPolicy,
   configDir: "/etc/binfmt.d",
   applyMode: ApplyMode.PerFile,
   installPackages: PackageSet.Minimal,
   removePackagesOnDestroy: false,
   lockTimeoutSeconds: 120,
-  acceptanceTimeoutSeconds: 300,
-  acceptanceVia: AcceptanceVia.Command,
+  interpreterDir: RULE_DEFAULTS.interpreterDir,
+  "acceptance.enabled": true,
+  "acceptance.via": AcceptanceVia.Command,
+  "acceptance.timeoutSeconds": 300,
   observe: true,
-} as const;
+} as const);
 
 /** Acceptance settings for one target, resolved. */
 export interface TargetAcceptance {
@@ -33,8 +43,9 @@ export interface TargetAcceptance {
 
 /** Validated, defaulted configuration of one host. */
 export interface HostConfig {
-  /** Resolved targets, deduplicated, in the order first requested. */
+  /** Resolved targets, each once, in the order requested. */
   readonly targets: readonly TargetInfo[];
+  /** Normalised (kernel order, C implies O). */
   readonly flags: string;
   readonly maskPolicy: MaskPolicy;
   readonly skipPolicy: SkipPolicy;
@@ -44,10 +55,13 @@ export interface HostConfig {
   readonly packages: readonly string[] | undefined;
   readonly removePackagesOnDestroy: boolean;
   readonly lockTimeoutSeconds: number;
-  readonly interpreterDir: string | undefined;
+  readonly interpreterDir: string;
+  /** undefined: by the host's interpreter layout (src/host/interpreter.ts). */
   readonly interpreterSuffix: string | undefined;
   /** Read the host on every preview and up (drift detection). */
   readonly observe: boolean;
+  /** Full interpreter path per target (QEMU name); overrides interpreterDir/interpreterSuffix. */
+  readonly interpreters: Readonly<Record<string, string>>;
   readonly acceptance: {
     readonly enabled: boolean;
     readonly via: AcceptanceVia;
@@ -56,4 +70,9 @@ export interface HostConfig {
     /** Per target name. */
     readonly targets: Readonly<Record<string, TargetAcceptance>>;
   };
+}
+
+/** binfmt.d path of a target's rule: known without facts (it names the resource's identity). */
+export function ruleFilePath(configDir: string, target: TargetInfo): string {
+  return `${configDir}/qemu-${target.name}.conf`;
 }

@@ -6,7 +6,7 @@
  * An empty list means the unit is converged. The Pulumi layer turns a non-empty list into a change of
  * that unit's observed-state resource, so `pulumi preview` shows it and `pulumi up` repairs exactly it.
  */
-import { diffEntry, parseProcEntry, rulesOverlap } from "../binfmt";
+import { diffEntry, parseProcEntry, entriesOverlap } from "../binfmt";
 import { HostObservation } from "./observation";
 import { HostPlan, RulePlan } from "./plan";
 
@@ -48,7 +48,7 @@ function targetDrift(rule: RulePlan, obs: HostObservation, marker: string): Targ
       continue; // an extension (E) entry, or one this parser does not know: it cannot match by magic
     }
     if (!parsed.enabled || parsed.magic === "") continue;
-    if (rulesOverlap(rule.rule, { offset: parsed.offset, magic: parsed.magic, mask: parsed.mask ?? "" })) {
+    if (entriesOverlap(rule.rule, { offset: parsed.offset, magic: parsed.magic, mask: parsed.mask ?? "" })) {
       reasons.push(`conflict: enabled binfmt_misc entry ${other.name} (interpreter ${parsed.interpreter}) matches the same binaries as ${name}`);
     }
   }

@@ -12,7 +12,7 @@ export enum ApplyMode {
    */
   PerFile = "per-file",
   /**
-   * The seed article's way: `systemctl restart systemd-binfmt`, which re-reads every binfmt.d file. The
+   * The "Jetson Containers" article's way: `systemctl restart systemd-binfmt`, which re-reads every binfmt.d file. The
    * restart first unregisters EVERY entry, so entries registered directly by other tools are lost.
    * Hosts without systemd fall back to PerFile.
    */
@@ -28,10 +28,11 @@ export enum PackageSet {
    */
   Minimal = "minimal",
   /**
-   * The seed article's packages: `qemu-user-static binfmt-support` (on Debian ≥ 13 `qemu-user-static` is
-   * transitional and brings `qemu-user` and `qemu-user-binfmt`, which registers all 31 QEMU formats).
+   * `qemu-user-static binfmt-support`, the packages the "Jetson Containers" article installs (on Debian ≥ 13
+   * `qemu-user-static` is transitional and brings `qemu-user` and `qemu-user-binfmt`, which registers all
+   * 31 QEMU formats).
    */
-  Seed = "seed",
+  QemuUserStaticBinfmtSupport = "qemu-user-static-binfmt-support",
   /** Install nothing: the interpreters must already be there (they are still verified). */
   None = "none",
 }

@@ -72,7 +72,7 @@ function versionAtLeast(version: string, min: readonly number[]): boolean {
  * - Debian ≥ 13, testing/unstable (no VERSION_ID) and Ubuntu ≥ 25.04 (QEMU ≥ 9.1): `qemu-user` itself is
  *   static-pie at `/usr/bin/qemu-<cpu>`; `qemu-user-static` is only a transitional package of symlinks
  *   that depends on `qemu-user-binfmt` (which registers all 31 formats at install and boot).
- * - Anything else: the old layout, the one the seed article documents; override with
+ * - Anything else: the old layout, the one the "Jetson Containers" article documents; override with
  *   `interpreterDir`/`interpreterSuffix`/`packages` when that is wrong.
  */
 export function interpreterLayout(facts: HostFacts): InterpreterLayout {

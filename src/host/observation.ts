@@ -10,9 +10,8 @@
  */
 import { z } from "zod";
 import { TargetInfo, probeElf } from "../binfmt";
-import { HostConfig } from "./config";
 import { HostFacts, factsSchema } from "./facts";
-import { ruleFilePath } from "./plan";
+import { HostConfig, ruleFilePath } from "./config";
 
 /** One binfmt_misc entry as /proc/sys/fs/binfmt_misc/<name> prints it. */
 export interface ObservedEntry {

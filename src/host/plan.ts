@@ -7,12 +7,14 @@
  * native-family skip, the effective apply mode (systemd or not) and whether rules persist.
  */
 import { createHash } from "node:crypto";
-import { BinfmtRule, TargetInfo, binfmtDFileName, buildRule, bytesToHex, parseEscapedBytes, planTargets, renderBinfmtDFile, renderRegisterString } from "../binfmt";
+import { BinfmtRule, TargetInfo, binfmtDFileName, bytesToHex, parseEscapedBytes, planResolvedTargets, renderBinfmtDFile, renderRegisterString, ruleFor } from "../binfmt";
 import { ApplyMode, InterpreterLayout, PackageSet } from "./enums";
 import { layoutDecision, nativeDecisions, persistenceDecision } from "./evidence";
 import { HostObservation } from "./observation";
 import { KernelFields, RuleScriptInput } from "./scripts/rule";
 import { HostConfig } from "./config";
+import { interpreterFor } from "./interpreter";
+import { kernelProblems } from "./kernel";
 
 export interface RulePlan {
   readonly target: TargetInfo;
@@ -38,15 +40,13 @@ export interface HostPlan {
   readonly rulesHash: string;
 }
 
-/** binfmt.d path of a target's rule: known without facts (it names the resource's identity). */
-export function ruleFilePath(configDir: string, target: TargetInfo): string {
-  return `${configDir}/qemu-${target.name}.conf`;
-}
+import { ruleFilePath } from "./config";
+export { ruleFilePath };
 
 export function packagesFor(config: HostConfig, layout: InterpreterLayout): string[] {
   if (config.installPackages === PackageSet.None) return [];
   if (config.packages !== undefined) return [...config.packages];
-  if (config.installPackages === PackageSet.Seed) return ["qemu-user-static", "binfmt-support"];
+  if (config.installPackages === PackageSet.QemuUserStaticBinfmtSupport) return ["qemu-user-static", "binfmt-support"];
   return layout === InterpreterLayout.Plain ? ["qemu-user"] : ["qemu-user-static"];
 }
 
@@ -64,22 +64,12 @@ export function planHost(config: HostConfig, obs: HostObservation, label: string
   const facts = obs.facts;
   const layout = layoutDecision(config, obs);
   const persistence = persistenceDecision(config, obs);
-  const suffix = config.interpreterSuffix ?? (layout.value === InterpreterLayout.Plain ? "" : "-static");
   const applyMode = config.applyMode === ApplyMode.SystemdRestart && !facts.systemd ? ApplyMode.PerFile : config.applyMode;
   const persistent = persistence.value;
-  const targetPlan = planTargets(
-    config.targets.map((t) => t.name),
-    facts.machine,
-    config.skipPolicy,
-  );
+  const targetPlan = planResolvedTargets(config.targets, facts.machine, config.skipPolicy);
   const skippedReason = nativeDecisions(config, obs, new Map(targetPlan.skipped.map((s) => [s.target.name, s.reason])));
   const rules = config.targets.map((target): RulePlan => {
-    const rule = buildRule(target, {
-      mask: config.maskPolicy,
-      flags: config.flags,
-      interpreterDir: config.interpreterDir ?? "/usr/bin",
-      interpreterSuffix: suffix,
-    });
+    const rule = ruleFor(target, { mask: config.maskPolicy, flags: config.flags, interpreter: interpreterFor(target, config, layout.value) });
     const file = ruleFilePath(config.configDir, target);
     if (binfmtDFileName(rule) !== file.slice(config.configDir.length + 1)) {
       throw new Error(`internal: file name of ${rule.name} disagrees with the core (${binfmtDFileName(rule)})`);
@@ -102,6 +92,9 @@ export function planHost(config: HostConfig, obs: HostObservation, label: string
       },
     };
   });
+  // Validated against the kernel the facts give, before any change on the host (src/host/kernel.ts).
+  const refused = rules.filter((r) => r.skipped === undefined).flatMap((r) => kernelProblems(r.rule, facts.kernel));
+  if (refused.length > 0) throw new Error(`${label}: ${refused.join("; ")}`);
   const hashed = rules
     .filter((r) => r.skipped === undefined)
     .map((r) => `${r.script.file}\n${r.script.content}`)

@@ -24,7 +24,7 @@ const BUSYBOX_ARCHES: readonly (readonly [debianArch: string, suite: string])[] 
   ["arm64", "trixie"], ["armhf", "trixie"], ["armel", "trixie"], ["i386", "trixie"], ["ppc64el", "trixie"],
   ["riscv64", "trixie"], ["s390x", "trixie"], ["amd64", "trixie"], ["mipsel", "bookworm"], ["mips64el", "bookworm"],
 ];
-const QEMU_SUITE = "bookworm"; // qemu-user-static 7.2: /usr/bin/qemu-<cpu>-static, the seed's interpreter path
+const QEMU_SUITE = "bookworm"; // qemu-user-static 7.2: /usr/bin/qemu-<cpu>-static, the article's interpreter path
 
 const HOST_DEBIAN_ARCH: Readonly<Record<string, string>> = { x86_64: "amd64", aarch64: "arm64", ppc64le: "ppc64el", s390x: "s390x", riscv64: "riscv64" };
 

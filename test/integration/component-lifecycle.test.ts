@@ -3,11 +3,11 @@
  * binfmt_misc), through a real `pulumi up` (Automation API, inline program, temporary file backend,
  * the toolchain's engine and command plugin):
  *
- *   cmp1  Debian 12 as root,           PackageSet.Seed    (qemu-user-static + binfmt-support: a second registrar)
- *   cmp2  Debian 13 as sudo "builder", PackageSet.Minimal (qemu-user, static-pie, no auto-registration)
- *   cmp3  Debian 13 as root,           PackageSet.Seed    (brings qemu-user-binfmt: /usr/lib/binfmt.d/qemu-*.conf)
+ *   cmp1  Debian 12 as root,           PackageSet.QemuUserStaticBinfmtSupport (qemu-user-static + binfmt-support: a second registrar)
+ *   cmp2  Debian 13 as sudo "builder", PackageSet.Minimal                     (qemu-user, static-pie, no auto-registration)
+ *   cmp3  Debian 13 as root,           PackageSet.QemuUserStaticBinfmtSupport (brings qemu-user-binfmt: /usr/lib/binfmt.d/qemu-*.conf)
  *
- * seed's failing test → up → emulated busybox runs → no-op up + preview → add riscv64 → remove arm →
+ * the article's failing test → up → emulated busybox runs → no-op up + preview → add riscv64 → remove arm →
  * reboot → entries exactly as rendered → destroy → only the component's entries and files are gone.
  * Per-step timings are printed ("[timing]" lines and a table at the end).
  */
@@ -37,9 +37,9 @@ interface Case {
 }
 
 const CASES: readonly Case[] = [
-  { id: "bookworm", lab: "cmp1", user: "root", packages: PackageSet.Seed, suffix: "-static" },
+  { id: "bookworm", lab: "cmp1", user: "root", packages: PackageSet.QemuUserStaticBinfmtSupport, suffix: "-static" },
   { id: "trixie", lab: "cmp2", user: "builder", packages: PackageSet.Minimal, suffix: "" },
-  { id: "trixieseed", lab: "cmp3", user: "root", packages: PackageSet.Seed, suffix: "" },
+  { id: "trixiebinfmtsupport", lab: "cmp3", user: "root", packages: PackageSet.QemuUserStaticBinfmtSupport, suffix: "" },
 ];
 
 const hosts = new Map<string, LabHost>();
@@ -61,7 +61,7 @@ function root(c: Case, command: string, allowFail = false): string {
 }
 
 /**
- * The seed article's test, as the login user of the case (the sudo user is in the docker group).
+ * The "Jetson Containers" article's test, as the login user of the case (the sudo user is in the docker group).
  * `machine` is the last line of stdout (docker prints its platform warning on stderr).
  */
 function dockerRun(c: Case, image: string): { code: number; machine: string; out: string } {
@@ -77,7 +77,7 @@ function entries(c: Case): string[] {
 
 function assertEntryAsRendered(c: Case, target: string): void {
   const text = root(c, `cat /proc/sys/fs/binfmt_misc/qemu-${target}`);
-  const rule = buildRule(target, { flags: "F", mask: MaskPolicy.Seed, interpreterDir: "/usr/bin", interpreterSuffix: c.suffix });
+  const rule = buildRule(target, { flags: "F", mask: MaskPolicy.IgnoreAbiVersion, interpreterDir: "/usr/bin", interpreterSuffix: c.suffix });
   assert.deepEqual(diffEntry(rule, parseProcEntry(text)), [], `${c.lab} qemu-${target}:\n${text}`);
 }
 
@@ -120,7 +120,7 @@ describe("BinfmtHost lifecycle on Debian 12 and 13 lab hosts", { timeout: 25 * 6
     if (!process.env.PQB_LAB_KEEP) labDown(CASES.map((c) => c.lab));
   });
 
-  it("fails the seed's test before the component runs (exec format error); a foreign entry is registered", () => {
+  it("fails the article's test before the component runs (exec format error); a foreign entry is registered", () => {
     for (const c of CASES) {
       const r = dockerRun(c, "arm64v8/busybox");
       assert.notEqual(r.code, 0, `${c.lab}: ${r.out}`);

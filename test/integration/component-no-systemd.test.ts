@@ -1,6 +1,6 @@
 /**
  * BinfmtHost on a host WITHOUT systemd (a plain lab host: sshd and dockerd started by a small init, its own
- * binfmt_misc): rules are registered through /proc, the outputs say they are not persistent, the seed's
+ * binfmt_misc): rules are registered through /proc, the outputs say they are not persistent, the article's
  * test passes, and destroy removes exactly what the component created.
  */
 import { describe, it, before, after } from "node:test";
@@ -43,7 +43,7 @@ describe("BinfmtHost on a host without systemd", { timeout: 10 * 60_000 }, () =>
     if (!process.env.PQB_LAB_KEEP) labDown([LAB_NAME]);
   });
 
-  it("is really a host without systemd, and the seed's test fails there first", () => {
+  it("is really a host without systemd, and the article's test fails there first", () => {
     const r = sshExec(host, "root", "systemctl is-system-running");
     assert.notEqual(r.code, 0);
     const run = sshExec(host, "root", "docker run --rm arm64v8/busybox uname -m");
@@ -61,7 +61,7 @@ describe("BinfmtHost on a host without systemd", { timeout: 10 * 60_000 }, () =>
     assert.equal(t?.applied, "proc");
     assert.match(report.summary, /not re-registered at boot/i);
     assert.equal(t?.acceptance.actual, "aarch64");
-    const rule = buildRule("aarch64", { flags: "F", mask: MaskPolicy.Seed, interpreterDir: "/usr/bin", interpreterSuffix: "-static" });
+    const rule = buildRule("aarch64", { flags: "F", mask: MaskPolicy.IgnoreAbiVersion, interpreterDir: "/usr/bin", interpreterSuffix: "-static" });
     assert.deepEqual(diffEntry(rule, parseProcEntry(root("cat /proc/sys/fs/binfmt_misc/qemu-aarch64"))), []);
     assert.equal(root("docker run --rm arm64v8/busybox uname -m").trim().split("\n").pop(), "aarch64");
   });

@@ -2,7 +2,7 @@
 // examples/jetson-build-host in place — the real `pulumi` CLI, the nodejs language host, ts-node with type
 // checking, `pulumi-qemu-binfmt` resolved to this checkout through the root node_modules — against a fresh
 // lab host (bookworm, login as the sudo user, host key pinned, key read from a file and kept secret), with a
-// file backend in a temp dir. It checks the outputs (aarch64 / armv7l), the seed's passing test from outside
+// file backend in a temp dir. It checks the outputs (aarch64 / armv7l), the article's passing test from outside
 // Pulumi, that a second run has nothing to do, that the key never reaches the state in plain text, and that
 // `pulumi destroy` takes the rules away again. It also type-checks every example and the demo program
 // against the built package, and checks that a program and the library share ONE @pulumi/pulumi.
@@ -149,7 +149,7 @@ describe("examples/jetson-build-host through the pulumi CLI on a fresh lab host"
     return upDone;
   };
 
-  test("before: the seed's failing test fails on the fresh host", { timeout: 180_000 }, () => {
+  test("before: the article's failing test fails on the fresh host", { timeout: 180_000 }, () => {
     const r = sshExec(host, host.users.sudo, "docker run --rm arm64v8/busybox uname -m");
     assert.notEqual(r.code, 0, `expected exec format error, got ${r.stdout}`);
     assert.match(r.stdout + r.stderr, /exec format error/);
@@ -186,7 +186,7 @@ describe("examples/jetson-build-host through the pulumi CLI on a fresh lab host"
     const out = JSON.parse(stdout) as { uname: Record<string, string>; hostMachine: string; interpreters: Record<string, string>; files: Record<string, string>; summary: string };
     assert.deepEqual(out.uname, { arm: "armv7l", aarch64: "aarch64" });
     assert.equal(out.hostMachine, "x86_64");
-    // bookworm: qemu-user-static's layout, the seed's interpreter paths
+    // bookworm: qemu-user-static's layout, the article's interpreter paths
     assert.deepEqual(out.interpreters, { arm: "/usr/bin/qemu-arm-static", aarch64: "/usr/bin/qemu-aarch64-static" });
     assert.match(out.files.aarch64 ?? "", /^\/etc\/binfmt\.d\//);
     assert.match(out.summary, /aarch64/);
@@ -201,7 +201,7 @@ describe("examples/jetson-build-host through the pulumi CLI on a fresh lab host"
     assert.ok(!stdout.includes("BEGIN OPENSSH PRIVATE KEY"), "a private key header is in the exported state");
   });
 
-  test("after: the seed's passing test, run outside Pulumi, prints aarch64 and armv7l", { timeout: 180_000 }, (t) => {
+  test("after: the article's passing test, run outside Pulumi, prints aarch64 and armv7l", { timeout: 180_000 }, (t) => {
     if (!needsUp(t)) return;
     assert.equal(sshOk("docker run --rm arm64v8/busybox uname -m").trim(), "aarch64");
     assert.equal(sshOk("docker run --rm arm32v7/busybox uname -m").trim(), "armv7l");

@@ -1,7 +1,7 @@
 // The lab's hosts are what the product is tested against, so they must be what the brief says:
 // real sshd (pinned host key) for root and a sudo user, systemd as PID 1 (or none, for the plain
 // host), docker inside, and a binfmt_misc instance of their own that starts empty — so that the
-// seed's failing test (`docker run arm64v8/busybox uname -m` → exec format error) holds on every
+// article's failing test (`docker run arm64v8/busybox uname -m` → exec format error) holds on every
 // host before any provisioning.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -86,7 +86,7 @@ describe("lab hosts with systemd (bookworm and trixie)", () => {
         assert.match(ok(host, host.users.sudo, "docker info --format '{{.ServerVersion}}'"), /\d+\.\d+/);
       });
 
-      test("the seed's failing test holds: arm64v8/busybox fails with exec format error", () => {
+      test("the article's failing test holds: arm64v8/busybox fails with exec format error", () => {
         assert.ok(
           info.services.registry,
           "the lab has no registry: dev/lab/services.sh is missing or did not start, so " + "`docker run arm64v8/busybox` cannot pull (the hosts are offline)",

@@ -35,7 +35,7 @@ CLI_ARGS = ["rules", "--json", "--host-arch=x86_64", "--interpreter-suffix=-stat
 
 def from_cli(repo):
     """{target: rule line} as the project's CLI renders them with the component's defaults for a
-    Debian 12 host (flags F, the seed article's mask, /usr/bin/qemu-<cpu>-static), or None."""
+    Debian 12 host (flags F, the "Jetson Containers" article's mask, /usr/bin/qemu-<cpu>-static), or None."""
     main = os.path.join(repo, "dist", "src", "cli", "main.js")
     if os.path.exists(main):
         cmd = ["node", main, *CLI_ARGS]

@@ -30,3 +30,11 @@ test("unknown or lower-case letters are errors naming the field and listing vali
   }
   assert.throws(() => buildRule("arm", { flags: "FZ" }), /^BinfmtInputError: flags: invalid flags "FZ": unknown flag "Z"; valid letters: P, O, C, F/);
 });
+
+test("flagsSchema validates and normalises in one step; the component's config holds the normalised flags", async () => {
+  const { flagsSchema, parseInput } = await import("../../../src/binfmt");
+  const { parseHostArgs } = await import("../../../src/component/validate");
+  assert.equal(parseInput(flagsSchema, "FC", "flags"), "OCF");
+  assert.equal(parseHostArgs("t", { connection: { host: "h" }, architectures: ["arm"], flags: "FCP" }).flags, "POCF");
+  assert.equal(parseHostArgs("t", { connection: { host: "h" }, architectures: ["arm"] }).flags, "F");
+});

@@ -32,7 +32,7 @@ const SHELL_SYNTAX = [";", "|", "&", "$", "`", "(", ")", "{", "}", "<", ">", "*"
   " ", "\t", "\n", "\r", "\0", ":", "=", "%", "^", ",", "@", "$(reboot)", "`id`", "${IFS}", "; rm -rf /", "\u2028", "é", "\u00a0"];
 // prettier-ignore
 const FRAGMENTS = ["arm", "aarch64", "linux/arm/v7", "x86_64", "F", "FC", "P", "/usr/bin", "/", "//", "-static", "qemu-arm.conf",
-  "", ".", "..", "../", "-", "--", "-rf", "seed", "qemu", "family"];
+  "", ".", "..", "../", "-", "--", "-rf", "ignore-abi-version", "qemu", "family"];
 
 const hostile: fc.Arbitrary<string> = fc.oneof(
   fc.string({ unit: "binary", maxLength: 40 }),
@@ -87,7 +87,7 @@ checkField("fileName", fileNameSchema, ["qemu-arm.conf", "a"], (v) => {
 });
 checkField("interpreterSuffix", interpreterSuffixSchema, ["-static", ""]);
 checkField("hostMachine", hostMachineSchema, ["x86_64", "aarch64", "armv7l"]);
-checkField("mask", maskPolicySchema, ["seed", "qemu"], (v) => assert.ok(v === "seed" || v === "qemu"));
+checkField("mask", maskPolicySchema, ["ignore-abi-version", "qemu"], (v) => assert.ok(v === "ignore-abi-version" || v === "qemu"));
 checkField("skip", skipPolicySchema, ["family", "exact-native"], (v) => assert.ok(v === "family" || v === "exact-native"));
 
 test("buildRule with hostile options renders only shell-inert fields, or throws BinfmtInputError", () => {

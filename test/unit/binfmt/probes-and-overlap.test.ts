@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { CATALOGUE, MaskPolicy, PROBE_EXIT_STATUS, buildRule, matchesHeader, probeElf, probeTargets, rulesOverlap } from "../../../src/binfmt";
+import { CATALOGUE, MaskPolicy, PROBE_EXIT_STATUS, buildRule, matchesHeader, probeElf, probeTargets, entriesOverlap } from "../../../src/binfmt";
 
 describe("probe executables", () => {
   it("each matches its own target's rule and no other catalogue rule, under both mask policies", () => {
@@ -12,7 +12,7 @@ describe("probe executables", () => {
       const probe = probeElf(t);
       if (probe === undefined) throw new Error(`no probe for ${t}`);
       const bytes: Uint8Array = probe;
-      for (const mask of [MaskPolicy.Seed, MaskPolicy.Qemu]) {
+      for (const mask of [MaskPolicy.IgnoreAbiVersion, MaskPolicy.Qemu]) {
         const matching: string[] = CATALOGUE.filter((c) => matchesHeader(buildRule(c, { mask }), bytes)).map((c) => c.name);
         assert.deepEqual(matching, [t === "i486" ? "i386" : t], `${t} (${mask})`);
       }
@@ -46,17 +46,17 @@ describe("probe executables", () => {
   });
 });
 
-describe("rulesOverlap", () => {
+describe("entriesOverlap (conflict detection)", () => {
   const aarch64 = buildRule("aarch64", { interpreterDir: "/usr/bin", interpreterSuffix: "" });
   it("an identical copy overlaps; another machine does not", () => {
-    assert.equal(rulesOverlap(aarch64, { ...aarch64 }), true);
-    assert.equal(rulesOverlap(aarch64, buildRule("arm")), false);
-    assert.equal(rulesOverlap(aarch64, buildRule("riscv64")), false);
+    assert.equal(entriesOverlap(aarch64, { ...aarch64 }), true);
+    assert.equal(entriesOverlap(aarch64, buildRule("arm")), false);
+    assert.equal(entriesOverlap(aarch64, buildRule("riscv64")), false);
   });
   it("a looser mask over the same machine overlaps (QEMU's mask against the relaxed one)", () => {
-    assert.equal(rulesOverlap(buildRule("aarch64", { mask: MaskPolicy.Qemu }), aarch64), true);
+    assert.equal(entriesOverlap(buildRule("aarch64", { mask: MaskPolicy.Qemu }), aarch64), true);
   });
   it("no two catalogue targets overlap", () => {
-    for (const a of CATALOGUE) for (const b of CATALOGUE) if (a !== b) assert.equal(rulesOverlap(buildRule(a), buildRule(b)), false, `${a.name} vs ${b.name}`);
+    for (const a of CATALOGUE) for (const b of CATALOGUE) if (a !== b) assert.equal(entriesOverlap(buildRule(a), buildRule(b)), false, `${a.name} vs ${b.name}`);
   });
 });

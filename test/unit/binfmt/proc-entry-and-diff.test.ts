@@ -4,7 +4,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BinfmtInputError, NO_MASK, buildRule, diffEntry, parseProcEntry } from "../../../src/binfmt";
 
-// Registered as the seed's arm line with flags "FC" and interpreter /usr/bin/qemu-arm-static.
+// Registered as the article's arm line with flags "FC" and interpreter /usr/bin/qemu-arm-static.
 const KERNEL_ARM_OCF = `enabled
 interpreter /usr/bin/qemu-arm-static
 flags: OCF

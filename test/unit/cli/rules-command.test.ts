@@ -24,15 +24,15 @@ function inProcess(...args: string[]): { code: number; stdout: string; stderr: s
   return { code, stdout, stderr };
 }
 
-const SEED_ARM =
+const ARTICLE_ARM =
   ":qemu-arm:M::\\x7f\\x45\\x4c\\x46\\x01\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\x28\\x00:\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\xfe\\xff\\xff\\xff:/usr/bin/qemu-arm-static:F";
-const SEED_AARCH64 =
+const ARTICLE_AARCH64 =
   ":qemu-aarch64:M::\\x7f\\x45\\x4c\\x46\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\xb7\\x00:\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\xfe\\xff\\xff\\xff:/usr/bin/qemu-aarch64-static:F";
 
-test("rules arm aarch64 prints the seed's two lines, one per target", () => {
+test("rules arm aarch64 prints the article's two lines, one per target", () => {
   const r = cli("rules", "--host-arch", "x86_64", "arm", "aarch64");
   assert.equal(r.code, 0, r.stderr);
-  assert.equal(r.stdout, `${SEED_ARM}\n${SEED_AARCH64}\n`);
+  assert.equal(r.stdout, `${ARTICLE_ARM}\n${ARTICLE_AARCH64}\n`);
   assert.equal(r.stderr, "");
 });
 
@@ -92,7 +92,7 @@ test("invalid input, as a process: exit status 2, the message on stderr, nothing
 
 test("invalid input: exit 2 and the validation message, naming the option, on stderr", () => {
   const cases: [string[], RegExp][] = [
-    [["rules", "--mask", "exact", "arm"], /--mask: invalid mask policy "exact"; valid: seed, qemu/],
+    [["rules", "--mask", "exact", "arm"], /--mask: invalid mask policy "exact"; valid: ignore-abi-version, qemu/],
     [["rules", "--flags", "FX", "arm"], /--flags: invalid flags "FX": unknown flag "X"; valid letters: P, O, C, F/],
     [["rules", "--interpreter-dir", "/usr/$(reboot)", "arm"], /--interpreter-dir: invalid path "\/usr\/\$\(reboot\)": character "\$" is not allowed/],
     [["rules", "--host-arch", "x86_64;id", "arm"], /--host-arch: invalid host machine "x86_64;id"/],

@@ -44,7 +44,7 @@ describe("host observation and the decisions it feeds", () => {
     const cfg = (o: object) => parseHostArgs("t", { connection: { host: "h" }, architectures: ["aarch64"], ...o });
     assert.deepEqual(packagesFor(cfg({}), InterpreterLayout.StaticSuffix), ["qemu-user-static"]);
     assert.deepEqual(packagesFor(cfg({}), InterpreterLayout.Plain), ["qemu-user"]);
-    assert.deepEqual(packagesFor(cfg({ installPackages: PackageSet.Seed }), InterpreterLayout.Plain), ["qemu-user-static", "binfmt-support"]);
+    assert.deepEqual(packagesFor(cfg({ installPackages: PackageSet.QemuUserStaticBinfmtSupport }), InterpreterLayout.Plain), ["qemu-user-static", "binfmt-support"]);
     assert.deepEqual(packagesFor(cfg({ installPackages: PackageSet.None }), InterpreterLayout.Plain), []);
     assert.deepEqual(packagesFor(cfg({ packages: ["qemu-user-static=1:7.2"] }), InterpreterLayout.Plain), ["qemu-user-static=1:7.2"]);
   });

@@ -152,12 +152,12 @@ describe("BinfmtHost resource graph", () => {
     assert.equal(v.IMAGE, "i386/busybox");
   });
 
-  it("renders the seed article's aarch64 line and reports the kernel's fields per target", async () => {
+  it("renders the Jetson Containers article's aarch64 line and reports the kernel's fields per target", async () => {
     const { BinfmtHost, AcceptanceStatus } = await load();
     rec.clear();
-    const host = new BinfmtHost("seed", { connection: { host: "h" }, architectures: ["aarch64", "arm"] });
+    const host = new BinfmtHost("article", { connection: { host: "h" }, architectures: ["aarch64", "arm"] });
     const targets = await settle(host.targets);
-    const v = scriptVars(innerScript(rec.created.find((c) => c.name === "seed-rule-aarch64")?.inputs ?? {}));
+    const v = scriptVars(innerScript(rec.created.find((c) => c.name === "article-rule-aarch64")?.inputs ?? {}));
     assert.equal(
       v.LINE,
       ":qemu-aarch64:M::\\x7f\\x45\\x4c\\x46\\x02\\x01\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02\\x00\\xb7\\x00:\\xff\\xff\\xff\\xff\\xff\\xff\\xff\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\xfe\\xff\\xff\\xff:/usr/bin/qemu-aarch64-static:F",
@@ -169,7 +169,7 @@ describe("BinfmtHost resource graph", () => {
     assert.equal(targets.arm?.acceptance.image, "arm32v7/busybox");
     assert.equal(targets.arm?.acceptance.actual, "armv7l");
     const summary = await settle(host.summary);
-    assert.match(summary, /seed \(root@h:22\): Debian GNU\/Linux 12/);
+    assert.match(summary, /article \(root@h:22\): Debian GNU\/Linux 12/);
     assert.match(summary, /aarch64 +registered \/usr\/bin\/qemu-aarch64-static flags F; arm64v8\/busybox uname -m = aarch64 \(ok\)/);
   });
 

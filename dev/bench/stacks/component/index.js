@@ -32,7 +32,7 @@ const fleet = new qb.BinfmtFleet("bench", {
   architectures: ["arm", "aarch64"],
   // The packages the issue names (qemu-user-static + binfmt-support), as Ansible and the
   // floor script install them; everything else is the component's default.
-  installPackages: qb.PackageSet.Seed,
+  installPackages: qb.PackageSet.QemuUserStaticBinfmtSupport,
   acceptance: { enabled: true, via: qb.AcceptanceVia.Command },
 });
 

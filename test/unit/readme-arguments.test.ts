@@ -1,0 +1,76 @@
+// The README's argument table and the code agree: every argument the schemas accept has a row, every
+// row is an argument, and every default in DEFAULTS (src/host/config.ts, the one table of defaults) is
+// the row's default.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { DEFAULTS } from "../../src/host/config";
+import { AcceptanceVia, ApplyMode, PackageSet } from "../../src/host/enums";
+import { MaskPolicy, SkipPolicy } from "../../src/binfmt";
+import { acceptanceSchema, connectionSchema, hostArgsSchema } from "../../src/component/schemas";
+
+const README = readFileSync(join(__dirname, "../../README.md"), "utf8");
+
+/** argument -> default cell of the README's "## Arguments" table. */
+function readmeDefaults(): Map<string, string> {
+  const section = README.slice(README.indexOf("## Arguments"), README.indexOf("## Outputs"));
+  const rows = [...section.matchAll(/^\| `([A-Za-z.]+)` \| ([^|]+) \|/gm)];
+  return new Map(rows.map((m) => [m[1] ?? "", (m[2] ?? "").trim()]));
+}
+
+const ENUMS: Record<string, Record<string, string>> = { MaskPolicy, SkipPolicy, ApplyMode, PackageSet, AcceptanceVia };
+
+/** How the README spells a default: `"F"`, `120`, `true`, `MaskPolicy.IgnoreAbiVersion`. */
+function spelled(value: string | number | boolean): string {
+  for (const [name, e] of Object.entries(ENUMS)) {
+    const member = Object.entries(e).find(([, v]) => v === value)?.[0];
+    if (member !== undefined) return `\`${name}.${member}\``;
+  }
+  return `\`${typeof value === "string" ? JSON.stringify(value) : String(value)}\``;
+}
+
+function argumentPaths(): string[] {
+  const top = Object.keys(hostArgsSchema.shape).filter((k) => k !== "connection" && k !== "acceptance");
+  return [...Object.keys(connectionSchema.shape).map((k) => `connection.${k}`), ...top, ...Object.keys(acceptanceSchema.shape).map((k) => `acceptance.${k}`)];
+}
+
+test("every default in DEFAULTS is the README table's default for that argument", () => {
+  const readme = readmeDefaults();
+  for (const [path, value] of Object.entries(DEFAULTS)) {
+    assert.equal(readme.get(path), spelled(value), `README row for ${path}`);
+  }
+});
+
+test("the README table lists every argument the component accepts, and only those", () => {
+  assert.deepEqual([...readmeDefaults().keys()].sort(), argumentPaths().sort());
+});
+
+/** The `@default` of `field` in interface `iface` of src/component/args.ts (the docs a user's editor shows). */
+function argsDocDefault(iface: string, field: string): string | undefined {
+  const text = readFileSync(join(__dirname, "../../src/component/args.ts"), "utf8");
+  const body = text.slice(text.indexOf(`export interface ${iface} `));
+  const end = body.indexOf("\n}\n");
+  const m = new RegExp(`/\\*\\*((?:(?!\\*/)[\\s\\S])*)\\*/\\s*\\n\\s*${field}\\?:`).exec(body.slice(0, end));
+  return /@default ([^\n]+)/
+    .exec(m?.[1] ?? "")?.[1]
+    ?.replace(/\s*\*\/\s*$/, "")
+    .trim();
+}
+
+test("the @default tags in args.ts say the same defaults", () => {
+  for (const [path, value] of Object.entries(DEFAULTS)) {
+    const [head, tail] = path.split(".");
+    const [iface, field] = tail === undefined ? ["BinfmtOptionsArgs", head] : [head === "connection" ? "HostConnectionArgs" : "AcceptanceArgs", tail];
+    const doc = argsDocDefault(iface, field ?? "");
+    assert.ok(doc?.startsWith(spelled(value).slice(1, -1)), `args.ts ${iface}.${field ?? ""}: @default ${String(doc)}, DEFAULTS says ${spelled(value)}`);
+  }
+});
+
+test("the table is read for real (a known row)", () => {
+  assert.equal(readmeDefaults().get("maskPolicy"), "`MaskPolicy.IgnoreAbiVersion`");
+  assert.ok(argumentPaths().includes("interpreters"));
+  assert.equal(argsDocDefault("BinfmtOptionsArgs", "flags"), '"F"');
+  assert.equal(argsDocDefault("HostConnectionArgs", "port"), "22");
+  assert.equal(argsDocDefault("AcceptanceArgs", "via"), "AcceptanceVia.Command");
+});
