@@ -245,13 +245,14 @@ fi
 # The checkout's bin dir (PATH puts it first).
 ln -sfn "$PULUMI_BIN" "$BIN_DIR/pulumi"
 ln -sfn "$LANG_BIN" "$BIN_DIR/pulumi-language-nodejs"
-# The nodejs dynamic-provider plugin (`pulumi-nodejs`, for pulumi.dynamic.Resource). Upstream ships it with
-# the CLI as a small script beside `pulumi`; an engine built from Go modules has none, so write our own:
-# it runs the SDK's own dynamic-provider host, resolved from the program's directory (the plugin's cwd).
-if [ -x "$(dirname "$(readlink -f "$PULUMI_BIN")")/pulumi-resource-pulumi-nodejs" ]; then
-	rm -f "$BIN_DIR/pulumi-resource-pulumi-nodejs"
-else
-	cat >"$BIN_DIR/pulumi-resource-pulumi-nodejs.tmp" <<'SH'
+# The nodejs dynamic-provider plugin (`pulumi-nodejs`, which serves pulumi.dynamic resources such as the
+# component's ObservedState). Upstream ships it with the CLI as a small script beside `pulumi`, where the
+# engine looks for bundled plugins; an engine built from Go modules has none, so write our own there: it
+# runs the SDK's own dynamic-provider host, resolved from the program's directory (the plugin's cwd).
+PULUMI_DIR=$(dirname "$(readlink -f "$PULUMI_BIN")")
+rm -f "$BIN_DIR/pulumi-resource-pulumi-nodejs"
+if [ ! -x "$PULUMI_DIR/pulumi-resource-pulumi-nodejs" ] && [ -w "$PULUMI_DIR" ]; then
+	cat >"$PULUMI_DIR/pulumi-resource-pulumi-nodejs.tmp.$$" <<'SH'
 #!/bin/sh
 # pulumi-nodejs resource plugin: the @pulumi/pulumi SDK's dynamic-provider host (written by npm run toolchain).
 script=$(node -e 'process.stdout.write(require.resolve("@pulumi/pulumi/cmd/dynamic-provider"))') || {
@@ -260,8 +261,8 @@ script=$(node -e 'process.stdout.write(require.resolve("@pulumi/pulumi/cmd/dynam
 }
 exec node "$script" "$@"
 SH
-	chmod 755 "$BIN_DIR/pulumi-resource-pulumi-nodejs.tmp"
-	mv -f "$BIN_DIR/pulumi-resource-pulumi-nodejs.tmp" "$BIN_DIR/pulumi-resource-pulumi-nodejs"
+	chmod 755 "$PULUMI_DIR/pulumi-resource-pulumi-nodejs.tmp.$$"
+	mv -f "$PULUMI_DIR/pulumi-resource-pulumi-nodejs.tmp.$$" "$PULUMI_DIR/pulumi-resource-pulumi-nodejs"
 fi
 
 # Everything below runs with the offline environment that env.sh will export.
