@@ -7,7 +7,18 @@
  * native-family skip, the effective apply mode (systemd or not) and whether rules persist.
  */
 import { createHash } from "node:crypto";
-import { BinfmtRule, TargetInfo, binfmtDFileName, bytesToHex, parseEscapedBytes, planResolvedTargets, renderBinfmtDFile, renderRegisterString, ruleFor } from "../binfmt";
+import {
+  BinfmtRule,
+  TargetInfo,
+  binfmtDFileName,
+  bytesToHex,
+  parseEscapedBytes,
+  planResolvedTargets,
+  renderBinfmtDFile,
+  renderRegisterString,
+  ruleFor,
+  selfMatchProblems,
+} from "../binfmt";
 import { ApplyMode, InterpreterLayout, PackageSet } from "./enums";
 import { layoutDecision, nativeDecisions, persistenceDecision } from "./evidence";
 import { HostObservation } from "./observation";
@@ -93,7 +104,17 @@ export function planHost(config: HostConfig, obs: HostObservation, label: string
     };
   });
   // Validated against the kernel the facts give, before any change on the host (src/host/kernel.ts).
-  const refused = rules.filter((r) => r.skipped === undefined).flatMap((r) => kernelProblems(r.rule, facts.kernel));
+  const registered = rules.filter((r) => r.skipped === undefined);
+  const refused = registered.flatMap((r) => kernelProblems(r.rule, facts.kernel));
+  // Never a rule that captures the host's own programs (its interpreters, /bin/sh, init): under any skip
+  // policy, checked against the ELF headers the observation read (the apply script checks again on the host).
+  const headers = obs.elfs.filter((e) => e.exists && e.header !== "").map((e) => ({ path: e.path, headerHex: e.header }));
+  refused.push(
+    ...selfMatchProblems(
+      registered.map((r) => r.rule),
+      headers,
+    ).map((p) => p.message),
+  );
   if (refused.length > 0) throw new Error(`${label}: ${refused.join("; ")}`);
   const hashed = rules
     .filter((r) => r.skipped === undefined)

@@ -13,6 +13,7 @@ import { hostDrift } from "../../../src/host/drift";
 import { FILE_MARKER } from "../../../src/host/scripts/rule";
 import { DEBIAN12_FACTS } from "../component/harness";
 import { observed } from "../../support/observation";
+import { probeElf } from "../../../src/binfmt";
 
 const config = (architectures: string[], extra: object = {}) => parseHostArgs("t", { connection: { host: "h" }, architectures, ...extra });
 const pkg = (name: string, o: Partial<ObservedPackage>): ObservedPackage => ({ name, status: "not-installed", installed: "", candidate: "", depends: "", ...o });
@@ -145,5 +146,28 @@ describe("drift", () => {
 
   it("lists planned packages that are not installed", () => {
     assert.deepEqual(hostDrift(plan, converged, FILE_MARKER).packages, ["qemu-user-static"]);
+  });
+});
+
+describe("the plan never registers a rule that captures the host's own programs", () => {
+  const hex = (b: Uint8Array | undefined) => Buffer.from(b ?? new Uint8Array()).toString("hex");
+  // A 64-bit kernel with a 32-bit userland (uname -m aarch64, /bin/sh an armhf ELF): the ARM probe's
+  // header is a real EABI5 32-bit ARM executable header, like any armhf program's.
+  const rpi = with_(observed({ ...DEBIAN12_FACTS, machine: "aarch64" }), {
+    elfs: [
+      { path: "/bin/sh", exists: true, executable: true, linking: "dynamic", header: hex(probeElf("arm")) },
+      { path: "/sbin/init", exists: true, executable: true, linking: "dynamic", header: hex(probeElf("arm")) },
+    ],
+  });
+
+  it("refuses arm under exact-native on an aarch64 kernel whose /bin/sh and init are armhf, saying why", () => {
+    assert.throws(
+      () => planHost(config(["arm"], { skipPolicy: "exact-native" }), rpi, "pi (root@h:22)"),
+      /^Error: pi \(root@h:22\): refusing to register qemu-arm: its magic\/mask matches \/bin\/sh, .*ELOOP.*; refusing to register qemu-arm: its magic\/mask matches \/sbin\/init/,
+    );
+  });
+
+  it("registers riscv64 on the same host (nothing of the host matches it)", () => {
+    assert.equal(planHost(config(["riscv64"], { skipPolicy: "exact-native" }), rpi, "pi").rules[0]?.skipped, undefined);
   });
 });
