@@ -22,7 +22,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"regexp"
 	"sort"
 	"strings"
 
@@ -137,7 +136,35 @@ func (p *commandProvider) Check(_ context.Context, req plugin.CheckRequest) (plu
 		need("localPath")
 		need("remotePath")
 	}
-	return plugin.CheckResponse{Properties: req.News, Failures: failures}, nil
+	news := req.News.Copy()
+	if v, ok := news["connection"]; ok {
+		news["connection"] = secretConnection(v, true)
+	}
+	return plugin.CheckResponse{Properties: news, Failures: failures}, nil
+}
+
+// secretConnection marks a connection secret as a whole (when top) and its password, privateKey and
+// privateKeyPassword each on their own, in its proxy too, as upstream's Check does: the state holds them as
+// nested secrets, so a program that unsecrets `connection` still sees the key as a secret.
+func secretConnection(v resource.PropertyValue, top bool) resource.PropertyValue {
+	inner := plain(v)
+	if !inner.IsObject() {
+		return v
+	}
+	m := inner.ObjectValue().Copy()
+	for _, k := range []resource.PropertyKey{"password", "privateKey", "privateKeyPassword"} {
+		if f, ok := m[k]; ok && !f.IsNull() && !f.IsSecret() && !f.IsComputed() {
+			m[k] = resource.MakeSecret(f)
+		}
+	}
+	if pv, ok := m["proxy"]; ok && !pv.IsNull() && !pv.IsComputed() {
+		m["proxy"] = secretConnection(pv, false)
+	}
+	out := resource.NewObjectProperty(m)
+	if top {
+		return resource.MakeSecret(out)
+	}
+	return out
 }
 
 func knownTypes() string {
@@ -229,6 +256,16 @@ func (p *commandProvider) Create(ctx context.Context, req plugin.CreateRequest) 
 
 func (p *commandProvider) Update(ctx context.Context, req plugin.UpdateRequest) (plugin.UpdateResponse, error) {
 	if req.Preview {
+		// Upstream previews an update with the last run's stdout/stderr, known, not as unknowns.
+		outs := req.NewInputs.Copy()
+		if req.Type == tRemoteCommand {
+			for _, k := range []resource.PropertyKey{"stdout", "stderr"} {
+				if v, ok := req.OldOutputs[k]; ok {
+					outs[k] = v
+				}
+			}
+			return plugin.UpdateResponse{Properties: outs}, nil
+		}
 		return plugin.UpdateResponse{Properties: previewOutputs(req.Type, req.NewInputs)}, nil
 	}
 	ctx, cancel := withTimeout(ctx, req.Timeout)
@@ -308,6 +345,11 @@ func (p *commandProvider) apply(
 			}
 		}
 		stdout, stderr := "", ""
+		if op == "update" && script == "" {
+			// Neither update nor create: nothing runs and the last outputs stay, as upstream.
+			stdout, _ = str(oldOutputs, "stdout")
+			stderr, _ = str(oldOutputs, "stderr")
+		}
 		if script != "" {
 			var err error
 			stdout, stderr, err = p.runCommand(ctx, urn, t, inputs, oldOutputs, op, script)
@@ -331,9 +373,8 @@ func (p *commandProvider) apply(
 	return outs, nil
 }
 
-var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
 // runCommand runs one script of a command resource, locally or over SSH, and streams its output to the engine.
+// previous is the state whose stdout/stderr the script sees (nil on create).
 func (p *commandProvider) runCommand(
 	ctx context.Context, urn resource.URN, t tokens.Type, props, previous resource.PropertyMap, op, script string,
 ) (string, string, error) {
@@ -341,40 +382,29 @@ func (p *commandProvider) runCommand(
 	if err != nil {
 		return "", "", err
 	}
-	addPrev := true
-	if b, ok := boolean(props, "addPreviousOutputInEnv"); ok {
-		addPrev = b
+	prev := map[string]string{}
+	if b, ok := boolean(props, "addPreviousOutputInEnv"); (!ok || b) && previous != nil {
+		prev["PULUMI_COMMAND_STDOUT"], _ = str(previous, "stdout")
+		prev["PULUMI_COMMAND_STDERR"], _ = str(previous, "stderr")
 	}
-	if addPrev && previous != nil {
-		if s, ok := str(previous, "stdout"); ok {
-			env["PULUMI_COMMAND_STDOUT"] = s
-		}
-		if s, ok := str(previous, "stderr"); ok {
-			env["PULUMI_COMMAND_STDERR"] = s
-		}
-	}
-	for k := range env {
-		if !envName.MatchString(k) {
-			return "", "", fmt.Errorf("environment variable name %q is not valid", k)
-		}
-	}
-	var stdin *string
-	if s, ok := str(props, "stdin"); ok {
-		stdin = &s
-	}
+	stdin, hasStdin := str(props, "stdin")
 	logging, _ := str(props, "logging")
 	if logging == "" {
 		logging = "stdoutAndStderr"
 	}
-	logLine := func(stream, line string) {
-		if p.host == nil || urn == "" {
-			return
+	logStdout := logging == "stdout" || logging == "stdoutAndStderr"
+	logStderr := logging == "stderr" || logging == "stdoutAndStderr"
+	report := func(sev diag.Severity, status bool) func(string) {
+		return func(msg string) {
+			if p.host == nil || urn == "" {
+				return
+			}
+			if status {
+				_ = p.host.LogStatus(context.Background(), sev, urn, msg)
+			} else {
+				_ = p.host.Log(context.Background(), sev, urn, msg)
+			}
 		}
-		if logging == "none" || (logging == "stdout" && stream != "stdout") ||
-			(logging == "stderr" && stream != "stderr") {
-			return
-		}
-		_ = p.host.LogStatus(context.Background(), diag.Info, urn, line)
 	}
 
 	switch t {
@@ -383,7 +413,10 @@ func (p *commandProvider) runCommand(
 		if err != nil {
 			return "", "", err
 		}
-		return runRemote(ctx, conn, op, script, env, stdin, logLine)
+		return runRemote(ctx, remoteRun{
+			conn: conn, script: script, environment: env, previous: prev, stdin: stdin,
+			logStdout: logStdout, logStderr: logStderr,
+		}, runLog{status: report(diag.Info, true), warning: report(diag.Warning, false), error: report(diag.Error, false)})
 	case tLocalCommand:
 		if v, ok := props["assetPaths"]; ok && !v.IsNull() {
 			return "", "", errors.New("local.Command: assetPaths is not supported by this command provider build")
@@ -396,7 +429,22 @@ func (p *commandProvider) runCommand(
 			return "", "", err
 		}
 		dir, _ := str(props, "dir")
-		return runLocal(ctx, op, script, interpreter, dir, env, stdin, logLine)
+		for k, v := range prev {
+			if v != "" {
+				env[k] = v
+			}
+		}
+		var in *string
+		if hasStdin {
+			in = &stdin
+		}
+		status := report(diag.Info, true)
+		logLine := func(stream, line string) {
+			if (stream == "stdout" && logStdout) || (stream == "stderr" && logStderr) {
+				status(line)
+			}
+		}
+		return runLocal(ctx, op, script, interpreter, dir, env, in, logLine)
 	}
 	return "", "", fmt.Errorf("resource type %q runs no command", t)
 }

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+)
+
+// lineWriter buffers everything written and calls onLine for each complete line. Safe for concurrent writers
+// (a command's stdout and stderr arrive on different goroutines).
+type lineWriter struct {
+	mu      sync.Mutex
+	all     bytes.Buffer
+	partial bytes.Buffer
+	onLine  func(string)
+}
+
+func (w *lineWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.all.Write(p)
+	w.partial.Write(p)
+	for {
+		line, err := w.partial.ReadString('\n')
+		if err != nil {
+			w.partial.Reset()
+			w.partial.WriteString(line)
+			break
+		}
+		w.onLine(strings.TrimRight(line, "\r\n"))
+	}
+	return len(p), nil
+}
+
+// flush reports a last unterminated line and returns everything written, less one trailing newline.
+func (w *lineWriter) flush() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.partial.Len() > 0 {
+		w.onLine(w.partial.String())
+		w.partial.Reset()
+	}
+	return strings.TrimSuffix(w.all.String(), "\n")
+}
+
+// text returns everything written, as written.
+func (w *lineWriter) text() string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.all.String()
+}
+
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n:]
+}
+
+// commandError is the error of a failed local command (this build's own format; see README).
+func commandError(op, where string, err error, stdout, stderr string) error {
+	msg := fmt.Sprintf("%s command failed on %s: %v", op, where, err)
+	if strings.TrimSpace(stdout) != "" {
+		msg += "\nstdout:\n" + tail(stdout, 4000)
+	}
+	if strings.TrimSpace(stderr) != "" {
+		msg += "\nstderr:\n" + tail(stderr, 4000)
+	}
+	return errors.New(msg)
+}
