@@ -174,12 +174,27 @@ describe("toolchain command plugin: remote.Command behaves as upstream 1.2.1", (
     assert.match(stack.logText(), /Unable to set 'PULUMI_COMMAND_STDERR'\. This only works if your SSH server is configured to accept/);
 
     triggers = ["b"];
+    // The detailed diff is authoritative: a replace shows only the changed trigger, no outputs turning unknown.
+    const shown = (await stack.stack.preview({ diff: true, color: "never" })).stdout;
+    assert.match(shown, /\+-command:remote:Command: \(replace\)[\s\S]*~ triggers: \[\s*~ \[0\]: "a" => "b"/);
+    assert.doesNotMatch(shown, /\[unknown\]|stdin|create\s*:/);
     await stack.up("triggers changed: replace");
     // create-before-delete: the new resource's create (no previous output), then the old one's delete.
     assert.deepEqual(lines().slice(4), ["in-2", "create env=yes prev= prev_err=", "in-2", "delete env=yes prev=updated prev_err="]);
 
     await stack.destroy("destroy");
     assert.deepEqual(lines().slice(8), ["in-2", "delete env=yes prev=created prev_err="]);
+  });
+
+  test('local.Command fails with the same format: `exit status N: running "<script>":` then the output', { timeout: 120_000 }, async () => {
+    const script = "echo local-out\nexit 4";
+    const stack = await newStack("local-error", () => {
+      new command.local.Command("local", { create: script });
+      return {};
+    });
+    const message = await upError(stack, "failing local command");
+    const expected = `exit status 4: running ${JSON.stringify(script)}:\nlocal-out`;
+    assert.ok(message.includes(expected), `expected the error to contain:\n${expected}\n--- got:\n${message}`);
   });
 
   test("an environment variable that sshd does not accept fails the command before it runs", { timeout: 120_000 }, async () => {

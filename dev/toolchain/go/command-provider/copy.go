@@ -39,7 +39,7 @@ func runRemoteStream(ctx context.Context, client *ssh.Client, where, script stri
 		err = ctx.Err()
 	}
 	if err != nil {
-		return commandError("copy", where, err, "", stderr.String())
+		return fmt.Errorf("copying to %s: %w: running %q:\n%s", where, err, script, stderr.String())
 	}
 	return nil
 }

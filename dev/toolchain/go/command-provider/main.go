@@ -3,18 +3,22 @@
 // A resource provider for the `command` package that the @pulumi/command Node SDK talks to, written for this
 // project because the upstream provider's Go module (github.com/pulumi/pulumi-command/provider) is not served
 // by the Go module proxy that this project's machines reach. It reports the version @pulumi/command asks for
-// (set at build time) and implements the resources this project needs with upstream's documented semantics:
+// (set at build time) and implements:
 //
-//   - command:remote:Command  create/update/delete over SSH; environment, stdin, triggers, logging,
-//     addPreviousOutputInEnv (PULUMI_COMMAND_STDOUT / PULUMI_COMMAND_STDERR); connection with password,
-//     private key (+ passphrase), agent, host key pinning, dial retries and one proxy (jump) host.
-//   - command:remote:CopyToRemote  an asset (file) or archive (directory, tar, zip, asset map) to remotePath.
-//   - command:remote:CopyFile      (deprecated upstream) a local file to remotePath.
-//   - command:local:Command and the command:local:run invoke (assetPaths/archivePaths are not supported).
+//   - command:remote:Command  create/update/delete over SSH (remote.go, connection.go);
+//   - command:remote:CopyToRemote  an asset (file) or archive (directory, tar, zip, asset map) to remotePath;
+//   - command:remote:CopyFile      (deprecated upstream) a local file to remotePath (copy.go);
+//   - command:local:Command and the command:local:run invoke (local.go).
 //
-// Differences from upstream: environment variables are exported by a prefix in the remote shell rather than
-// with the SSH "env" request (so sshd's AcceptEnv is not needed); stdout/stderr lose one trailing newline,
-// as upstream's do.
+// It reproduces upstream 1.2.1 where users see it, checked side by side with a private build of upstream:
+// one SSH client per remote command held open until the provider exits; every dial error retried
+// (dialErrorLimit+1 attempts, retry.Until pauses, "after N failed attempts: …"); failures read
+// `<error>: running "<script>":\n<output>`; environment and PULUMI_COMMAND_STDOUT/STDERR go by SSH setenv;
+// stdin on create, update and delete; triggers replace; path-keyed detailed diffs; nested connection secrets.
+//
+// Differences from upstream (dev/toolchain/README.md keeps the full list): copies go through `cat`/`tar` in the
+// remote shell, not SFTP; local assetPaths/archivePaths are refused; inputs are not validated against a schema
+// and GetSchema returns name and version only; environment variables are set in name order.
 package main
 
 import (
@@ -46,7 +50,8 @@ const (
 	fLocalRun      = "command:local:run"
 )
 
-// inputKeys lists, per resource type, the input properties that are compared by Diff.
+// inputKeys lists, per resource type, its input properties: the types this build knows, and what Diff compares
+// when the engine sends no old inputs (it then takes them from the old outputs).
 var inputKeys = map[tokens.Type][]resource.PropertyKey{
 	tRemoteCommand: {"connection", "create", "update", "delete", "environment", "triggers", "stdin", "logging",
 		"addPreviousOutputInEnv"},
@@ -70,12 +75,47 @@ func main() {
 		return
 	}
 	err := provider.Main("command", func(host *provider.HostClient) (pulumirpc.ResourceProviderServer, error) {
-		return plugin.NewProviderServer(&commandProvider{host: host}), nil
+		return detailedDiffServer{plugin.NewProviderServer(&commandProvider{host: host})}, nil
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "pulumi-resource-command: %v\n", err)
 		os.Exit(1)
 	}
+}
+
+// detailedDiffServer answers Diff as upstream's provider framework does: the detailed diff is authoritative
+// (HasDetailedDiff, which plugin.NewProviderServer leaves unset, so the engine would show a replace as a
+// diff of every output) and Diffs/Replaces name top-level properties.
+type detailedDiffServer struct {
+	pulumirpc.ResourceProviderServer
+}
+
+func (s detailedDiffServer) Diff(ctx context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
+	resp, err := s.ResourceProviderServer.Diff(ctx, req)
+	if err != nil || resp == nil {
+		return resp, err
+	}
+	resp.HasDetailedDiff = true
+	heads := func(paths []string) []string {
+		seen := map[string]bool{}
+		var out []string
+		for _, p := range paths {
+			if pp, err := resource.ParsePropertyPath(p); err == nil && len(pp) > 0 {
+				if h, ok := pp[0].(string); ok {
+					p = h
+				}
+			}
+			if !seen[p] {
+				seen[p] = true
+				out = append(out, p)
+			}
+		}
+		sort.Strings(out)
+		return out
+	}
+	resp.Diffs = heads(resp.Diffs)
+	resp.Replaces = heads(resp.Replaces)
+	return resp, nil
 }
 
 func (p *commandProvider) GetPluginInfo(context.Context) (plugin.PluginInfo, error) {
@@ -176,50 +216,61 @@ func knownTypes() string {
 	return strings.Join(ts, ", ")
 }
 
+// Diff compares the old and new inputs as upstream's infer layer does: every input (but "version" and "__…"), a
+// detailed diff keyed by property path ("create", "triggers[0]", "connection.host"), all of kind update/add/
+// delete except a whole "triggers" appearing or going, which replaces. A changed trigger element replaces
+// because the SDK registers the resource with replaceOnChanges ["triggers[*]"], not because of this diff.
 func (p *commandProvider) Diff(_ context.Context, req plugin.DiffRequest) (plugin.DiffResponse, error) {
-	keys, ok := inputKeys[req.Type]
-	if !ok {
+	if _, ok := inputKeys[req.Type]; !ok {
 		return plugin.DiffResult{}, fmt.Errorf("unknown resource type %q", req.Type)
 	}
 	olds := req.OldInputs
 	if len(olds) == 0 {
-		olds = req.OldOutputs
+		olds = resource.PropertyMap{}
+		for _, k := range inputKeys[req.Type] {
+			if v, ok := req.OldOutputs[k]; ok {
+				olds[k] = v
+			}
+		}
 	}
-	res := plugin.DiffResult{Changes: plugin.DiffNone, DetailedDiff: map[string]plugin.PropertyDiff{}}
-	for _, k := range keys {
-		o, hasOld := olds[k]
-		n, hasNew := req.NewInputs[k]
-		hasOld = hasOld && !o.IsNull()
-		hasNew = hasNew && !n.IsNull()
-		if !hasOld && !hasNew {
-			continue
+	news := resource.PropertyMap{}
+	for k, v := range req.NewInputs {
+		if k != "version" && !strings.HasPrefix(string(k), "__") {
+			news[k] = v
 		}
-		if hasOld && hasNew && !n.ContainsUnknowns() && o.DeepEquals(n) {
-			continue
-		}
-		replace := replaceKeys[k]
-		kind := plugin.DiffUpdate
-		switch {
-		case !hasOld:
-			kind = plugin.DiffAdd
-			if replace {
-				kind = plugin.DiffAddReplace
+	}
+	res := plugin.DiffResult{Changes: plugin.DiffNone}
+	objDiff := olds.Diff(news)
+	if objDiff == nil || !objDiff.AnyChanges() {
+		return res, nil
+	}
+	res.Changes = plugin.DiffSome
+	res.DetailedDiff = plugin.NewDetailedDiffFromObjectDiff(objDiff, false)
+	changed, replaced := map[resource.PropertyKey]bool{}, map[resource.PropertyKey]bool{}
+	for path, d := range res.DetailedDiff {
+		head := path
+		if pp, err := resource.ParsePropertyPath(path); err == nil && len(pp) > 0 {
+			if h, ok := pp[0].(string); ok {
+				head = h
 			}
-		case !hasNew:
-			kind = plugin.DiffDelete
-			if replace {
-				kind = plugin.DiffDeleteReplace
-			}
-		case replace:
-			kind = plugin.DiffUpdateReplace
 		}
-		res.Changes = plugin.DiffSome
+		if replaceKeys[resource.PropertyKey(path)] {
+			d.Kind = d.Kind.AsReplace()
+			res.DetailedDiff[path] = d
+		}
+		changed[resource.PropertyKey(head)] = true
+		if d.Kind.IsReplace() {
+			replaced[resource.PropertyKey(head)] = true
+		}
+	}
+	for k := range changed {
 		res.ChangedKeys = append(res.ChangedKeys, k)
-		if replace {
-			res.ReplaceKeys = append(res.ReplaceKeys, k)
-		}
-		res.DetailedDiff[string(k)] = plugin.PropertyDiff{Kind: kind, InputDiff: true}
 	}
+	for k := range replaced {
+		res.ReplaceKeys = append(res.ReplaceKeys, k)
+	}
+	sort.Slice(res.ChangedKeys, func(i, j int) bool { return res.ChangedKeys[i] < res.ChangedKeys[j] })
+	sort.Slice(res.ReplaceKeys, func(i, j int) bool { return res.ReplaceKeys[i] < res.ReplaceKeys[j] })
 	return res, nil
 }
 
@@ -438,13 +489,7 @@ func (p *commandProvider) runCommand(
 		if hasStdin {
 			in = &stdin
 		}
-		status := report(diag.Info, true)
-		logLine := func(stream, line string) {
-			if (stream == "stdout" && logStdout) || (stream == "stderr" && logStderr) {
-				status(line)
-			}
-		}
-		return runLocal(ctx, op, script, interpreter, dir, env, in, logLine)
+		return runLocal(ctx, script, interpreter, dir, env, in, logStdout, logStderr, report(diag.Info, true))
 	}
 	return "", "", fmt.Errorf("resource type %q runs no command", t)
 }

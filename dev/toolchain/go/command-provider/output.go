@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
-	"fmt"
 	"strings"
 	"sync"
 )
@@ -50,23 +48,4 @@ func (w *lineWriter) text() string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.all.String()
-}
-
-func tail(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return "…" + s[len(s)-n:]
-}
-
-// commandError is the error of a failed local command (this build's own format; see README).
-func commandError(op, where string, err error, stdout, stderr string) error {
-	msg := fmt.Sprintf("%s command failed on %s: %v", op, where, err)
-	if strings.TrimSpace(stdout) != "" {
-		msg += "\nstdout:\n" + tail(stdout, 4000)
-	}
-	if strings.TrimSpace(stderr) != "" {
-		msg += "\nstderr:\n" + tail(stderr, 4000)
-	}
-	return errors.New(msg)
 }
