@@ -186,6 +186,25 @@ describe("toolchain command plugin: remote.Command behaves as upstream 1.2.1", (
     assert.deepEqual(lines().slice(8), ["in-2", "delete env=yes prev=created prev_err="]);
   });
 
+  test("through a proxy: 2 connections held per command; a target host-key mismatch ends as `handshake failed: EOF`", { timeout: 180_000 }, async () => {
+    const port = sshd.target.port;
+    const wrong = await newKeyPair(tmp, "not_the_target_host_key");
+    const hop = { ...conn };
+    const stack = await newStack("proxy", () => {
+      const ok = new command.remote.Command("via", { connection: { ...conn, proxy: hop }, create: `ss -Htn state established '( sport = :${port} )' | wc -l` });
+      new command.remote.Command("via-wrong", { connection: { ...conn, hostKey: wrong.publicKey, dialErrorLimit: 2, proxy: hop }, create: "true" }, { dependsOn: [ok] });
+      return {};
+    });
+    const message = await upError(stack, "proxy");
+    // The proxy client and the target's client (over a channel of the proxy's, accepted by the same sshd).
+    assert.match(stack.logText(), /command:remote:Command via created \([\d.]+s\) 2\b/);
+    // Upstream retries the failed handshake on the same forwarded connection, which the failure closed: the
+    // mismatch itself is not in the final message.
+    assert.match(message, /proxy: after 2 failed attempts: ssh: handshake failed: EOF/);
+    assert.doesNotMatch(message, /host key mismatch/);
+    await waitFor("connections closed after the provider exited", 10_000, () => established(port) === 0);
+  });
+
   test('local.Command fails with the same format: `exit status N: running "<script>":` then the output', { timeout: 120_000 }, async () => {
     const script = "echo local-out\nexit 4";
     const stack = await newStack("local-error", () => {
