@@ -165,6 +165,9 @@ describe("toolchain command plugin: remote.Command behaves as upstream 1.2.1", (
     assert.deepEqual(lines(), ["in-1", "create env=yes prev= prev_err="]);
     assert.equal(outputs.stdout?.value, "created");
     assert.equal(outputs.stderr?.value, "created-err");
+    const deployment = JSON.parse(await stack.exportedState()) as { resources?: { type: string; id?: string }[] };
+    const id = deployment.resources?.find((r) => r.type === "command:remote:Command")?.id;
+    assert.match(String(id), /^run[0-9a-f]{8}$/, "the ID is the name and 8 hex digits");
 
     stdin = "in-2\n";
     outputs = await stack.up("stdin changed: update");

@@ -278,7 +278,8 @@ func (p *commandProvider) Diff(_ context.Context, req plugin.DiffRequest) (plugi
 // CRUD
 
 func newID(urn resource.URN) (resource.ID, error) {
-	return resource.NewUniqueHexID(urn.Name()+"-", 8, 0)
+	// As upstream: the name and 8 random hex digits, no separator ("run" -> "run1a2b3c4d").
+	return resource.NewUniqueHexID(urn.Name(), 8, 0)
 }
 
 func withTimeout(ctx context.Context, seconds float64) (context.Context, context.CancelFunc) {
