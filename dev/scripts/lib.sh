@@ -38,3 +38,21 @@ ensure_node_modules() {
     npm run --silent build
   fi
 }
+
+# ensure_debs PACKAGE...: install Debian packages the tests need (as root, with apt-get) when missing,
+# without starting any service they ship (openssh-server would otherwise start an sshd on port 22): a
+# policy-rc.d that refuses every start is put in place for the install when the machine has none.
+ensure_debs() {
+  local missing=() p
+  for p in "$@"; do dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null | grep -qx installed || missing+=("$p"); done
+  [ ${#missing[@]} -gt 0 ] || return 0
+  [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null || { echo "missing Debian packages: ${missing[*]} (install them as root)" >&2; return 1; }
+  local guard=""
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && guard=1
+  fi
+  local rc=0
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >/dev/null || rc=$?
+  [ -z "$guard" ] || rm -f /usr/sbin/policy-rc.d
+  return "$rc"
+}

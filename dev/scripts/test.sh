@@ -16,6 +16,8 @@ step "typecheck (npm run typecheck)" npm run -s typecheck
 step "lint (npm run lint)" npm run -s lint
 step "shellcheck (npm run shellcheck)" npm run -s shellcheck
 if [ "$which" != unit ]; then
+  # The toolchain tests run a throwaway sshd on loopback (test/support/loopback-sshd.ts); no service starts.
+  step "test packages (openssh-server)" ensure_debs openssh-server
   step "Pulumi toolchain (npm run toolchain)" bash dev/toolchain/toolchain.sh
   # Warm the lab's caches (rootfs per suite, apt repo, images) once, so that tests only boot hosts.
   step "lab caches (npm run lab -- prepare)" bash dev/lab/lab.sh prepare

@@ -8,31 +8,21 @@
 // the temp dir), started by this test and stopped by its PID; needs /usr/sbin/sshd (Debian: openssh-server).
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { ChildProcess, execFile, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import * as net from "node:net";
+import { execFile } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
 import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import { labDown, labUp } from "../support/lab";
+import { LoopbackSshd, SshTarget, startLoopbackSshd, stopProcess } from "../support/loopback-sshd";
 import { pulumiBinary, pulumiCommand, repoRoot, toolchainEnv } from "../support/toolchain";
 
 const execFileAsync = promisify(execFile);
-const SSHD = process.env.PQB_SSHD ?? "/usr/sbin/sshd";
 const FIXTURE = path.join(repoRoot, "test", "fixtures", "uname-program");
 const EXPECTED_ARCH = "x86_64";
 const USE_LOOPBACK = process.env.PQB_TOOLCHAIN_TEST_SSH === "loopback";
 const LAB_PREFIX = "tc";
-
-interface SshTarget {
-  host: string;
-  port: number;
-  user: string;
-  privateKey: string;
-  /** "ssh-ed25519 AAAA…" to pin, when known. */
-  hostKey?: string;
-}
 
 /** One lab host of this test's own prefix (idempotent `lab.sh up`). */
 function labTarget(): { target: SshTarget; name: string } {
@@ -49,114 +39,6 @@ function labTarget(): { target: SshTarget; name: string } {
       hostKey: host.hostPublicKey,
     },
   };
-}
-
-interface LoopbackSshd {
-  target: SshTarget;
-  process: ChildProcess;
-  log: string;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      if (addr === null || typeof addr === "string") {
-        srv.close();
-        reject(new Error("no port"));
-        return;
-      }
-      const port = addr.port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** Resolves once something on host:port speaks SSH (sends its "SSH-" banner). */
-async function waitForSsh(host: string, port: number, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const sock = net.connect({ host, port });
-      const done = (v: boolean): void => {
-        sock.destroy();
-        resolve(v);
-      };
-      sock.setTimeout(1000, () => done(false));
-      sock.once("data", (d: Buffer) => done(d.toString("latin1").startsWith("SSH-")));
-      sock.once("error", () => done(false));
-    });
-    if (ok) return;
-    if (Date.now() > deadline) throw new Error(`sshd on ${host}:${port} did not answer within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
-
-async function startLoopbackSshd(dir: string): Promise<LoopbackSshd> {
-  if (!existsSync(SSHD)) {
-    throw new Error(`${SSHD} is missing: install openssh-server (apt-get install openssh-server) for this test`);
-  }
-  mkdirSync(dir, { recursive: true });
-  const hostKey = path.join(dir, "host_ed25519");
-  const userKey = path.join(dir, "user_ed25519");
-  await execFileAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", hostKey]);
-  await execFileAsync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", userKey]);
-  const authorized = path.join(dir, "authorized_keys");
-  writeFileSync(authorized, readFileSync(`${userKey}.pub`), { mode: 0o600 });
-  // sshd refuses to start without its privilege separation directory (absent where no sshd service runs).
-  if (process.getuid?.() === 0) mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
-  const port = await freePort();
-  const config = path.join(dir, "sshd_config");
-  writeFileSync(
-    config,
-    [
-      "ListenAddress 127.0.0.1",
-      `Port ${port}`,
-      `HostKey ${hostKey}`,
-      `AuthorizedKeysFile ${authorized}`,
-      `PidFile ${path.join(dir, "sshd.pid")}`,
-      "PubkeyAuthentication yes",
-      "PasswordAuthentication no",
-      "KbdInteractiveAuthentication no",
-      "PermitRootLogin prohibit-password",
-      "StrictModes no",
-      "UsePAM no",
-      "",
-    ].join("\n"),
-  );
-  const log = path.join(dir, "sshd.log");
-  const child = spawn(SSHD, ["-D", "-e", "-f", config], { stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr?.on("data", (d: Buffer) => {
-    stderr += d.toString();
-    writeFileSync(log, stderr);
-  });
-  try {
-    await waitForSsh("127.0.0.1", port, 10_000);
-  } catch (err) {
-    child.kill("SIGTERM");
-    throw new Error(`${String(err)}\nsshd said:\n${stderr}`);
-  }
-  return {
-    target: {
-      host: "127.0.0.1",
-      port,
-      user: os.userInfo().username,
-      privateKey: readFileSync(userKey, "utf8"),
-      hostKey: readFileSync(`${hostKey}.pub`, "utf8").trim(),
-    },
-    process: child,
-    log,
-  };
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  process.kill(child.pid, "SIGTERM");
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
 }
 
 describe("toolchain: the offline Pulumi engine runs a TypeScript program", () => {

@@ -3,31 +3,34 @@
 // A resource provider for the `command` package that the @pulumi/command Node SDK talks to, written for this
 // project because the upstream provider's Go module (github.com/pulumi/pulumi-command/provider) is not served
 // by the Go module proxy that this project's machines reach. It reports the version @pulumi/command asks for
-// (set at build time) and implements the resources this project needs with upstream's documented semantics:
+// (set at build time) and implements:
 //
-//   - command:remote:Command  create/update/delete over SSH; environment, stdin, triggers, logging,
-//     addPreviousOutputInEnv (PULUMI_COMMAND_STDOUT / PULUMI_COMMAND_STDERR); connection with password,
-//     private key (+ passphrase), agent, host key pinning, dial retries and one proxy (jump) host.
-//   - command:remote:CopyToRemote  an asset (file) or archive (directory, tar, zip, asset map) to remotePath.
-//   - command:remote:CopyFile      (deprecated upstream) a local file to remotePath.
-//   - command:local:Command and the command:local:run invoke (assetPaths/archivePaths are not supported).
+//   - command:remote:Command  create/update/delete over SSH (remote.go, connection.go);
+//   - command:remote:CopyToRemote  an asset (file) or archive (directory, tar, zip, asset map) to remotePath;
+//   - command:remote:CopyFile      (deprecated upstream) a local file to remotePath (copy.go);
+//   - command:local:Command and the command:local:run invoke (local.go).
 //
-// Differences from upstream: environment variables are exported by a prefix in the remote shell rather than
-// with the SSH "env" request (so sshd's AcceptEnv is not needed); stdout/stderr lose one trailing newline,
-// as upstream's do.
+// Files: main.go (plugin, CRUD), check.go (Check, Diff), run.go (one script run), remote.go + connection.go (SSH),
+// copy.go, local.go, output.go (line splitting), props.go (property helpers).
+//
+// It reproduces upstream 1.2.1 where users see it, checked side by side with a private build of upstream:
+// one SSH client per remote command held open until the provider exits; every dial error retried
+// (dialErrorLimit+1 attempts, retry.Until pauses, "after N failed attempts: …"); failures read
+// `<error>: running "<script>":\n<output>`; environment and PULUMI_COMMAND_STDOUT/STDERR go by SSH setenv;
+// stdin on create, update and delete; triggers replace; path-keyed detailed diffs; nested connection secrets.
+//
+// Differences from upstream (dev/toolchain/README.md keeps the full list): copies go through `cat`/`tar` in the
+// remote shell, not SFTP; local assetPaths/archivePaths are refused; inputs are not validated against a schema
+// and GetSchema returns name and version only; environment variables are set in name order.
 package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
-	"regexp"
-	"sort"
 	"strings"
 
 	"github.com/pulumi/pulumi/pkg/v3/resource/provider"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/diag"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource/plugin"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
@@ -47,7 +50,8 @@ const (
 	fLocalRun      = "command:local:run"
 )
 
-// inputKeys lists, per resource type, the input properties that are compared by Diff.
+// inputKeys lists, per resource type, its input properties: the types this build knows, and what Diff compares
+// when the engine sends no old inputs (it then takes them from the old outputs).
 var inputKeys = map[tokens.Type][]resource.PropertyKey{
 	tRemoteCommand: {"connection", "create", "update", "delete", "environment", "triggers", "stdin", "logging",
 		"addPreviousOutputInEnv"},
@@ -71,7 +75,7 @@ func main() {
 		return
 	}
 	err := provider.Main("command", func(host *provider.HostClient) (pulumirpc.ResourceProviderServer, error) {
-		return plugin.NewProviderServer(&commandProvider{host: host}), nil
+		return detailedDiffServer{plugin.NewProviderServer(&commandProvider{host: host})}, nil
 	})
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "pulumi-resource-command: %v\n", err)
@@ -112,95 +116,11 @@ func (p *commandProvider) SignalCancellation(context.Context) error { return nil
 func (p *commandProvider) Close() error { return nil }
 
 // ---------------------------------------------------------------------------------------------------------
-// Check and Diff
-
-func (p *commandProvider) Check(_ context.Context, req plugin.CheckRequest) (plugin.CheckResponse, error) {
-	if _, ok := inputKeys[req.Type]; !ok {
-		return plugin.CheckResponse{}, fmt.Errorf("unknown resource type %q (this command provider build "+
-			"implements %s)", req.Type, knownTypes())
-	}
-	var failures []plugin.CheckFailure
-	need := func(k resource.PropertyKey) {
-		if v, ok := req.News[k]; !ok || v.IsNull() {
-			failures = append(failures, plugin.CheckFailure{Property: k, Reason: fmt.Sprintf("missing required property '%s'", k)})
-		}
-	}
-	switch req.Type {
-	case tRemoteCommand:
-		need("connection")
-	case tCopyToRemote:
-		need("connection")
-		need("source")
-		need("remotePath")
-	case tCopyFile:
-		need("connection")
-		need("localPath")
-		need("remotePath")
-	}
-	return plugin.CheckResponse{Properties: req.News, Failures: failures}, nil
-}
-
-func knownTypes() string {
-	var ts []string
-	for t := range inputKeys {
-		ts = append(ts, string(t))
-	}
-	sort.Strings(ts)
-	return strings.Join(ts, ", ")
-}
-
-func (p *commandProvider) Diff(_ context.Context, req plugin.DiffRequest) (plugin.DiffResponse, error) {
-	keys, ok := inputKeys[req.Type]
-	if !ok {
-		return plugin.DiffResult{}, fmt.Errorf("unknown resource type %q", req.Type)
-	}
-	olds := req.OldInputs
-	if len(olds) == 0 {
-		olds = req.OldOutputs
-	}
-	res := plugin.DiffResult{Changes: plugin.DiffNone, DetailedDiff: map[string]plugin.PropertyDiff{}}
-	for _, k := range keys {
-		o, hasOld := olds[k]
-		n, hasNew := req.NewInputs[k]
-		hasOld = hasOld && !o.IsNull()
-		hasNew = hasNew && !n.IsNull()
-		if !hasOld && !hasNew {
-			continue
-		}
-		if hasOld && hasNew && !n.ContainsUnknowns() && o.DeepEquals(n) {
-			continue
-		}
-		replace := replaceKeys[k]
-		kind := plugin.DiffUpdate
-		switch {
-		case !hasOld:
-			kind = plugin.DiffAdd
-			if replace {
-				kind = plugin.DiffAddReplace
-			}
-		case !hasNew:
-			kind = plugin.DiffDelete
-			if replace {
-				kind = plugin.DiffDeleteReplace
-			}
-		case replace:
-			kind = plugin.DiffUpdateReplace
-		}
-		res.Changes = plugin.DiffSome
-		res.ChangedKeys = append(res.ChangedKeys, k)
-		if replace {
-			res.ReplaceKeys = append(res.ReplaceKeys, k)
-		}
-		res.DetailedDiff[string(k)] = plugin.PropertyDiff{Kind: kind, InputDiff: true}
-	}
-	return res, nil
-}
-
-// ---------------------------------------------------------------------------------------------------------
 // CRUD
 
 func newID(urn resource.URN) (resource.ID, error) {
-	return resource.NewUniqueHexID(urn.Name()+"-", 8, 0)
+	// As upstream: the name and 8 random hex digits, no separator ("run" -> "run1a2b3c4d").
+	return resource.NewUniqueHexID(urn.Name(), 8, 0)
 }
 
 func withTimeout(ctx context.Context, seconds float64) (context.Context, context.CancelFunc) {
@@ -229,6 +149,16 @@ func (p *commandProvider) Create(ctx context.Context, req plugin.CreateRequest) 
 
 func (p *commandProvider) Update(ctx context.Context, req plugin.UpdateRequest) (plugin.UpdateResponse, error) {
 	if req.Preview {
+		// Upstream previews an update with the last run's stdout/stderr, known, not as unknowns.
+		outs := req.NewInputs.Copy()
+		if req.Type == tRemoteCommand {
+			for _, k := range []resource.PropertyKey{"stdout", "stderr"} {
+				if v, ok := req.OldOutputs[k]; ok {
+					outs[k] = v
+				}
+			}
+			return plugin.UpdateResponse{Properties: outs}, nil
+		}
 		return plugin.UpdateResponse{Properties: previewOutputs(req.Type, req.NewInputs)}, nil
 	}
 	ctx, cancel := withTimeout(ctx, req.Timeout)
@@ -292,210 +222,4 @@ func previewOutputs(t tokens.Type, inputs resource.PropertyMap) resource.Propert
 		outs["stderr"] = resource.MakeComputed(resource.NewStringProperty(""))
 	}
 	return outs
-}
-
-// apply runs the create (or update) action of a resource and returns its new outputs.
-func (p *commandProvider) apply(
-	ctx context.Context, urn resource.URN, t tokens.Type, inputs, oldOutputs resource.PropertyMap, op string,
-) (resource.PropertyMap, error) {
-	outs := inputs.Copy()
-	switch t {
-	case tRemoteCommand, tLocalCommand:
-		script, _ := str(inputs, "create")
-		if op == "update" {
-			if u, _ := str(inputs, "update"); u != "" {
-				script = u
-			}
-		}
-		stdout, stderr := "", ""
-		if script != "" {
-			var err error
-			stdout, stderr, err = p.runCommand(ctx, urn, t, inputs, oldOutputs, op, script)
-			if err != nil {
-				return nil, err
-			}
-		}
-		outs["stdout"] = resource.NewStringProperty(stdout)
-		outs["stderr"] = resource.NewStringProperty(stderr)
-	case tCopyToRemote:
-		if err := copyToRemote(ctx, inputs); err != nil {
-			return nil, err
-		}
-	case tCopyFile:
-		if err := copyFile(ctx, inputs); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, fmt.Errorf("unknown resource type %q", t)
-	}
-	return outs, nil
-}
-
-var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
-// runCommand runs one script of a command resource, locally or over SSH, and streams its output to the engine.
-func (p *commandProvider) runCommand(
-	ctx context.Context, urn resource.URN, t tokens.Type, props, previous resource.PropertyMap, op, script string,
-) (string, string, error) {
-	env, err := strMap(props, "environment")
-	if err != nil {
-		return "", "", err
-	}
-	addPrev := true
-	if b, ok := boolean(props, "addPreviousOutputInEnv"); ok {
-		addPrev = b
-	}
-	if addPrev && previous != nil {
-		if s, ok := str(previous, "stdout"); ok {
-			env["PULUMI_COMMAND_STDOUT"] = s
-		}
-		if s, ok := str(previous, "stderr"); ok {
-			env["PULUMI_COMMAND_STDERR"] = s
-		}
-	}
-	for k := range env {
-		if !envName.MatchString(k) {
-			return "", "", fmt.Errorf("environment variable name %q is not valid", k)
-		}
-	}
-	var stdin *string
-	if s, ok := str(props, "stdin"); ok {
-		stdin = &s
-	}
-	logging, _ := str(props, "logging")
-	if logging == "" {
-		logging = "stdoutAndStderr"
-	}
-	logLine := func(stream, line string) {
-		if p.host == nil || urn == "" {
-			return
-		}
-		if logging == "none" || (logging == "stdout" && stream != "stdout") ||
-			(logging == "stderr" && stream != "stderr") {
-			return
-		}
-		_ = p.host.LogStatus(context.Background(), diag.Info, urn, line)
-	}
-
-	switch t {
-	case tRemoteCommand:
-		conn, err := parseConnection(props)
-		if err != nil {
-			return "", "", err
-		}
-		return runRemote(ctx, conn, op, script, env, stdin, logLine)
-	case tLocalCommand:
-		if v, ok := props["assetPaths"]; ok && !v.IsNull() {
-			return "", "", errors.New("local.Command: assetPaths is not supported by this command provider build")
-		}
-		if v, ok := props["archivePaths"]; ok && !v.IsNull() {
-			return "", "", errors.New("local.Command: archivePaths is not supported by this command provider build")
-		}
-		interpreter, err := strList(props, "interpreter")
-		if err != nil {
-			return "", "", err
-		}
-		dir, _ := str(props, "dir")
-		return runLocal(ctx, op, script, interpreter, dir, env, stdin, logLine)
-	}
-	return "", "", fmt.Errorf("resource type %q runs no command", t)
-}
-
-// ---------------------------------------------------------------------------------------------------------
-// Property helpers
-
-// plain unwraps secrets and known outputs.
-func plain(v resource.PropertyValue) resource.PropertyValue {
-	for {
-		switch {
-		case v.IsSecret():
-			v = v.SecretValue().Element
-		case v.IsOutput():
-			v = v.OutputValue().Element
-		default:
-			return v
-		}
-	}
-}
-
-func str(m resource.PropertyMap, k resource.PropertyKey) (string, bool) {
-	v, ok := m[k]
-	if !ok {
-		return "", false
-	}
-	v = plain(v)
-	if !v.IsString() {
-		return "", false
-	}
-	return v.StringValue(), true
-}
-
-func boolean(m resource.PropertyMap, k resource.PropertyKey) (bool, bool) {
-	v, ok := m[k]
-	if !ok {
-		return false, false
-	}
-	v = plain(v)
-	if !v.IsBool() {
-		return false, false
-	}
-	return v.BoolValue(), true
-}
-
-func number(m resource.PropertyMap, k resource.PropertyKey) (float64, bool) {
-	v, ok := m[k]
-	if !ok {
-		return 0, false
-	}
-	v = plain(v)
-	if !v.IsNumber() {
-		return 0, false
-	}
-	return v.NumberValue(), true
-}
-
-func strMap(m resource.PropertyMap, k resource.PropertyKey) (map[string]string, error) {
-	out := map[string]string{}
-	v, ok := m[k]
-	if !ok {
-		return out, nil
-	}
-	v = plain(v)
-	if v.IsNull() {
-		return out, nil
-	}
-	if !v.IsObject() {
-		return nil, fmt.Errorf("property %q must be a map of strings", k)
-	}
-	for ek, ev := range v.ObjectValue() {
-		ev = plain(ev)
-		if !ev.IsString() {
-			return nil, fmt.Errorf("property %q: value of %q must be a string", k, ek)
-		}
-		out[string(ek)] = ev.StringValue()
-	}
-	return out, nil
-}
-
-func strList(m resource.PropertyMap, k resource.PropertyKey) ([]string, error) {
-	v, ok := m[k]
-	if !ok {
-		return nil, nil
-	}
-	v = plain(v)
-	if v.IsNull() {
-		return nil, nil
-	}
-	if !v.IsArray() {
-		return nil, fmt.Errorf("property %q must be a list of strings", k)
-	}
-	var out []string
-	for _, e := range v.ArrayValue() {
-		e = plain(e)
-		if !e.IsString() {
-			return nil, fmt.Errorf("property %q must be a list of strings", k)
-		}
-		out = append(out, e.StringValue())
-	}
-	return out, nil
 }
