@@ -241,9 +241,12 @@ def markdown(doc):
         noop_ev = [r for r in rows if r["contender"] == "a" and r["phase"] == "noop"]
         if noop_ev:
             L.append("")
-            L.append("The no-op up creates nothing (every step is `same`, no SSH): its time is engine start, "
-                     "program, the engine's diff of each registered resource, and the tail (state write, plugin "
-                     "shutdown); its tail is counted from the last `same` step.")
+            L.append("The no-op up creates nothing (every step is `same`); its only SSH is the observation, one "
+                     "read-only session per host that the program opens to detect drift (`observe`, on by "
+                     "default). Its time is engine start, program (the observation included: the first "
+                     "resource registers once its host was read), the engine's diff of each registered "
+                     "resource, and the tail (state write, plugin shutdown); its tail is counted from the last "
+                     "`same` step.")
         L.append("")
         L.append("Per step of one host's chain, first up (median over hosts and runs; max = slowest host):")
         L.append("")
