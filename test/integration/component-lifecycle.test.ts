@@ -149,16 +149,16 @@ describe("BinfmtHost lifecycle on Debian 12 and 13 lab hosts", { timeout: 25 * 6
     process.stderr.write(`${(Object.values(o) as { value: HostReport }[]).map((v) => v.value.summary).join("\n")}\n`);
   });
 
-  it("runs no remote command on a second up with unchanged inputs, and preview --expect-no-changes passes", async () => {
+  it("runs no remote command on a second up with unchanged inputs, and preview --expect-no-changes passes; the only SSH is the observation, one session per host and run", async () => {
     const since = Math.floor(Date.now() / 1000) + 2;
     await new Promise((r) => setTimeout(r, 2500));
     await stack.up("second up (no changes)");
     assert.deepEqual(TestStack.activeSteps(stack.last()), [], "every step is 'same'");
     await stack.preview("preview --expect-no-changes", true);
     for (const c of CASES) {
-      // Only the login that counts them: the up and the preview opened no SSH session.
+      // The up and the preview each read the host once (the drift observation), plus the login that counts them.
       const logins = sshExec(host(c), "root", `journalctl --since @${since} --no-pager | grep -c 'Accepted publickey' || true`).stdout.trim();
-      assert.equal(logins, "1", `${c.lab}: SSH logins during the no-op up and preview (plus this one)`);
+      assert.equal(logins, "3", `${c.lab}: SSH logins during the no-op up and preview (one observation each, plus this one)`);
     }
   });
 
