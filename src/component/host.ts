@@ -23,7 +23,7 @@ import { hostLabel, remoteConnection } from "./connection";
 import { Privilege } from "../host/enums";
 import { HostFacts } from "../host/facts";
 import { HostDrift, hostDrift } from "../host/drift";
-import { HostObservation, observationRequest, parseObservation } from "../host/observation";
+import { HostObservation, observationRequest, parseObservation, unreadObservation } from "../host/observation";
 import { observeScript } from "../host/scripts/observe";
 import { HostReport, TargetReport, ruleReport, summarise } from "../host/outputs";
 import { HostPlan, planHost, ruleFilePath } from "../host/plan";
@@ -93,9 +93,12 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
 
   // What the host has now: read by the program on every run (observe), or once by a command.
   let observation: pulumi.Output<HostObservation>;
+  let unreadable: pulumi.Output<string> = pulumi.output("");
   let first: pulumi.Resource[] = [];
   if (config.observe) {
-    observation = observeHost(label, config.connection, request);
+    const result = observeHost(label, config.connection, request);
+    observation = result.apply((r) => ("observation" in r ? r.observation : unreadObservation()));
+    unreadable = result.apply((r) => ("unreadable" in r ? r.unreadable : ""));
   } else {
     const factsCmd = remoteCommand(`${name}-facts`, { connection, create: shellCommand(undefined), stdin: label.apply((l) => observeScript(l, request)) }, { parent });
     observation = pulumi.all([factsCmd.stdout, label]).apply(([stdout, l]) => attributed(factsCmd, () => parseObservation(stdout, l)));
@@ -105,11 +108,22 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
   const privilege: pulumi.Output<Privilege> = facts.apply((f) => f.privilege);
   // A refused plan (e.g. a flag the kernel cannot honour) fails here, before any host change.
   const plan = pulumi.all([observation, label]).apply(([o, l]) => attributed(parent, () => planHost(config, o, l)));
-  const drift = pulumi.all([plan, observation]).apply(([p, o]): HostDrift => (config.observe ? hostDrift(p, o, FILE_MARKER) : { targets: {}, packages: [] }));
+  // A host that could not be read has no drift to report: its first resource fails with the reason.
+  const drift = pulumi
+    .all([plan, observation, unreadable])
+    .apply(([p, o, u]): HostDrift => (config.observe && u === "" ? hostDrift(p, o, FILE_MARKER) : { targets: {}, packages: [] }));
 
-  const pkgState = new ObservedState(
+  const pkgState: ObservedState = new ObservedState(
     `${name}-state-packages`,
-    { unit: "packages", drift: drift.apply((d) => d.packages.map((p) => `package ${p} is not installed`)) },
+    {
+      unit: "packages",
+      drift: drift.apply((d) => d.packages.map((p) => `package ${p} is not installed`)),
+      // In a preview nothing runs, so say it here: the preview fails too, naming the host.
+      unreadable: unreadable.apply((u) => {
+        if (u !== "" && pulumi.runtime.isDryRun()) void pulumi.log.error(u, pkgState);
+        return u;
+      }),
+    },
     { parent, dependsOn: first },
   );
   const pkgInput = pulumi.all([plan, label]).apply(([p, l]) => ({ label: l, packages: p.packages, lockTimeoutSeconds: config.lockTimeoutSeconds }));
@@ -139,7 +153,10 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
         // Attached to the target's state resource, so `pulumi preview` prints it under that resource.
         const present = d.targets[target.name]?.present === true;
         const say = present ? pulumi.log.warn : pulumi.log.info;
-        void say(`${l}: ${target.name}: ${reasons.join("; ")}${present ? " (up repairs it)" : ""}`, state);
+        // A conflict or a host-wide switch is not ours to change: up fails (or repeats) until someone does.
+        const ours = !reasons.some((r) => r.startsWith("conflict:") || r.startsWith("binfmt_misc is switched off"));
+        const what = present ? (ours ? " (up repairs it)" : " (up cannot repair this: see above)") : "";
+        void say(`${l}: ${target.name}: ${reasons.join("; ")}${what}`, state);
       }
       return reasons;
     });

@@ -74,8 +74,22 @@ export async function observeNow(label: string, conn: pulumi.Unwrap<HostConnecti
   return parseObservation(r.stdout, label);
 }
 
-/** The observation as an Output (unknown while the connection is unknown, e.g. in a preview of a new VM). */
-export function observeHost(label: pulumi.Output<string>, conn: HostConnectionArgs, req: ObservationRequest): pulumi.Output<HostObservation> {
-  const observed = pulumi.all([label, pulumi.output(conn)]).apply(([l, c]) => observeNow(l, c, req));
+/** What reading a host gave: the observation, or why it could not be read (a message naming the host). */
+export type ObservationResult = { readonly observation: HostObservation } | { readonly unreadable: string };
+
+/**
+ * The observation as an Output (unknown while the connection is unknown, e.g. in a preview of a new VM).
+ * A host that cannot be read is a RESULT, not a rejected Output: the host's first resource fails with the
+ * message (see ObservedState's check), so the failure stays that host's, and the program, the other hosts
+ * of a fleet and their outputs go on.
+ */
+export function observeHost(label: pulumi.Output<string>, conn: HostConnectionArgs, req: ObservationRequest): pulumi.Output<ObservationResult> {
+  const observed = pulumi.all([label, pulumi.output(conn)]).apply(
+    ([l, c]): Promise<ObservationResult> =>
+      observeNow(l, c, req).then(
+        (observation) => ({ observation }),
+        (e: unknown) => ({ unreadable: e instanceof Error ? e.message : String(e) }),
+      ),
+  );
   return pulumi.unsecret(observed);
 }

@@ -21,19 +21,26 @@ export interface ObservedStateInputs {
   readonly unit: pulumi.Input<string>;
   /** How the host differs from the program, one sentence each; [] when it matches. */
   readonly drift: pulumi.Input<readonly string[]>;
+  /** Why the host could not be read ("" when it was): creating or updating the resource then fails with it. */
+  readonly unreadable?: pulumi.Input<string>;
 }
 
 const provider: pulumi.dynamic.ResourceProvider = {
   async diff(_id: string, _olds: Record<string, unknown>, news: Record<string, unknown>) {
     const drift = news["drift"];
     // Unknown (a preview before the host can be read) or non-empty: the unit changes.
-    const changed = !Array.isArray(drift) || drift.length > 0;
+    const unreadable = news["unreadable"];
+    const changed = !Array.isArray(drift) || drift.length > 0 || (typeof unreadable === "string" && unreadable !== "");
     return { changes: changed };
   },
   async create(inputs: Record<string, unknown>) {
+    // A host that could not be read fails here, as a step: the engine then runs no step that depends on it,
+    // and with --continue-on-error still runs the other hosts' steps (a check failure would stop them all).
+    if (typeof inputs["unreadable"] === "string" && inputs["unreadable"] !== "") throw new Error(inputs["unreadable"]);
     return { id: `${String(inputs["unit"])}-${Date.now().toString(36)}`, outs: { ...inputs, revision: 1 } };
   },
   async update(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+    if (typeof news["unreadable"] === "string" && news["unreadable"] !== "") throw new Error(news["unreadable"]);
     const previous = typeof olds["revision"] === "number" ? olds["revision"] : 0;
     return { outs: { ...news, revision: previous + 1 } };
   },

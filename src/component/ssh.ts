@@ -7,7 +7,7 @@
  * Differences from `@pulumi/command`, on purpose: a host-key mismatch or a refused login fails at once
  * (retrying cannot fix either), and the connection is closed as soon as the command ends.
  */
-import { Client, ConnectConfig } from "ssh2";
+import { Client, ConnectConfig, ServerHostKeyAlgorithm } from "ssh2";
 import { Duplex } from "node:stream";
 
 /** Plain (resolved) connection values. */
@@ -43,6 +43,13 @@ function hostKeyBlob(hostKey: string): string {
   return parts[i + 1] ?? parts[0] ?? "";
 }
 
+function hostKeyType(hostKey: string): string | undefined {
+  return hostKey
+    .trim()
+    .split(/\s+/)
+    .find((p) => /^(ssh-|ecdsa-|sk-)/.test(p));
+}
+
 function dialOnce(ep: SshEndpoint, sock: Duplex | undefined): Promise<Client> {
   return new Promise((resolve, reject) => {
     const client = new Client();
@@ -61,6 +68,10 @@ function dialOnce(ep: SshEndpoint, sock: Duplex | undefined): Promise<Client> {
     if (agent !== undefined && agent !== "") config.agent = agent;
     if (ep.hostKey !== undefined) {
       const pinned = hostKeyBlob(ep.hostKey);
+      // Ask for the pinned key's type only: a server with several host keys presents the one the client
+      // prefers (ssh2: ed25519 first), which would not be the pinned ECDSA or RSA key.
+      const type = hostKeyType(ep.hostKey);
+      if (type !== undefined) config.algorithms = { serverHostKey: (type === "ssh-rsa" ? ["rsa-sha2-512", "rsa-sha2-256", "ssh-rsa"] : [type]) as ServerHostKeyAlgorithm[] };
       config.hostVerifier = (key: Buffer) => {
         mismatch = key.toString("base64") !== pinned;
         return !mismatch;
@@ -84,7 +95,8 @@ async function dial(ep: SshEndpoint, sock?: () => Promise<Duplex>): Promise<Clie
       return await dialOnce(ep, sock === undefined ? undefined : await sock());
     } catch (e) {
       last = e;
-      if (e instanceof PermanentDialError || (ep.dialErrorLimit >= 0 && attempt >= ep.dialErrorLimit)) break;
+      // dialErrorLimit failures are retried, as @pulumi/command does: dialErrorLimit + 1 attempts in all.
+      if (e instanceof PermanentDialError || (ep.dialErrorLimit >= 0 && attempt > ep.dialErrorLimit)) break;
       await new Promise((r) => setTimeout(r, Math.min(attempt * 500, 5000)));
     }
   }

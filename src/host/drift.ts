@@ -29,7 +29,9 @@ function targetDrift(rule: RulePlan, obs: HostObservation, marker: string): Targ
   const name = rule.rule.name;
   const entry = obs.entries.find((e) => e.name === name);
   if (!obs.binfmt.mounted) reasons.push("binfmt_misc is not mounted at /proc/sys/fs/binfmt_misc");
-  else if (entry === undefined) reasons.push(`binfmt_misc entry ${name} is not registered`);
+  else if (obs.binfmt.status === "disabled") {
+    reasons.push("binfmt_misc is switched off for the whole host (/proc/sys/fs/binfmt_misc/status says disabled; not ours to change: echo 1 > it)");
+  } else if (entry === undefined) reasons.push(`binfmt_misc entry ${name} is not registered`);
   else {
     try {
       const diffs = diffEntry(rule.rule, parseProcEntry(entry.text));

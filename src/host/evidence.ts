@@ -32,23 +32,24 @@ function pkg(obs: HostObservation, name: string): ObservedPackage | undefined {
   return obs.packages.find((p) => p.name === name);
 }
 
-const dependsOnQemuUser = (p: ObservedPackage) => /(^|,\s*)qemu-user(\s|,|$|\()/.test(p.depends);
+const dependsOnQemuUser = (depends: string) => /(^|,\s*)qemu-user(\s|,|$|\()/.test(depends);
 
 export function layoutDecision(config: HostConfig, obs: HostObservation): Decision<InterpreterLayout> {
   const staticPkg = pkg(obs, "qemu-user-static");
   const userPkg = pkg(obs, "qemu-user");
   // 1. What is installed.
   if (staticPkg !== undefined && staticPkg.installed !== "") {
-    return dependsOnQemuUser(staticPkg)
+    // The INSTALLED version's dependencies: during a release upgrade the candidate may already be transitional.
+    return dependsOnQemuUser(staticPkg.installedDepends)
       ? {
           value: InterpreterLayout.Plain,
-          reason: `installed qemu-user-static ${staticPkg.installed} is transitional (Depends: ${staticPkg.depends}): the static interpreters are qemu-user's /usr/bin/qemu-<cpu>`,
+          reason: `installed qemu-user-static ${staticPkg.installed} is transitional (Depends: ${staticPkg.installedDepends}): the static interpreters are qemu-user's /usr/bin/qemu-<cpu>`,
         }
       : { value: InterpreterLayout.StaticSuffix, reason: `installed qemu-user-static ${staticPkg.installed} ships /usr/bin/qemu-<cpu>-static` };
   }
   // 2. What apt would install.
   if (staticPkg !== undefined && staticPkg.candidate !== "") {
-    return dependsOnQemuUser(staticPkg)
+    return dependsOnQemuUser(staticPkg.depends)
       ? { value: InterpreterLayout.Plain, reason: `apt's qemu-user-static ${staticPkg.candidate} is transitional (Depends: ${staticPkg.depends}): qemu-user is the static build` }
       : { value: InterpreterLayout.StaticSuffix, reason: `apt offers qemu-user-static ${staticPkg.candidate}, which ships /usr/bin/qemu-<cpu>-static` };
   }
@@ -69,7 +70,8 @@ export function persistenceDecision(config: HostConfig, obs: HostObservation): D
   const b = obs.boot;
   if (!obs.facts.systemd) return { value: false, reason: "no systemd: nothing applies binfmt.d files at boot" };
   if (b.load !== "loaded") return { value: false, reason: `systemd-binfmt.service is ${b.load || "absent"}: nothing applies binfmt.d files at boot` };
-  if (b.unitFileState.startsWith("masked")) return { value: false, reason: `systemd-binfmt.service is ${b.unitFileState}: nothing applies binfmt.d files at boot` };
+  // A runtime mask (/run) is gone at the next boot, when systemd-binfmt applies the files again.
+  if (b.unitFileState === "masked") return { value: false, reason: `systemd-binfmt.service is ${b.unitFileState}: nothing applies binfmt.d files at boot` };
   if (!(SYSTEMD_BINFMT_DIRS as readonly string[]).includes(config.configDir)) {
     return { value: false, reason: `systemd-binfmt does not read ${config.configDir} (it reads ${SYSTEMD_BINFMT_DIRS.join(", ")})` };
   }
@@ -90,6 +92,9 @@ export function nativeDecisions(config: HostConfig, obs: HostObservation, family
     if (rule === undefined) continue;
     const probe = obs.probes.find((p) => p.target === t.name);
     if (probe?.result === "foreign") continue; // the kernel cannot run it: register, whatever the family says
+    // The entry that took the probe bears the target's own entry name (ours, registered because an earlier
+    // probe was refused, or a distribution's): the format was found foreign before; keep it registered.
+    if (probe?.result === "inconclusive" && probe.handler === `qemu-${t.name}`) continue;
     if (probe?.result === "native") out.set(t.name, `${t.name} runs natively: the kernel ran a ${t.name} probe executable (${probe.detail})`);
     else out.set(t.name, `${rule} (not proven on the host: ${probe === undefined ? "no probe for this format" : probe.detail})`);
   }

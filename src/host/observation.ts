@@ -10,6 +10,7 @@
  */
 import { z } from "zod";
 import { TargetInfo, probeElf } from "../binfmt";
+import { Privilege } from "./enums";
 import { HostFacts, factsSchema } from "./facts";
 import { HostConfig, ruleFilePath } from "./config";
 
@@ -59,6 +60,8 @@ export interface ObservedPackage {
   readonly status: string;
   /** Installed version ("" when not installed). */
   readonly installed: string;
+  /** The installed version's Depends line ("" when not installed or none). */
+  readonly installedDepends: string;
   /** The version apt would install ("" when no repository offers it). */
   readonly candidate: string;
   /** The candidate's Depends line ("" when none). */
@@ -74,6 +77,8 @@ export interface ObservedProbe {
    */
   readonly result: "native" | "foreign" | "inconclusive" | "unavailable";
   readonly detail: string;
+  /** The enabled entry that would have taken the probe ("" unless inconclusive). */
+  readonly handler: string;
 }
 
 export interface HostObservation {
@@ -103,6 +108,8 @@ export const QEMU_PACKAGES = ["qemu-user", "qemu-user-static", "qemu-user-binfmt
 
 /** Paths where a target's interpreter may be: the configured one, or both Debian layouts. */
 export function interpreterCandidates(config: HostConfig, target: TargetInfo): string[] {
+  const explicit = config.interpreters[target.name];
+  if (explicit !== undefined) return [explicit];
   const dir = config.interpreterDir ?? "/usr/bin";
   if (config.interpreterSuffix !== undefined) return [`${dir}/${target.qemuBinary}${config.interpreterSuffix}`];
   return [`${dir}/${target.qemuBinary}`, `${dir}/${target.qemuBinary}-static`];
@@ -149,8 +156,8 @@ const line = z.discriminatedUnion("kind", [
     linking: z.enum(["static", "dynamic", "not-elf", "missing"]),
     header: z.string(),
   }),
-  z.object({ kind: z.literal("package"), name: z.string(), status: z.string(), installed: z.string(), candidate: z.string(), depends: z.string() }),
-  z.object({ kind: z.literal("probe"), target: z.string(), result: z.enum(["native", "foreign", "inconclusive", "unavailable"]), detail: z.string() }),
+  z.object({ kind: z.literal("package"), name: z.string(), status: z.string(), installed: z.string(), installedDepends: z.string(), candidate: z.string(), depends: z.string() }),
+  z.object({ kind: z.literal("probe"), target: z.string(), result: z.enum(["native", "foreign", "inconclusive", "unavailable"]), detail: z.string(), handler: z.string() }),
 ]);
 
 /**
@@ -198,10 +205,17 @@ export function parseObservation(stdout: string, label: string): HostObservation
         elfs.push({ path: r.data.path, exists: r.data.exists, executable: r.data.executable, linking: r.data.linking, header: r.data.header });
         break;
       case "package":
-        packages.push({ name: r.data.name, status: r.data.status, installed: r.data.installed, candidate: r.data.candidate, depends: r.data.depends });
+        packages.push({
+          name: r.data.name,
+          status: r.data.status,
+          installed: r.data.installed,
+          installedDepends: r.data.installedDepends,
+          candidate: r.data.candidate,
+          depends: r.data.depends,
+        });
         break;
       case "probe":
-        probes.push({ target: r.data.target, result: r.data.result, detail: r.data.detail });
+        probes.push({ target: r.data.target, result: r.data.result, detail: r.data.detail, handler: r.data.handler });
         break;
     }
   }
@@ -211,4 +225,37 @@ export function parseObservation(stdout: string, label: string): HostObservation
     );
   }
   return { facts, binfmt, entries, files, boot, elfs, packages, probes };
+}
+
+/**
+ * Stands for a host that could not be read, so that its resources still get inputs (its first resource
+ * fails before any of them runs): nothing known, nothing registered, no evidence.
+ */
+export function unreadObservation(): HostObservation {
+  const facts: HostFacts = {
+    machine: "unknown",
+    kernel: "",
+    hostname: "",
+    distroId: "",
+    distroVersion: "",
+    distroCodename: "",
+    distroName: "",
+    distroLike: "",
+    systemd: false,
+    binfmtMiscMounted: false,
+    user: "",
+    privilege: Privilege.Root,
+    docker: false,
+    apt: false,
+  };
+  return {
+    facts,
+    binfmt: { mounted: false, status: "" },
+    entries: [],
+    files: [],
+    boot: { load: "", unitFileState: "", active: "", configDirFs: "" },
+    elfs: [],
+    packages: [],
+    probes: [],
+  };
 }

@@ -269,7 +269,7 @@ describe("BinfmtHost lifecycle on Debian 12 and 13 lab hosts", { timeout: 25 * 6
     });
     try {
       users = [{ user: "root", hostKey: wrongKey }];
-      await assert.rejects(probe.up("up with a wrong host key (must fail)"), /refuse-root-facts.*host key mismatch/s);
+      await assert.rejects(probe.up("up with a wrong host key (must fail)"), /refuse-root \(root@[0-9.]+:22\): cannot read the host: .*host key mismatch/s);
       users = [{ user: "nopw", hostKey: h.hostPublicKey }];
       await assert.rejects(
         probe.up("up as a user whose sudo wants a password (must fail)"),

@@ -124,8 +124,9 @@ export class TestStack {
     }
   }
 
-  async up(label: string): Promise<OutputMap> {
-    return this.run("up", label, async (c) => (await this.stack.up({ onOutput: c.onOutput, onEvent: c.onEvent, color: "never" })).outputs);
+  /** `pulumi up`; continueOnError as `--continue-on-error` (keep running independent steps after a failure). */
+  async up(label: string, o: { continueOnError?: boolean } = {}): Promise<OutputMap> {
+    return this.run("up", label, async (c) => (await this.stack.up({ onOutput: c.onOutput, onEvent: c.onEvent, color: "never", ...o })).outputs);
   }
 
   async preview(label: string, expectNoChanges = false): Promise<void> {

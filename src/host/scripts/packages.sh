@@ -26,7 +26,7 @@ lock_holders() {
 }
 guard_binfmt() {
   GUARDED=""
-  if [ -d /run/systemd/system ] && [ "$(systemctl show -P LoadState systemd-binfmt.service 2>/dev/null || true)" = loaded ]; then
+  if [ -d /run/systemd/system ] && [ "$(systemctl show --property=LoadState --value systemd-binfmt.service 2>/dev/null || true)" = loaded ]; then
     systemctl mask --runtime --quiet systemd-binfmt.service && GUARDED=1
   fi
 }
@@ -46,7 +46,8 @@ apt_run() {
   tail -n 25 "$log" >&2; rm -f "$log"
   fail "apt-get $1 failed (exit $rc); the last lines of its output are above"
 }
-installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = installed ]; }
+# "name=version" (apt's pin syntax) is checked by name: dpkg knows no versions in names.
+installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "${1%%=*}" 2>/dev/null || true)" = installed ]; }
 missing_packages() {
   MISSING=""
   for p in $PACKAGES; do installed "$p" || MISSING="$MISSING $p"; done

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { parseHostArgs } from "../../../src/component/validate";
 import { InterpreterLayout } from "../../../src/host/enums";
 import { layoutDecision, persistenceDecision } from "../../../src/host/evidence";
-import { HostObservation, ObservedPackage, ObservedProbe } from "../../../src/host/observation";
+import { HostObservation, ObservedPackage, ObservedProbe, observationRequest } from "../../../src/host/observation";
 import { planHost } from "../../../src/host/plan";
 import { hostDrift } from "../../../src/host/drift";
 import { FILE_MARKER } from "../../../src/host/scripts/rule";
@@ -16,12 +16,20 @@ import { observed } from "../../support/observation";
 import { probeElf } from "../../../src/binfmt";
 
 const config = (architectures: string[], extra: object = {}) => parseHostArgs("t", { connection: { host: "h" }, architectures, ...extra });
-const pkg = (name: string, o: Partial<ObservedPackage>): ObservedPackage => ({ name, status: "not-installed", installed: "", candidate: "", depends: "", ...o });
+const pkg = (name: string, o: Partial<ObservedPackage>): ObservedPackage => ({
+  name,
+  status: "not-installed",
+  installed: "",
+  installedDepends: "",
+  candidate: "",
+  depends: "",
+  ...o,
+});
 const with_ = (base: HostObservation, o: Partial<HostObservation>): HostObservation => ({ ...base, ...o });
 
 describe("native targets are decided by probe, not by uname -m", () => {
   const aarch64 = observed({ ...DEBIAN12_FACTS, machine: "aarch64" });
-  const probe = (target: string, result: ObservedProbe["result"]): ObservedProbe => ({ target, result, detail: `probe ${result}` });
+  const probe = (target: string, result: ObservedProbe["result"]): ObservedProbe => ({ target, result, detail: `probe ${result}`, handler: "" });
 
   it("registers arm on an aarch64 host whose kernel refused the 32-bit ARM probe (a CPU without AArch32)", () => {
     const p = planHost(config(["arm", "aarch64"]), with_(aarch64, { probes: [probe("arm", "foreign"), probe("aarch64", "native")] }), "l");
@@ -38,6 +46,15 @@ describe("native targets are decided by probe, not by uname -m", () => {
   it("skips arm on an aarch64 host whose kernel ran the probe, and says the skip is proven", () => {
     const p = planHost(config(["arm"]), with_(aarch64, { probes: [probe("arm", "native")] }), "l");
     assert.match(p.rules[0]?.skipped ?? "", /^arm runs natively: the kernel ran a arm probe executable/);
+  });
+
+  it("keeps arm registered when the probe was taken by the target's own entry (registered because an earlier probe was refused)", () => {
+    const p = planHost(
+      config(["arm"]),
+      with_(aarch64, { probes: [{ target: "arm", result: "inconclusive", detail: "binfmt_misc entry qemu-arm would run it", handler: "qemu-arm" }] }),
+      "l",
+    );
+    assert.equal(p.rules[0]?.skipped, undefined, "a second run does not flip to skipped and orphan the entry");
   });
 
   it("keeps QEMU's family rule when no probe could decide, and says it is not proven", () => {
@@ -77,9 +94,29 @@ describe("the interpreter layout comes from what the package manager says", () =
 
   it("what is installed wins over what apt would install", () => {
     const o = with_(base, {
-      packages: [pkg("qemu-user-static", { status: "installed", installed: "1:7.2+dfsg-7", candidate: "1:9.2.2+ds-1~bpo12+1", depends: "qemu-user, qemu-user-binfmt" })],
+      packages: [
+        pkg("qemu-user-static", {
+          status: "installed",
+          installed: "1:9.2.2+ds-1~bpo12+1",
+          installedDepends: "qemu-user, qemu-user-binfmt",
+          candidate: "1:9.2.2+ds-1~bpo12+1",
+          depends: "qemu-user, qemu-user-binfmt",
+        }),
+      ],
     });
-    assert.equal(layoutDecision(cfg, o).value, InterpreterLayout.Plain, "the installed version's Depends is read: a transitional package installed");
+    assert.equal(layoutDecision(cfg, o).value, InterpreterLayout.Plain, "a transitional package installed");
+    const upgrading = with_(base, {
+      packages: [
+        pkg("qemu-user-static", {
+          status: "installed",
+          installed: "1:7.2+dfsg-7",
+          installedDepends: "",
+          candidate: "1:10.0.6+ds-0+deb13u2",
+          depends: "qemu-user, qemu-user-binfmt",
+        }),
+      ],
+    });
+    assert.equal(layoutDecision(cfg, upgrading).value, InterpreterLayout.StaticSuffix, "mid-upgrade: the installed full package, not the transitional candidate");
   });
 
   it("without apt, static interpreter files already on the host decide", () => {
@@ -142,6 +179,17 @@ describe("drift", () => {
       [],
       "a disabled entry takes nothing",
     );
+  });
+
+  it("says so when binfmt_misc is switched off for the whole host", () => {
+    assert.deepEqual(hostDrift(plan, with_(converged, { binfmt: { mounted: true, status: "disabled" } }), FILE_MARKER).targets.aarch64?.reasons, [
+      "binfmt_misc is switched off for the whole host (/proc/sys/fs/binfmt_misc/status says disabled; not ours to change: echo 1 > it)",
+    ]);
+  });
+
+  it("observes an interpreter given per target in `interpreters`", () => {
+    const c = config(["aarch64"], { interpreters: { arm64: "/usr/libexec/qemu-binfmt/aarch64-binfmt-P" } });
+    assert.deepEqual(observationRequest(c).elfs, ["/usr/libexec/qemu-binfmt/aarch64-binfmt-P"]);
   });
 
   it("lists planned packages that are not installed", () => {

@@ -222,9 +222,9 @@ done
 # --- the boot path: does systemd-binfmt apply CONFIG_DIR at the next boot? ----------------------------------
 load=""; unit=""; active=""
 if [ "$systemd" = true ]; then
-  load=$(systemctl show -P LoadState systemd-binfmt.service 2>/dev/null || true)
-  unit=$(systemctl show -P UnitFileState systemd-binfmt.service 2>/dev/null || true)
-  active=$(systemctl show -P ActiveState systemd-binfmt.service 2>/dev/null || true)
+  load=$(systemctl show --property=LoadState --value systemd-binfmt.service 2>/dev/null || true)
+  unit=$(systemctl show --property=UnitFileState --value systemd-binfmt.service 2>/dev/null || true)
+  active=$(systemctl show --property=ActiveState --value systemd-binfmt.service 2>/dev/null || true)
 fi
 d=$CONFIG_DIR
 while [ ! -e "$d" ] && [ "$d" != / ]; do d=$(dirname "$d"); done
@@ -247,13 +247,17 @@ if [ -r /proc/1/exe ]; then elf_report /proc/1/exe; else elf_report /sbin/init; 
 # --- packages: what is installed and what apt would install -------------------------------------------------
 if [ "$apt" = true ]; then
   for p in $PACKAGES; do
-    st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
-    iv=$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || true)
-    [ "$st" = installed ] || iv=""
-    cand=$(apt-cache policy "$p" 2>/dev/null | sed -n 's/^ *Candidate: //p' | head -n 1)
+    # "name=version" (apt's pin syntax) is queried by name; dpkg knows no versions in names.
+    n=${p%%=*}
+    st=$(dpkg-query -W -f='${db:Status-Status}' "$n" 2>/dev/null || true)
+    iv=$(dpkg-query -W -f='${Version}' "$n" 2>/dev/null || true)
+    idep=$(dpkg-query -W -f='${Depends}' "$n" 2>/dev/null || true)
+    [ "$st" = installed ] || { iv=""; idep=""; }
+    cand=$(apt-cache policy "$n" 2>/dev/null | sed -n 's/^ *Candidate: //p' | head -n 1)
     [ "$cand" = "(none)" ] && cand=""
-    dep=$(apt-cache show --no-all-versions "$p" 2>/dev/null | sed -n 's/^Depends: //p' | head -n 1)
-    printf '{"kind":"package","name":%s,"status":%s,"installed":%s,"candidate":%s,"depends":%s}\n' "$(js "$p")" "$(js "${st:-not-installed}")" "$(js "$iv")" "$(js "$cand")" "$(js "$dep")"
+    dep=$(apt-cache show --no-all-versions "$n" 2>/dev/null | sed -n 's/^Depends: //p' | head -n 1)
+    printf '{"kind":"package","name":%s,"status":%s,"installed":%s,"installedDepends":%s,"candidate":%s,"depends":%s}\n' \
+      "$(js "$p")" "$(js "${st:-not-installed}")" "$(js "$iv")" "$(js "$idep")" "$(js "$cand")" "$(js "$dep")"
   done
 fi
 
@@ -299,7 +303,7 @@ if [ -n "$PROBES" ]; then
       fi
       rm -f "$f"
     fi
-    printf '{"kind":"probe","target":%s,"result":%s,"detail":%s}\n' "$(js "$t")" "$(js "$result")" "$(js "$detail")"
+    printf '{"kind":"probe","target":%s,"result":%s,"detail":%s,"handler":%s}\n' "$(js "$t")" "$(js "$result")" "$(js "$detail")" "$(js "${handler:-}")"
   done
   [ -z "$pdir" ] || rm -rf "$pdir"
 fi
