@@ -19,7 +19,7 @@ import { gunzipSync } from "node:zlib";
 
 const run = promisify(execFile);
 const REPO = resolve(__dirname, "..", "..");
-const SERVICES = join(REPO, "lab", "services.sh");
+const SERVICES = join(REPO, "dev", "lab", "services.sh");
 const SUITES = ["bookworm", "trixie"] as const;
 
 const MT_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json";
