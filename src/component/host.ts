@@ -1,19 +1,23 @@
 /**
  * BinfmtHost: one Linux host turned into a cross-architecture build host. A thin class over pure
- * functions: validation (./validate), facts parsing (./facts), planning (./plan), scripts (./scripts),
- * output shaping (./outputs). The class only creates and chains the child resources:
+ * functions: validation (./validate), the observation (./observe → ../host/observation), planning and
+ * evidence (../host/plan, ../host/evidence), drift (../host/drift), scripts (../host/scripts), output
+ * shaping (../host/outputs). The class only creates and chains the child resources:
  *
- *   BinfmtHost <name>                          pulumi-qemu-binfmt:index:BinfmtHost
- *   ├─ remote.Command <name>-facts             read-only facts (JSON); fails early when sudo needs a password
- *   ├─ remote.Command <name>-packages          apt install (delete: remove, only if asked)
- *   ├─ remote.Command <name>-rule-<target>     one per requested target: binfmt.d file + kernel entry,
- *   │                                          verified field by field (delete: unregister + remove file)
- *   └─ acceptance, one per requested target    see ./acceptance.ts
+ *   BinfmtHost <name>                             pulumi-qemu-binfmt:index:BinfmtHost
+ *   ├─ remote.Command <name>-facts                only with observe: false (the observation, once)
+ *   ├─ ObservedState <name>-state-packages        drift of the packages (or why the host is unreadable)
+ *   ├─ remote.Command <name>-packages             apt install (delete: remove, only if asked)
+ *   ├─ per requested target:
+ *   │  ├─ ObservedState <name>-state-<target>     its drift; its revision re-runs the rule and the check
+ *   │  └─ remote.Command <name>-rule-<target>     binfmt.d file + kernel entry, verified field by field
+ *   └─ acceptance, one per requested target       see ./acceptance.ts
  *
- * Everything runs in one chain (dependsOn), so one host never has two SSH sessions open at once.
- * Resources fan out per REQUESTED target, known when the program runs; what depends on the host (native
- * family, package names, interpreter path, systemd) is computed from the facts command's output inside
- * the scripts' text, never by creating resources in an apply.
+ * Everything runs in one chain (dependsOn), so one host never has two commands running at once (the
+ * command provider keeps each command's SSH connection open until the run ends). Resources fan out per
+ * REQUESTED target, known when the program runs; what depends on the host (native family, package names,
+ * interpreter path, persistence) is computed from the observation into the scripts' text, never by
+ * creating resources in an apply.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { BinfmtHostArgs } from "./args";
