@@ -39,6 +39,28 @@ async function stackFor(name: string, h: LabHost, architectures: string[]): Prom
   });
 }
 
+/**
+ * Registers NAME by hand with the magic and mask of the host's entry SOURCE (as another tool would), with
+ * another interpreter and flags; SOURCE is unregistered first when NAME is SOURCE (a replacement).
+ */
+function registerLike(h: LabHost, source: string, name: string, interpreter: string, flags: string): void {
+  const text = root(h, `cat /proc/sys/fs/binfmt_misc/${source}`);
+  const esc = (field: string) => (new RegExp(`^${field} (\\S+)`, "m").exec(text)?.[1] ?? "").replace(/../g, "\\x$&");
+  const unregister = name === source ? `echo -1 > /proc/sys/fs/binfmt_misc/${name} && ` : "";
+  root(h, `${unregister}printf '%s\\n' ':${name}:M::${esc("magic")}:${esc("mask")}:${interpreter}:${flags}' > /proc/sys/fs/binfmt_misc/register`);
+}
+
+/** A stack of one BinfmtHost on H, given to BODY, destroyed and removed afterwards whatever BODY did. */
+async function withStack(name: string, h: LabHost, architectures: string[], body: (stack: TestStack) => Promise<void>): Promise<void> {
+  const stack = await stackFor(name, h, architectures);
+  try {
+    await body(stack);
+  } finally {
+    await stack.destroy("destroy").catch(() => undefined);
+    await stack.dispose();
+  }
+}
+
 /** Runs a preview that must plan changes; returns its log and the names of the resources it would change. */
 async function previewChanges(stack: TestStack, label: string): Promise<{ log: string; changed: string[] }> {
   await assert.rejects(stack.preview(`${label} (--expect-no-changes)`, true), /no changes were expected/i);
@@ -65,8 +87,7 @@ describe("drift and repair", { timeout: 20 * 60_000 }, () => {
 
   it("a plain host (no systemd) whose entry was unregistered, as a reboot does there: preview names it, up registers it again and re-runs its check", async () => {
     const h = hosts[PLAIN] as LabHost;
-    const stack = await stackFor("plain", h, ["aarch64"]);
-    try {
+    await withStack("plain", h, ["aarch64"], async (stack) => {
       await stack.up("first up");
       await stack.preview("converged", true);
       root(h, "echo -1 > /proc/sys/fs/binfmt_misc/qemu-aarch64");
@@ -78,16 +99,12 @@ describe("drift and repair", { timeout: 20 * 60_000 }, () => {
       assert.equal((out.report?.value as HostReport).targets.aarch64?.acceptance.actual, "aarch64");
       assert.match(root(h, "cat /proc/sys/fs/binfmt_misc/qemu-aarch64"), /^enabled/);
       await stack.preview("converged again", true);
-    } finally {
-      await stack.destroy("destroy").catch(() => undefined);
-      await stack.dispose();
-    }
+    });
   });
 
   it("Debian 12: i386 is skipped because the kernel ran the i386 probe (evidence, not uname -m), and its check runs the i386 image natively", async () => {
     const h = hosts[D12] as LabHost;
-    const stack = await stackFor("native", h, ["i386"]);
-    try {
+    await withStack("native", h, ["i386"], async (stack) => {
       const out = await stack.up("up with a natively run target");
       const t = (out.report?.value as HostReport).targets.i386;
       assert.equal(t?.status, "skipped");
@@ -95,16 +112,12 @@ describe("drift and repair", { timeout: 20 * 60_000 }, () => {
       assert.equal(t?.acceptance.actual, "x86_64", "i386/busybox run natively prints the host's machine");
       assert.doesNotMatch(root(h, "ls /proc/sys/fs/binfmt_misc"), /qemu-i386/);
       await stack.preview("converged", true);
-    } finally {
-      await stack.destroy("destroy").catch(() => undefined);
-      await stack.dispose();
-    }
+    });
   });
 
   it("Debian 12: a deleted binfmt.d file shows as a target that would not survive a reboot, and up writes it again", async () => {
     const h = hosts[D12] as LabHost;
-    const stack = await stackFor("d12", h, ["arm", "aarch64"]);
-    try {
+    await withStack("d12", h, ["arm", "aarch64"], async (stack) => {
       await stack.up("first up");
       const content = root(h, "cat /etc/binfmt.d/qemu-arm.conf");
       root(h, "rm /etc/binfmt.d/qemu-arm.conf");
@@ -114,22 +127,15 @@ describe("drift and repair", { timeout: 20 * 60_000 }, () => {
       await stack.up("repair");
       assert.equal(root(h, "cat /etc/binfmt.d/qemu-arm.conf"), content);
       await stack.preview("converged again", true);
-    } finally {
-      await stack.destroy("destroy").catch(() => undefined);
-      await stack.dispose();
-    }
+    });
   });
 
   it("Debian 13: an entry replaced by hand with other flags and interpreter: preview names each field, expected and actual; up restores it", async () => {
     const h = hosts[D13] as LabHost;
-    const stack = await stackFor("d13", h, ["aarch64"]);
-    try {
+    await withStack("d13", h, ["aarch64"], async (stack) => {
       await stack.up("first up");
       const ours = root(h, "cat /proc/sys/fs/binfmt_misc/qemu-aarch64");
-      const magic = /^magic (\S+)/m.exec(ours)?.[1] ?? "";
-      const mask = /^mask (\S+)/m.exec(ours)?.[1] ?? "";
-      const esc = (hex: string) => hex.replace(/../g, "\\x$&");
-      root(h, `echo -1 > /proc/sys/fs/binfmt_misc/qemu-aarch64 && printf '%s\\n' ':qemu-aarch64:M::${esc(magic)}:${esc(mask)}:/bin/true:OC' > /proc/sys/fs/binfmt_misc/register`);
+      registerLike(h, "qemu-aarch64", "qemu-aarch64", "/bin/true", "OC");
       const p = await previewChanges(stack, "after the entry was replaced by hand");
       assert.match(p.log, /binfmt_misc entry qemu-aarch64: interpreter \(expected "\/usr\/bin\/qemu-aarch64", actual "\/bin\/true"\)/);
       assert.match(p.log, /binfmt_misc entry qemu-aarch64: flags \(expected "F", actual "OC"\)/);
@@ -137,10 +143,7 @@ describe("drift and repair", { timeout: 20 * 60_000 }, () => {
       await stack.up("repair");
       assert.equal(root(h, "cat /proc/sys/fs/binfmt_misc/qemu-aarch64"), ours);
       await stack.preview("converged again", true);
-    } finally {
-      await stack.destroy("destroy").catch(() => undefined);
-      await stack.dispose();
-    }
+    });
   });
 
   it("Debian 13: a foreign entry under another name that matches the same binaries is a conflict: preview names it, up fails for that target and leaves it alone", async () => {
@@ -148,11 +151,7 @@ describe("drift and repair", { timeout: 20 * 60_000 }, () => {
     const stack = await stackFor("conflict", h, ["aarch64"]);
     try {
       await stack.up("first up");
-      const ours = root(h, "cat /proc/sys/fs/binfmt_misc/qemu-aarch64");
-      const magic = /^magic (\S+)/m.exec(ours)?.[1] ?? "";
-      const mask = /^mask (\S+)/m.exec(ours)?.[1] ?? "";
-      const esc = (hex: string) => hex.replace(/../g, "\\x$&");
-      root(h, `printf '%s\\n' ':zz-other:M::${esc(magic)}:${esc(mask)}:/bin/true:' > /proc/sys/fs/binfmt_misc/register`);
+      registerLike(h, "qemu-aarch64", "zz-other", "/bin/true", "");
       const zz = root(h, "cat /proc/sys/fs/binfmt_misc/zz-other");
       const p = await previewChanges(stack, "after zz-other was registered");
       assert.match(p.log, /conflict: enabled binfmt_misc entry zz-other \(interpreter \/bin\/true\) matches the same binaries as qemu-aarch64/);
