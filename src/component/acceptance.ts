@@ -6,10 +6,10 @@
  *   target a `docker.RemoteImage` `${name}-image-<target>` and a one-shot `docker.Container`
  *   `${name}-check-<target>` (see ./docker-check.ts: inputs the plugin reads back unchanged, a failed
  *   check fails the container's creation and runs again on the next `up`).
- * Both re-run whenever the host's rendered rules change: the command through `triggers`, the container
- * through a label carrying the rules hash (labels force replacement).
- * Checks are chained with dependsOn after the last rule, so a host never has several SSH sessions open
- * at once (sshd's MaxStartups).
+ * Both re-run whenever the host's rendered rules change or their target was repaired (its observed-state
+ * revision): the command through `triggers`, the container through labels (labels force replacement).
+ * Checks are chained with dependsOn after the last rule, so a host never has two commands running at once
+ * (the command provider still keeps each command's SSH connection open until the run ends).
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as docker from "@pulumi/docker";
