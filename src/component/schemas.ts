@@ -20,7 +20,12 @@ function input<T extends z.ZodType>(plain: T) {
   return z.union([plain, opaqueInput]);
 }
 
-const hostSchema = z.string().superRefine((v, ctx) => {
+/** The message for a value of the wrong type: what was expected, an example, and the value given. */
+function wrongType(what: string, example: string) {
+  return { error: (iss: { input?: unknown }) => `expected ${what}, e.g. ${example}, got ${quote(iss.input)}` };
+}
+
+const hostSchema = z.string(wrongType("a DNS name or an IP address", '"10.0.0.5"')).superRefine((v, ctx) => {
   if (!/^[A-Za-z0-9._:%\-[\]]{1,253}$/.test(v)) {
     ctx.addIssue({
       code: "custom",
@@ -28,10 +33,10 @@ const hostSchema = z.string().superRefine((v, ctx) => {
     });
   }
 });
-const portSchema = z.number().superRefine((v, ctx) => {
+const portSchema = z.number(wrongType("a port number", "22")).superRefine((v, ctx) => {
   if (!Number.isInteger(v) || v < 1 || v > 65535) ctx.addIssue({ code: "custom", message: `invalid port ${quote(v)}: expected an integer from 1 to 65535` });
 });
-const userSchema = z.string().superRefine((v, ctx) => {
+const userSchema = z.string(wrongType("a login name", '"root"')).superRefine((v, ctx) => {
   if (!/^[A-Za-z_][A-Za-z0-9_.-]{0,31}\$?$/.test(v)) {
     ctx.addIssue({ code: "custom", message: `invalid user ${quote(v)}: expected a login name (letters, digits, "_", ".", "-"; at most 32 characters), e.g. "root" or "builder"` });
   }
@@ -57,20 +62,20 @@ const hostKeySchema = z.string().superRefine((v, ctx) => {
   }
 });
 const intRange = (what: string, min: number, max: number) =>
-  z.number().superRefine((v, ctx) => {
+  z.number(wrongType(`an integer from ${min} to ${max}`, String(Math.max(min, Math.min(max, 10))))).superRefine((v, ctx) => {
     if (!Number.isInteger(v) || v < min || v > max) ctx.addIssue({ code: "custom", message: `invalid ${what} ${quote(v)}: expected an integer from ${min} to ${max}` });
   });
 const PACKAGE = /^[a-z0-9][a-z0-9+.-]+(:[a-z0-9]+)?(=[A-Za-z0-9.+~:-]+)?$/;
-const packageSchema = z.string().superRefine((v, ctx) => {
+const packageSchema = z.string(wrongType("a Debian package name", '"qemu-user-static"')).superRefine((v, ctx) => {
   if (!PACKAGE.test(v))
     ctx.addIssue({ code: "custom", message: `invalid package name ${quote(v)}: expected a Debian package name, optionally with =VERSION, e.g. "qemu-user-static"` });
 });
 const IMAGE = /^[a-z0-9][a-z0-9._-]*(:[0-9]+)?(\/[a-z0-9][a-z0-9._-]*)*(:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(@sha256:[a-f0-9]{64})?$/;
-const imageSchema = z.string().superRefine((v, ctx) => {
+const imageSchema = z.string(wrongType("a Docker image reference", '"arm64v8/busybox"')).superRefine((v, ctx) => {
   if (!IMAGE.test(v))
     ctx.addIssue({ code: "custom", message: `invalid image ${quote(v)}: expected a Docker image reference such as "arm64v8/busybox" or "registry:5000/arm64v8/busybox:1.36"` });
 });
-const platformSchema = z.string().superRefine((v, ctx) => {
+const platformSchema = z.string(wrongType("a Docker platform", '"linux/arm64"')).superRefine((v, ctx) => {
   if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(v))
     ctx.addIssue({ code: "custom", message: `invalid platform ${quote(v)}: expected OS/ARCH[/VARIANT], e.g. "linux/arm64" or "linux/arm/v7"` });
 });
@@ -101,7 +106,7 @@ const endpointFields = {
   privateKey: input(privateKeySchema).optional(),
   privateKeyPassword: input(secretStringSchema).optional(),
   hostKey: input(hostKeySchema).optional(),
-  agentSocketPath: input(z.string()).optional(),
+  agentSocketPath: input(z.string(wrongType("the path of an ssh-agent socket", '"/run/user/1000/ssh-agent.sock"'))).optional(),
 };
 
 const proxySchema = strict(endpointFields, "a proxy");
@@ -119,7 +124,7 @@ export const connectionSchema = strict(
 
 export const acceptanceSchema = strict(
   {
-    enabled: z.boolean().optional(),
+    enabled: z.boolean(wrongType("true or false", "false")).optional(),
     via: enumSchema(AcceptanceVia, "acceptance.via").optional(),
     images: targetMapSchema(imageSchema).optional(),
     platforms: targetMapSchema(platformSchema).optional(),
@@ -144,12 +149,12 @@ export const optionsShape = {
   applyMode: enumSchema(ApplyMode, "applyMode").optional(),
   installPackages: enumSchema(PackageSet, "installPackages").optional(),
   packages: z.array(packageSchema).optional(),
-  removePackagesOnDestroy: z.boolean().optional(),
+  removePackagesOnDestroy: z.boolean(wrongType("true or false", "true")).optional(),
   lockTimeoutSeconds: intRange("lockTimeoutSeconds", 0, 3600).optional(),
   interpreterDir: absolutePathSchema.optional(),
   interpreterSuffix: interpreterSuffixSchema.optional(),
   interpreters: targetMapSchema(absolutePathSchema).optional(),
-  observe: z.boolean().optional(),
+  observe: z.boolean(wrongType("true or false", "false")).optional(),
   acceptance: acceptanceSchema.optional(),
 };
 
@@ -157,7 +162,7 @@ export const hostArgsSchema = strict({ ...optionsShape, connection: connectionSc
 
 const fleetHostSchema = strict(
   {
-    id: z.string().superRefine((v, ctx) => {
+    id: z.string(wrongType("a host id", '"builder-1"')).superRefine((v, ctx) => {
       if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(v))
         ctx.addIssue({
           code: "custom",

@@ -74,7 +74,18 @@ function uniqueTargets(component: string, targets: readonly TargetInfo[], given:
  * A per-target map (acceptance.images, acceptance.platforms, interpreters): keys may use any accepted
  * name, each resolved once; they must name a requested target, and two keys must not name the same one.
  */
-function perTarget(component: string, map: Readonly<Record<string, string>> | undefined, targets: readonly TargetInfo[], field: string): Map<string, string> {
+/**
+ * A per-target map (images, platforms, interpreters) for one host: keys may use any accepted name, two keys
+ * may not name one target, and every key must name a target that is requested — by this host, or in a
+ * fleet by any host (`known`): a fleet-wide entry applies to the hosts that request its target.
+ */
+function perTarget(
+  component: string,
+  map: Readonly<Record<string, string>> | undefined,
+  targets: readonly TargetInfo[],
+  field: string,
+  known: readonly TargetInfo[] = targets,
+): Map<string, string> {
   const out = new Map<string, string>();
   const keyOf = new Map<string, string>();
   for (const [key, value] of Object.entries(map ?? {})) {
@@ -84,11 +95,11 @@ function perTarget(component: string, map: Readonly<Record<string, string>> | un
     } catch (e) {
       throw new BinfmtArgsError(component, [{ field: `${field}.${key}`, message: e instanceof Error ? e.message : String(e) }]);
     }
-    if (!targets.includes(t)) {
+    if (!known.includes(t)) {
       throw new BinfmtArgsError(component, [
         {
           field: `${field}.${key}`,
-          message: `${quote(key)} is not one of the requested architectures (${targets.map((x) => x.name).join(", ")}); remove the entry or request the target`,
+          message: `${quote(key)} is not one of the requested architectures (${known.map((x) => x.name).join(", ")}); remove the entry or request the target`,
         },
       ]);
     }
@@ -102,7 +113,7 @@ function perTarget(component: string, map: Readonly<Record<string, string>> | un
       ]);
     }
     keyOf.set(t.name, key);
-    out.set(t.name, value);
+    if (targets.includes(t)) out.set(t.name, value);
   }
   return out;
 }
@@ -143,14 +154,22 @@ function acceptanceFor(t: TargetInfo, images: Map<string, string>, platforms: Ma
   };
 }
 
-function hostConfig(component: string, o: ParsedOptions, connection: HostConnectionArgs, requested: readonly TargetInfo[], given: readonly string[], archField: string): HostSpec {
+function hostConfig(
+  component: string,
+  o: ParsedOptions,
+  connection: HostConnectionArgs,
+  requested: readonly TargetInfo[],
+  given: readonly string[],
+  archField: string,
+  known?: readonly TargetInfo[],
+): HostSpec {
   const targets = uniqueTargets(component, requested, given, archField);
   const acc = o.acceptance ?? {};
   const via = acc.via ?? DEFAULTS["acceptance.via"];
   const enabled = acc.enabled ?? DEFAULTS["acceptance.enabled"];
-  const images = perTarget(component, acc.images, targets, "args.acceptance.images");
-  const platforms = perTarget(component, acc.platforms, targets, "args.acceptance.platforms");
-  const interpreters = perTarget(component, o.interpreters, targets, "args.interpreters");
+  const images = perTarget(component, acc.images, targets, "args.acceptance.images", known);
+  const platforms = perTarget(component, acc.platforms, targets, "args.acceptance.platforms", known);
+  const interpreters = perTarget(component, o.interpreters, targets, "args.interpreters", known);
   if (enabled && via === AcceptanceVia.DockerProvider) checkDockerProvider(component, connection, acc.knownHostsPath);
   return {
     connection,
@@ -190,6 +209,8 @@ export function parseHostArgs(component: string, args: BinfmtHostArgs): HostSpec
 export function parseFleetArgs(component: string, args: BinfmtFleetArgs): { id: string; config: HostSpec }[] {
   const r = fleetArgsSchema.safeParse(args);
   if (!r.success) throw issuesToError(component, r.error);
+  // Every target some host requests: a fleet-wide per-target entry may name any of them.
+  const known = [...new Set([...r.data.architectures, ...r.data.hosts.flatMap((h) => h.architectures ?? [])])];
   return r.data.hosts.map((h, i) => {
     const original = args.hosts[i];
     if (original === undefined) throw new Error("unreachable: hosts changed while validating");
@@ -197,6 +218,6 @@ export function parseFleetArgs(component: string, args: BinfmtFleetArgs): { id: 
     const archs = own ? h.architectures : r.data.architectures;
     const given = own && original.architectures !== undefined ? original.architectures : args.architectures;
     const field = own ? `args.hosts[${i}].architectures` : "args.architectures";
-    return { id: h.id, config: hostConfig(component, r.data, original.connection, archs ?? [], given, field) };
+    return { id: h.id, config: hostConfig(component, r.data, original.connection, archs ?? [], given, field, known) };
   });
 }

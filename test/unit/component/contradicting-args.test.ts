@@ -75,3 +75,39 @@ describe("interpreters: a full path per target", () => {
     );
   });
 });
+
+describe("fleet-wide per-target maps", () => {
+  const hosts = [
+    { id: "a", connection: { host: "10.0.0.1" } },
+    { id: "b", connection: { host: "10.0.0.2" }, architectures: ["riscv64"] },
+  ];
+
+  it("apply to the hosts that request the target, and are not an error for the others", () => {
+    const parsed = parseFleetArgs("BinfmtFleet f", { architectures: ["aarch64"], hosts, acceptance: { images: { riscv64: "riscv64/busybox:1.36" } } });
+    assert.equal(parsed[0]?.config.acceptance.targets.aarch64?.image, "arm64v8/busybox");
+    assert.equal(parsed[1]?.config.acceptance.targets.riscv64?.image, "riscv64/busybox:1.36");
+  });
+
+  it("still reject a key that no host requests, naming every requested target", () => {
+    assert.throws(
+      () => parseFleetArgs("BinfmtFleet f", { architectures: ["aarch64"], hosts, interpreters: { s390x: "/opt/qemu-s390x" } }),
+      /args\.interpreters\.s390x: "s390x" is not one of the requested architectures \(aarch64, riscv64\)/,
+    );
+  });
+});
+
+describe("a value of the wrong type", () => {
+  it("is rejected naming the field, what was expected, an example and the value given", () => {
+    const msg = (extra: object) => {
+      try {
+        parseHostArgs("BinfmtHost t", { ...base, ...extra } as BinfmtHostArgs);
+      } catch (e) {
+        return e instanceof BinfmtArgsError ? e.problems.join("\n") : String(e);
+      }
+      return "accepted";
+    };
+    assert.equal(msg({ connection: { host: "h", port: "22" } }), 'args.connection.port: expected a port number, e.g. 22, got "22"');
+    assert.equal(msg({ lockTimeoutSeconds: "120" }), 'args.lockTimeoutSeconds: expected an integer from 0 to 3600, e.g. 10, got "120"');
+    assert.equal(msg({ observe: "false" }), 'args.observe: expected true or false, e.g. false, got "false"');
+  });
+});
