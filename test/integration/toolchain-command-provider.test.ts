@@ -16,7 +16,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { LoopbackSshd, newKeyPair, startLoopbackSshd, stopProcess } from "../support/loopback-sshd";
-import { TestStack } from "../support/pulumi";
+import { TestStack, destroyAll } from "../support/pulumi";
 
 type Connection = command.types.input.remote.ConnectionArgs;
 
@@ -65,14 +65,7 @@ describe("toolchain command plugin: remote.Command behaves as upstream 1.2.1", (
   });
 
   after(async () => {
-    for (const s of stacks) {
-      try {
-        await s.destroy(`${s.stack.name} cleanup`);
-      } catch {
-        // a case that failed on purpose may have nothing to destroy
-      }
-      await s.dispose();
-    }
+    await destroyAll(stacks);
     if (sshd !== undefined) await stopProcess(sshd.process);
     process.env.PATH = savedPath;
     if (tmp !== "") rmSync(tmp, { recursive: true, force: true });

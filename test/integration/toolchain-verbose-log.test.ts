@@ -17,7 +17,7 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { LoopbackSshd, startLoopbackSshd, stopProcess, waitForSocket } from "../support/loopback-sshd";
-import { TestStack } from "../support/pulumi";
+import { TestStack, destroyAll } from "../support/pulumi";
 
 describe("toolchain: the engine's own log and the private key, per verbosity", () => {
   let tmp = "";
@@ -40,14 +40,7 @@ describe("toolchain: the engine's own log and the private key, per verbosity", (
   });
 
   after(async () => {
-    for (const s of stacks) {
-      try {
-        await s.destroy(`${s.stack.name} cleanup`);
-      } catch {
-        // nothing left
-      }
-      await s.dispose();
-    }
+    await destroyAll(stacks);
     if (agent !== undefined) await stopProcess(agent);
     if (sshd !== undefined) await stopProcess(sshd.process);
     if (tmp !== "") rmSync(tmp, { recursive: true, force: true });

@@ -192,6 +192,14 @@ export class TestStack {
   }
 }
 
+/** Destroys (when there is anything left to destroy) and removes every stack: a test file's teardown. */
+export async function destroyAll(stacks: readonly TestStack[]): Promise<void> {
+  for (const s of stacks) {
+    await s.destroy(`${s.stack.name} cleanup`).catch(() => undefined);
+    await s.dispose();
+  }
+}
+
 /** Urn's resource name (last `::` segment). */
 export function urnName(urn: string): string {
   return urn.slice(urn.lastIndexOf("::") + 2);
