@@ -118,6 +118,17 @@ export function runRules(args: readonly string[], io: CliIo): number {
       ...(v["interpreter-dir"] !== undefined ? { interpreterDir: parseInput(absolutePathSchema, v["interpreter-dir"], "interpreterDir") } : {}),
       ...(v["interpreter-suffix"] !== undefined ? { interpreterSuffix: parseInput(interpreterSuffixSchema, v["interpreter-suffix"], "interpreterSuffix") } : {}),
     };
+    // An interpreter for a target nobody asked for would be silently ignored: say so instead.
+    const requested = new Set([...plan.register, ...plan.skipped.map((s) => s.target)].map((t) => t.name));
+    const unrequested = Object.keys(choice.interpreters).filter((name) => !requested.has(name));
+    if (unrequested.length > 0) {
+      const given = unrequested.map((n) => JSON.stringify(`${n}=${choice.interpreters[n]}`)).join(", ");
+      throw new BinfmtInputError(
+        "targetInterpreter",
+        given,
+        `${given} names a target that is not among the TARGETs (${[...requested].join(", ")}); add it as a TARGET or drop the option`,
+      );
+    }
     const rules = plan.register.map((t) => ({
       target: t.name,
       // --interpreter goes through buildRule's own check (not together with --interpreter-dir/-suffix).

@@ -25,12 +25,24 @@ export function useObservationRunner(r: ObservationRunner): () => void {
   };
 }
 
+/**
+ * Dial attempts for the observation. `dialErrorLimit: -1` (unlimited, for hosts still booting) is kept for
+ * the update, where the commands wait the same way; a preview (also the one `up` runs first unless
+ * `--skip-preview`) must answer, so it gives up after the default limit (10 retries, ~11 s unless dials
+ * hang for `perDialTimeout`) and reports the host unreadable.
+ */
+export function observationDialLimit(limit: number | undefined, preview: boolean): number {
+  const DEFAULT = 10;
+  if (limit === undefined) return DEFAULT;
+  return limit < 0 && preview ? DEFAULT : limit;
+}
+
 function endpoint(c: pulumi.Unwrap<HostConnectionArgs>): SshEndpoint {
   const base = {
     host: c.host,
     port: c.port ?? 22,
     user: c.user ?? "root",
-    dialErrorLimit: c.dialErrorLimit ?? 10,
+    dialErrorLimit: observationDialLimit(c.dialErrorLimit, pulumi.runtime.isDryRun()),
     perDialTimeout: c.perDialTimeout ?? 15,
   };
   const opt = <K extends string, V>(k: K, v: V | undefined) => (v === undefined ? {} : ({ [k]: v } as Record<K, V>));

@@ -85,6 +85,14 @@ test("--target-interpreter sets one target's path and checks it", () => {
   assert.match(rules("--target-interpreter", "arm", "arm").stderr, /--target-interpreter: expected TARGET=PATH/);
 });
 
+test("--target-interpreter for a target that is not among the TARGETs is refused, naming it (not silently ignored)", () => {
+  const r = rules("--host-arch", "x86_64", "--target-interpreter", "riscv64=/opt/q/qemu-riscv64", "arm");
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--target-interpreter: "riscv64=\/opt\/q\/qemu-riscv64" names a target that is not among the TARGETs \(arm\)/);
+  // A requested target that is skipped as native keeps its interpreter without complaint.
+  assert.equal(rules("--host-arch", "aarch64", "--target-interpreter", "aarch64=/opt/q/qemu-aarch64", "aarch64", "arm").code, 0);
+});
+
 test("rules --host-arch armv7l aarch64 registers aarch64 (not 'nothing to do'); i686 + x86_64 the same", () => {
   const arm = rules("--host-arch", "armv7l", "aarch64");
   assert.equal(arm.code, 0);
