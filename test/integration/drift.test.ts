@@ -156,7 +156,7 @@ describe("drift and repair", { timeout: 20 * 60_000 }, () => {
       const p = await previewChanges(stack, "after zz-other was registered");
       assert.match(p.log, /conflict: enabled binfmt_misc entry zz-other \(interpreter \/bin\/true\) matches the same binaries as qemu-aarch64/);
       // The rule fails (so its check does not run and reports nothing), saying how to resolve it.
-      await assert.rejects(stack.up("up with the conflict"), /conflict-rule-aarch64[\s\S]*zz-other[\s\S]*echo 0 > \/proc\/sys\/fs\/binfmt_misc\/zz-other/);
+      await assert.rejects(stack.up("up with the conflict"), /conflict-rule-aarch64[\s\S]*zz-other[\s\S]*echo 0 > '\/proc\/sys\/fs\/binfmt_misc\/zz-other'/);
       assert.ok(!activeNames(stack).includes("conflict-check-aarch64"), "no acceptance check ran after the failed rule");
       assert.equal(root(h, "cat /proc/sys/fs/binfmt_misc/zz-other"), zz, "the foreign entry is untouched");
       root(h, "echo -1 > /proc/sys/fs/binfmt_misc/zz-other");

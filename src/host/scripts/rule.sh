@@ -69,10 +69,14 @@ conflict_guard() {
   _others=$(binfmt_conflicts "$MNT" "$NAME" "$OFFSET" "$MAGIC" "$MASK")
   [ -z "$_others" ] && return 0
   _list=""; _fix=""
-  for _o in $_others; do
+  # One name per line; a name may hold spaces (the kernel refuses only '/', '.' and '..'), so read lines
+  # and quote the path in the command we suggest.
+  while IFS= read -r _o; do
     _list="${_list:+$_list, }$_o (interpreter $(entry_get "$MNT/$_o" 'interpreter '))"
-    _fix="${_fix:+$_fix; }echo 0 > $MNT/$_o"
-  done
+    _fix="${_fix:+$_fix; }echo 0 > '$MNT/$_o'"
+  done <<EOF_OTHERS
+$_others
+EOF_OTHERS
   fail "cannot register $NAME for target $TARGET: the enabled binfmt_misc entry $_list matches the same binaries, and the kernel hands each binary to whichever matching entry comes first, so which interpreter runs would depend on registration order. This component never changes entries it does not own: disable that entry ($_fix), or remove it (echo -1 instead of 0) together with the binfmt.d file or package that registers it, then run pulumi up again"
 }
 

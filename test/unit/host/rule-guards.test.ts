@@ -41,10 +41,22 @@ describe("rule apply: checks before any change", () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /cannot register qemu-aarch64 for target aarch64: the enabled binfmt_misc entry zz-other \(interpreter \/bin\/true\) matches the same binaries/);
     assert.match(r.stderr, /whichever matching entry comes first/);
-    assert.match(r.stderr, new RegExp(`echo 0 > ${s.mnt.replace(/[/.]/g, "\\$&")}/zz-other`));
+    assert.match(r.stderr, new RegExp(`echo 0 > '${s.mnt.replace(/[/.]/g, "\\$&")}/zz-other'`));
     assert.equal(readFileSync(path.join(s.mnt, "zz-other"), "utf8"), before, "the foreign entry is untouched");
     assert.equal(readFileSync(path.join(s.mnt, "register"), "utf8"), "");
     assert.equal(existsSync(s.plan.script.file), false);
+  });
+
+  it("names two conflicting entries, one with a space in its name, each once and quoted in the fix", () => {
+    const e = s.plan.script.expected;
+    foreign("zz other", "enabled", e.magic, e.mask);
+    foreign("zz-second", "enabled", e.magic, e.mask);
+    const r = run(s, RuleAction.Apply);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /entry zz other \(interpreter \/bin\/true\), zz-second \(interpreter \/bin\/true\) matches/);
+    const mnt = s.mnt.replace(/[/.]/g, "\\$&");
+    assert.match(r.stderr, new RegExp(`echo 0 > '${mnt}/zz other'; echo 0 > '${mnt}/zz-second'`));
+    assert.equal(readFileSync(path.join(s.mnt, "register"), "utf8"), "");
   });
 
   it("sees an overlap through offsets and masks: a shorter magic at offset 16 that constrains only e_machine", () => {
