@@ -10,7 +10,9 @@ import { escapeBytes, parseEscapedBytes } from "./bytes";
  * - Qemu: QEMU's exact mask (its scripts/qemu-binfmt-conf.sh).
  */
 export enum MaskPolicy {
+  /** Ignore the e_ident bytes after EI_OSABI (ABI version and padding), as the "Jetson Containers" article's rules do. */
   IgnoreAbiVersion = "ignore-abi-version",
+  /** QEMU's exact mask (its scripts/qemu-binfmt-conf.sh). */
   Qemu = "qemu",
 }
 

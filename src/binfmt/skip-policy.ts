@@ -6,7 +6,9 @@
  *   aarch64 host without AArch32.
  */
 export enum SkipPolicy {
+  /** Skip every target of the host's family (QEMU's rule; an aarch64 host skips aarch64 and arm). */
   Family = "family",
+  /** Skip only the target(s) the host is, e.g. register arm on an aarch64 host without AArch32. */
   ExactNative = "exact-native",
 }
 

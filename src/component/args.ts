@@ -1,7 +1,9 @@
 /**
- * The component's arguments. Interfaces with documented fields and `@default`s, enums instead of string
- * unions, one constructor parameter named `args`: the shape a component package needs, so BinfmtHost and
- * BinfmtFleet can later be offered to Python, Go and YAML users unchanged.
+ * The component's arguments. Interfaces with documented fields, enums instead of string unions,
+ * one constructor parameter named `args`, mutable arrays: the shape a component package needs (package/,
+ * PulumiPlugin.yaml), so Python, Go, YAML and C# users get BinfmtHost and BinfmtFleet unchanged. Defaults are
+ * written "Default: …" in the text, not as `@default` tags: the SDK's schema analyzer keeps only a comment's
+ * text, and that text is every other language's documentation (package/schema.golden.json).
  *
  * Validation (zod, naming the field) is in ./validate.ts and runs before any resource is created.
  */
@@ -13,17 +15,17 @@ import { AcceptanceVia, ApplyMode, PackageSet } from "../host/enums";
 export interface ProxyConnectionArgs {
   /** Address of the bastion host. */
   host: pulumi.Input<string>;
-  /** SSH port of the bastion. @default 22 */
+  /** SSH port of the bastion. Default: 22 */
   port?: pulumi.Input<number>;
-  /** Login user on the bastion. @default "root" */
+  /** Login user on the bastion. Default: "root" */
   user?: pulumi.Input<string>;
   /** Private key (contents) for the bastion. Always stored as a secret. */
   privateKey?: pulumi.Input<string>;
   /** Passphrase of an encrypted bastion key. Always stored as a secret. */
   privateKeyPassword?: pulumi.Input<string>;
-  /** The bastion's public host key, e.g. "ssh-ed25519 AAAAC3Nz…"; pins it. @default not checked */
+  /** The bastion's public host key, e.g. "ssh-ed25519 AAAAC3Nz…"; pins it. Default: not checked */
   hostKey?: pulumi.Input<string>;
-  /** ssh-agent socket for the bastion. @default $SSH_AUTH_SOCK */
+  /** ssh-agent socket for the bastion. Default: $SSH_AUTH_SOCK */
   agentSocketPath?: pulumi.Input<string>;
 }
 
@@ -31,12 +33,12 @@ export interface ProxyConnectionArgs {
 export interface HostConnectionArgs {
   /** Address of the host (DNS name or IP). */
   host: pulumi.Input<string>;
-  /** SSH port. @default 22 */
+  /** SSH port. Default: 22 */
   port?: pulumi.Input<number>;
   /**
    * Login user. Root, or a user with passwordless sudo (`sudo -n`): commands run without a terminal,
    * so a sudo that asks for a password fails with a message saying so.
-   * @default "root"
+   * Default: "root"
    */
   user?: pulumi.Input<string>;
   /**
@@ -49,49 +51,49 @@ export interface HostConnectionArgs {
   /**
    * Path of the same private key on the machine that runs Pulumi. Only the docker-provider acceptance
    * check needs it (the docker provider runs the local `ssh -i PATH`, which cannot take key contents).
-   * @default none
+   * Default: none
    */
   privateKeyPath?: string;
   /**
    * The host's public SSH key, as in known_hosts without the host name: "ssh-ed25519 AAAAC3Nz…".
    * When set, every connection verifies it (commands and the docker provider); when absent,
    * `@pulumi/command` does not check host keys at all. Recommended.
-   * @default not checked
+   * Default: not checked
    */
   hostKey?: pulumi.Input<string>;
-  /** ssh-agent socket. @default $SSH_AUTH_SOCK */
+  /** ssh-agent socket. Default: $SSH_AUTH_SOCK */
   agentSocketPath?: pulumi.Input<string>;
-  /** Reach the host through one bastion. @default direct */
+  /** Reach the host through one bastion. Default: direct */
   proxy?: ProxyConnectionArgs;
-  /** Failed dials before giving up; -1 for unlimited. @default 10 */
+  /** Failed dials before giving up; -1 for unlimited. Default: 10 */
   dialErrorLimit?: pulumi.Input<number>;
-  /** Seconds per dial attempt. @default 15 */
+  /** Seconds per dial attempt. Default: 15 */
   perDialTimeout?: pulumi.Input<number>;
 }
 
 /** The docker check that proves emulation: `docker run IMAGE uname -m` prints the target's machine. */
 export interface AcceptanceArgs {
-  /** Run the check. @default true */
+  /** Run the check. Default: true */
   enabled?: boolean;
-  /** Through a remote command (no extra plugin) or the `@pulumi/docker` provider. @default AcceptanceVia.Command */
+  /** Through a remote command (no extra plugin) or the `@pulumi/docker` provider. Default: AcceptanceVia.Command */
   via?: AcceptanceVia;
   /**
    * Image per target; keys are target names (any accepted spelling; two keys naming one target are
    * rejected, naming both). A target without an image here and
    * without an official Docker namespace gets no check (reported as skipped).
-   * @default "<first official namespace>/busybox", e.g. "arm64v8/busybox", "arm32v7/busybox"
+   * Default: "<first official namespace>/busybox", e.g. "arm64v8/busybox", "arm32v7/busybox"
    */
   images?: Record<string, string>;
   /**
    * Docker platform per target; keys are target names.
-   * @default the target's first Docker platform, e.g. "linux/arm64", "linux/arm"
+   * Default: the target's first Docker platform, e.g. "linux/arm64", "linux/arm"
    */
   platforms?: Record<string, string>;
-  /** Upper bound for one check (pull + run), in seconds. @default 300 */
+  /** Upper bound for one check (pull + run), in seconds. Default: 300 */
   timeoutSeconds?: number;
   /**
    * known_hosts file used by the docker provider's ssh instead of `connection.hostKey`.
-   * @default none (connection.hostKey is required for AcceptanceVia.DockerProvider then)
+   * Default: none (connection.hostKey is required for AcceptanceVia.DockerProvider then)
    */
   knownHostsPath?: string;
 }
@@ -103,39 +105,39 @@ export interface BinfmtOptionsArgs {
    * works inside containers and chroots; it requires a static interpreter (verified). C (credentials, lets
    * setuid binaries like sudo work in emulated containers) implies O and lets binaries gain the privileges
    * of their setuid bits under the emulator: use it deliberately.
-   * @default "F"
+   * Default: "F"
    */
   flags?: string;
   /**
-   * Which mask a rule carries. @default MaskPolicy.IgnoreAbiVersion (ignore the e_ident bytes after
+   * Which mask a rule carries. Default: MaskPolicy.IgnoreAbiVersion (ignore the e_ident bytes after
    * EI_OSABI, as the "Jetson Containers" article's rules do)
    */
   maskPolicy?: MaskPolicy;
-  /** Which requested targets a host skips because it runs them natively. @default SkipPolicy.Family */
+  /** Which requested targets a host skips because it runs them natively. Default: SkipPolicy.Family */
   skipPolicy?: SkipPolicy;
   /**
    * Directory of the binfmt.d files. /etc/binfmt.d masks same-named files that packages ship in
    * /usr/lib/binfmt.d, which is how the component's rules win at boot.
-   * @default "/etc/binfmt.d"
+   * Default: "/etc/binfmt.d"
    */
   configDir?: string;
-  /** How rules are applied to the running kernel. @default ApplyMode.PerFile */
+  /** How rules are applied to the running kernel. Default: ApplyMode.PerFile */
   applyMode?: ApplyMode;
-  /** Which packages provide the interpreters. @default PackageSet.Minimal */
+  /** Which packages provide the interpreters. Default: PackageSet.Minimal */
   installPackages?: PackageSet;
-  /** Exactly these apt packages instead of the PackageSet's (ignored with PackageSet.None). @default by PackageSet */
+  /** Exactly these apt packages instead of the PackageSet's (ignored with PackageSet.None). Default: by PackageSet */
   packages?: string[];
-  /** Remove the installed packages on `pulumi destroy`. @default false */
+  /** Remove the installed packages on `pulumi destroy`. Default: false */
   removePackagesOnDestroy?: boolean;
-  /** Seconds to wait for a dpkg lock held by another apt/dpkg run. @default 120 */
+  /** Seconds to wait for a dpkg lock held by another apt/dpkg run. Default: 120 */
   lockTimeoutSeconds?: number;
   /**
-   * Directory of the interpreters. @default "/usr/bin"
+   * Directory of the interpreters. Default: "/usr/bin"
    */
   interpreterDir?: string;
   /**
    * Appended to `qemu-<cpu>`.
-   * @default by the host's packages: "-static" where qemu-user-static ships /usr/bin/qemu-<cpu>-static (Debian ≤ 12,
+   * Default: by the host's packages: "-static" where qemu-user-static ships /usr/bin/qemu-<cpu>-static (Debian ≤ 12,
    * Ubuntu ≤ 24.10), "" where qemu-user is the static build (Debian ≥ 13, Ubuntu ≥ 25.04, backports)
    */
   interpreterSuffix?: string;
@@ -144,7 +146,7 @@ export interface BinfmtOptionsArgs {
    * in parallel) and plan a repair of whatever drifted: an entry lost at reboot or replaced, a binfmt.d file
    * deleted or edited, a conflicting entry under another name, a package removed, a release upgrade. Off:
    * the host is read once, when it is first provisioned, and an unchanged program opens no SSH session.
-   * @default true
+   * Default: true
    */
   observe?: boolean;
   /**
@@ -152,10 +154,10 @@ export interface BinfmtOptionsArgs {
    * keys are target names (any accepted spelling, each target once), values absolute paths. E.g. Debian's
    * `{ aarch64: "/usr/libexec/qemu-binfmt/aarch64-binfmt-P" }` (with flag P, which then also works on
    * kernels before 5.12). With flag F the path must lead to a static emulator (verified on the host).
-   * @default {} (every target uses interpreterDir and interpreterSuffix)
+   * Default: {} (every target uses interpreterDir and interpreterSuffix)
    */
   interpreters?: Record<string, string>;
-  /** The acceptance check. @default enabled, via AcceptanceVia.Command */
+  /** The acceptance check. Default: enabled, via AcceptanceVia.Command */
   acceptance?: AcceptanceArgs;
 }
 
@@ -182,7 +184,7 @@ export interface FleetHostArgs {
   id: string;
   /** How to reach the host. */
   connection: HostConnectionArgs;
-  /** Targets for this host instead of the fleet's. @default the fleet's architectures */
+  /** Targets for this host instead of the fleet's. Default: the fleet's architectures */
   architectures?: string[];
 }
 

@@ -12,6 +12,10 @@ import { parseFleetArgs } from "./validate";
 
 export const BINFMT_FLEET_TYPE = "pulumi-qemu-binfmt:index:BinfmtFleet";
 
+/**
+ * The same QEMU/binfmt_misc configuration on many hosts: one BinfmtHost per host (named from its stable
+ * id), provisioned in parallel; fleet-wide arguments apply to every host, a host may override its targets.
+ */
 export class BinfmtFleet extends pulumi.ComponentResource {
   /** Per host id: facts, packages, targets, rules hash and summary. */
   public readonly hosts: pulumi.Output<Record<string, HostReport>>;

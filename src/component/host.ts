@@ -41,6 +41,12 @@ import { attributed } from "./errors";
 
 export const BINFMT_HOST_TYPE = "pulumi-qemu-binfmt:index:BinfmtHost";
 
+/**
+ * One Linux host turned into a cross-architecture build host over SSH: QEMU user-mode emulators installed,
+ * registered with binfmt_misc (one rule per requested target, persisted in binfmt.d), verified field by
+ * field, and proven by a docker acceptance check per target. Invalid arguments fail before any resource
+ * exists, with an error naming the field and quoting the value.
+ */
 export class BinfmtHost extends pulumi.ComponentResource {
   /** What the component learned about the host: machine, distribution, systemd, binfmt_misc, privilege. */
   public readonly facts: pulumi.Output<HostFacts>;

@@ -13,23 +13,29 @@ import { TargetAcceptance } from "./config";
 
 /** Result of the acceptance check of one target. */
 export interface AcceptanceReport {
+  /** Passed, failed, skipped (no image for the target) or disabled. */
   readonly status: AcceptanceStatus;
   /** How the check ran; "" when it did not. */
   readonly via: string;
+  /** The image the check ran, e.g. "arm64v8/busybox"; "" when it did not run. */
   readonly image: string;
+  /** The docker platform it ran with, e.g. "linux/arm64"; "" when it did not run. */
   readonly platform: string;
   /** What `uname -m` had to print. */
   readonly expected: string;
   /** What it printed. */
   readonly actual: string;
+  /** Exit code of `docker run`; 0 when it passed. */
   readonly exitCode: number;
 }
 
 /** One requested target on one host. */
 export interface TargetReport {
+  /** The target's QEMU name, e.g. "aarch64". */
   readonly target: string;
   /** binfmt_misc entry name, e.g. "qemu-aarch64". */
   readonly entryName: string;
+  /** Registered, or skipped (see skipReason). */
   readonly status: TargetStatus;
   /** Why it was skipped; "" when registered. */
   readonly skipReason: string;
@@ -43,15 +49,21 @@ export interface TargetReport {
   readonly persistent: boolean;
   /** How the last apply reached the kernel: "proc", "systemd-restart", "unchanged" or "" (skipped). */
   readonly applied: string;
+  /** The docker acceptance check of this target. */
   readonly acceptance: AcceptanceReport;
 }
 
 /** One host, as a person reads it. */
 export interface HostReport {
+  /** What the component learned about the host: machine, distribution, systemd, binfmt_misc, privilege. */
   readonly facts: HostFacts;
-  readonly packages: readonly string[];
+  /** The packages the component installs on this host. */
+  readonly packages: string[];
+  /** Per requested target (QEMU name). */
   readonly targets: Readonly<Record<string, TargetReport>>;
+  /** sha256 of the host's rendered rules; the acceptance checks re-run when it changes. */
   readonly rulesHash: string;
+  /** A few readable lines: the host and one line per target. */
   readonly summary: string;
 }
 

@@ -46,24 +46,27 @@ test("the README table lists every argument the component accepts, and only thos
   assert.deepEqual([...readmeDefaults().keys()].sort(), argumentPaths().sort());
 });
 
-/** The `@default` of `field` in interface `iface` of src/component/args.ts (the docs a user's editor shows). */
+/**
+ * The "Default: …" of `field` in interface `iface` of src/component/args.ts (the docs a user's editor shows, and
+ * the schema's description for other languages: the SDK's analyzer drops JSDoc tags such as `@default`).
+ */
 function argsDocDefault(iface: string, field: string): string | undefined {
   const text = readFileSync(join(__dirname, "../../src/component/args.ts"), "utf8");
   const body = text.slice(text.indexOf(`export interface ${iface} `));
   const end = body.indexOf("\n}\n");
   const m = new RegExp(`/\\*\\*((?:(?!\\*/)[\\s\\S])*)\\*/\\s*\\n\\s*${field}\\?:`).exec(body.slice(0, end));
-  return /@default ([^\n]+)/
+  return /Default: ([^\n]+)/
     .exec(m?.[1] ?? "")?.[1]
     ?.replace(/\s*\*\/\s*$/, "")
     .trim();
 }
 
-test("the @default tags in args.ts say the same defaults", () => {
+test("the Default: notes in args.ts say the same defaults", () => {
   for (const [path, value] of Object.entries(DEFAULTS)) {
     const [head, tail] = path.split(".");
     const [iface, field] = tail === undefined ? ["BinfmtOptionsArgs", head] : [head === "connection" ? "HostConnectionArgs" : "AcceptanceArgs", tail];
     const doc = argsDocDefault(iface, field ?? "");
-    assert.ok(doc?.startsWith(spelled(value).slice(1, -1)), `args.ts ${iface}.${field ?? ""}: @default ${String(doc)}, DEFAULTS says ${spelled(value)}`);
+    assert.ok(doc?.startsWith(spelled(value).slice(1, -1)), `args.ts ${iface}.${field ?? ""}: Default: ${String(doc)}, DEFAULTS says ${spelled(value)}`);
   }
 });
 

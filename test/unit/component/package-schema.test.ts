@@ -1,0 +1,100 @@
+/**
+ * The component package's schema (package/schema.golden.json) is what the SDK's own analyzer infers from
+ * the TypeScript types — the analyzer `pulumi package add` runs through the package's run-plugin, here
+ * called in process (no engine). A type that other languages cannot express (a readonly array, a union)
+ * makes the analyzer throw; any change of an input, output, enum or description changes the golden file.
+ * UPDATE_SNAPSHOTS=1 rewrites it instead of comparing (read the diff: it is every other language's API).
+ *
+ * The analyzer reads the package folder's declarations (../dist/src/*.d.ts, built); this test points it at
+ * a throwaway folder that re-exports the same two classes from the TypeScript source, so it needs no build
+ * (measured: the two give byte-identical schemas).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Analyzer } from "@pulumi/pulumi/provider/experimental/analyzer";
+import { generateSchema } from "@pulumi/pulumi/provider/experimental/schema";
+import { DEFAULTS } from "../../../src/host/config";
+
+const ROOT = path.join(__dirname, "../../..");
+const PACKAGE_DIR = path.join(ROOT, "package");
+const GOLDEN = path.join(PACKAGE_DIR, "schema.golden.json");
+const UPDATE = process.env.UPDATE_SNAPSHOTS === "1";
+const COMPONENTS = ["BinfmtHost", "BinfmtFleet"];
+
+interface Property {
+  description?: string;
+  items?: Property;
+  additionalProperties?: Property;
+}
+interface PackageSchema {
+  name: string;
+  version: string;
+  resources: Record<string, { description?: string; inputProperties: Record<string, Property>; properties: Record<string, Property> }>;
+  types: Record<string, { enum?: { name: string; description?: string }[]; properties?: Record<string, Property> }>;
+}
+
+function readJson(file: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+}
+
+/** The schema as run-plugin would serve it for package/ (name from its package.json, as run-plugin derives it). */
+function inferSchema(): PackageSchema {
+  const pkg = readJson(path.join(PACKAGE_DIR, "package.json"));
+  const dir = mkdtempSync(path.join(tmpdir(), "pqb-schema-"));
+  try {
+    writeFileSync(path.join(dir, "package.json"), JSON.stringify({ ...pkg, main: "index.ts" }));
+    writeFileSync(path.join(dir, "index.ts"), `export { ${COMPONENTS.join(", ")} } from ${JSON.stringify(path.join(ROOT, "src"))};\n`);
+    writeFileSync(path.join(dir, "tsconfig.json"), JSON.stringify({ extends: path.join(ROOT, "tsconfig.json"), compilerOptions: { rootDir: "/" }, include: ["index.ts"] }));
+    const name = String(pkg.name);
+    const result = new Analyzer(dir, name, pkg, new Set(COMPONENTS)).analyze();
+    const schema = generateSchema(name, String(pkg.version), String(pkg.description), result.components, result.typeDefinitions, result.dependencies);
+    return JSON.parse(JSON.stringify(schema)) as PackageSchema;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const schema = inferSchema();
+
+test("the SDK's analyzer infers both components, and the schema is the golden file", () => {
+  const text = `${JSON.stringify(schema, null, 2)}\n`;
+  if (UPDATE) writeFileSync(GOLDEN, text);
+  assert.deepEqual(Object.keys(schema.resources).sort(), COMPONENTS.map((c) => `pulumi-qemu-binfmt:index:${c}`).sort());
+  assert.equal(readFileSync(GOLDEN, "utf8"), text, "package/schema.golden.json is stale: run UPDATE_SNAPSHOTS=1 on this test and read the diff");
+});
+
+test("every component, input, output, type property and enum member has a description", () => {
+  const missing: string[] = [];
+  for (const [token, r] of Object.entries(schema.resources)) {
+    if (!r.description) missing.push(token);
+    for (const [k, p] of Object.entries(r.inputProperties)) if (!p.description) missing.push(`${token} input ${k}`);
+    for (const [k, p] of Object.entries(r.properties)) if (!p.description) missing.push(`${token} output ${k}`);
+  }
+  for (const [token, t] of Object.entries(schema.types)) {
+    for (const e of t.enum ?? []) if (!e.description) missing.push(`${token}.${e.name}`);
+    for (const [k, p] of Object.entries(t.properties ?? {})) if (!p.description) missing.push(`${token}.${k}`);
+  }
+  assert.deepEqual(missing, []);
+});
+
+test("every default in DEFAULTS reaches the schema's description of its argument", () => {
+  const host = schema.resources["pulumi-qemu-binfmt:index:BinfmtHost"];
+  assert.ok(host);
+  const typeOf = { connection: "HostConnectionArgs", acceptance: "AcceptanceArgs" } as const;
+  for (const path of Object.keys(DEFAULTS)) {
+    const [head, tail] = path.split(".") as [string, string | undefined];
+    const props = tail === undefined ? host.inputProperties : schema.types[`pulumi-qemu-binfmt:index:${typeOf[head as keyof typeof typeOf]}`]?.properties;
+    const description = props?.[tail ?? head]?.description ?? "";
+    assert.match(description, /Default: \S/, `${path}: ${JSON.stringify(description)}`);
+  }
+});
+
+test("package/ is the library's package: same name, version and description as the root package.json", () => {
+  const root = readJson(path.join(ROOT, "package.json"));
+  const pkg = readJson(path.join(PACKAGE_DIR, "package.json"));
+  for (const k of ["name", "version", "description"]) assert.equal(pkg[k], root[k], k);
+  assert.match(readFileSync(path.join(PACKAGE_DIR, "index.ts"), "utf8"), /^export \{ BinfmtHost, BinfmtFleet \} from "\.\.\/dist\/src";$/m);
+});
