@@ -4,7 +4,7 @@
 # hosts without systemd), on a private bridge, offline.
 #
 #   npm run lab -- prepare [--suite S]...   build the caches only (rootfs, apt repo, images)
-#   npm run lab -- up [--hosts N] [--suite S]... [--plain N] [--prefix P] [--fresh]
+#   npm run lab -- up [--hosts N] [--suite S]... [--plain N] [--prefix P] [--fresh] [--noapt]
 #   npm run lab -- status [--json]
 #   npm run lab -- reboot HOST
 #   npm run lab -- down [--purge] [HOST...]
@@ -135,7 +135,7 @@ alloc_address() {
 }
 
 cmd_up() {
-  local nhosts=2 nplain=0 prefix=lab fresh=0
+  local nhosts=2 nplain=0 prefix=lab fresh=0 noapt=false
   local -a suites=()
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -144,6 +144,7 @@ cmd_up() {
       --plain) nplain=${2:?--plain needs a number}; shift 2 ;;
       --prefix) prefix=${2:?--prefix needs a value}; shift 2 ;;
       --fresh) fresh=1; shift ;;
+      --noapt) noapt=true; shift ;;
       -h | --help) usage ;;
       *) die "up: unknown argument '$1' (see dev/lab/README.md)" ;;
     esac
@@ -193,7 +194,7 @@ cmd_up() {
       local p; p=$(host_get "$name" .prefix)
       [ "$p" = "$prefix" ] || die "host $name already runs for prefix '$p'"
       if [ $fresh = 0 ] && [ "$(host_get "$name" .suite)" = "$suite" ] && [ "$(host_get "$name" .init)" = "$init" ] &&
-        [ "$(host_get "$name" .rootfsId)" = "$(rootfs_id "$suite")" ]; then
+        [ "$(host_get "$name" .rootfsId)" = "$(rootfs_id "$suite")" ] && [ "$(host_get "$name" '.noapt // false')" = "$noapt" ]; then
         log "$name: already running ($suite, init=$init), left alone"
         continue
       fi
@@ -208,7 +209,7 @@ cmd_up() {
     read -r name suite init <<<"$w"
     local address; address=$(alloc_address "$subnet" "$name")
     [ $fresh = 1 ] && wipe_host_dir "$name"
-    write_spec "$name" "$prefix" "$suite" "$init" "$address" "$gw"
+    write_spec "$name" "$prefix" "$suite" "$init" "$address" "$gw" "$noapt"
     names+=("$name")
   done
   step "prepare hosts (keys, network, apt/docker config)"

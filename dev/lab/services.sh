@@ -27,6 +27,8 @@
 #   bin/docker-registry the registry binary, extracted from Debian's docker-registry .deb
 #   images/bin/<arch>/  busybox + version, extracted from busybox-static_<arch>.deb
 #   images/pushed.json  digests and platforms of what the registry holds
+#   images/qemu/<suite>/ qemu-<cpu> + version, extracted from Debian's static QEMU .deb (qemu-images.mjs)
+#   images/qemu-pushed.json  digests of the QEMU interpreter images
 #   registry/           the registry's storage (filesystem driver)
 set -euo pipefail
 
@@ -38,6 +40,7 @@ APT_PORT=${PQB_LAB_APT_PORT:-8642}
 REGISTRY_PORT=${PQB_LAB_REGISTRY_PORT:-5642}
 DEBS="$REPO_ROOT/dev/scripts/debs.sh"
 IMAGES_JS="$HERE/images/busybox-images.mjs"
+QEMU_IMAGES_JS="$HERE/images/qemu-images.mjs"
 DAEMON_JSON_JS="$HERE/registry/daemon-json.mjs"
 REGISTRY_BIN="$LAB_CACHE/bin/docker-registry"
 DEFAULT_SUITES=(bookworm trixie)
@@ -197,6 +200,39 @@ prepare_busybox_bins() {
   done
 }
 
+# Extract the static QEMU interpreters of every qemu-images.mjs image from Debian's own package:
+# the suite's .deb already in the lab's apt repo when there (same mirror, no second download), else
+# fetched through debs.sh. Kept under images/qemu/<suite>/ as qemu-<cpu> (suffix dropped).
+prepare_qemu_bins() {
+  local root="$LAB_CACHE/images/qemu" line suite pkg suffix tmp deb cpu
+  local -a lines cpus
+  mapfile -t lines < <(node "$QEMU_IMAGES_JS" list)
+  read -r -a cpus <<<"$(printf '%s\n' "${lines[@]}" | sed -n 's/^cpus //p')"
+  for line in "${lines[@]}"; do
+    read -r suite pkg suffix <<<"$line"
+    [ "$suite" != cpus ] || continue
+    [ "$suffix" != - ] || suffix=""
+    [ -f "$root/$suite/version" ] && continue
+    tmp=$(mktemp -d)
+    deb=$(find "$LAB_CACHE/apt/$suite" -maxdepth 1 -name "${pkg}_*_$(host_arch).deb" 2>/dev/null | head -n 1)
+    if [ -z "$deb" ]; then
+      deb=$(bash "$DEBS" fetch --suite "$suite" --arch "$(host_arch)" --dest "$tmp" "$pkg" | tail -n 1)
+    fi
+    [ -f "$deb" ] || die "could not get $pkg for $suite"
+    dpkg-deb -x "$deb" "$tmp/x"
+    rm -rf "$root/$suite.new"
+    mkdir -p "$root/$suite.new"
+    for cpu in "${cpus[@]}"; do
+      [ -f "$tmp/x/usr/bin/qemu-$cpu$suffix" ] || die "no /usr/bin/qemu-$cpu$suffix in $(basename "$deb")"
+      cp "$tmp/x/usr/bin/qemu-$cpu$suffix" "$root/$suite.new/qemu-$cpu"
+    done
+    dpkg-deb -f "$deb" Version >"$root/$suite.new/version"
+    mv "$root/$suite.new" "$root/$suite"
+    rm -rf "$tmp"
+    log "qemu $suite: $pkg $(cat "$root/$suite/version") (${cpus[*]})"
+  done
+}
+
 # A free TCP port on loopback (the kernel picks it; the tiny race is harmless here).
 free_port() {
   node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
@@ -275,6 +311,11 @@ push_images() {
     tail -n 20 "$tmp/registry.log" | sed 's/^/    registry: /' >&2
     die "pushing the busybox images failed"
   fi
+  if ! node "$QEMU_IMAGES_JS" push --registry "127.0.0.1:$port" --bin-dir "$LAB_CACHE/images/qemu" \
+    --record "$LAB_CACHE/images/qemu-pushed.json"; then
+    tail -n 20 "$tmp/registry.log" | sed 's/^/    registry: /' >&2
+    die "pushing the QEMU images failed"
+  fi
   stop_prep_registry
   trap - EXIT
   rm -rf "$tmp"
@@ -304,6 +345,7 @@ cmd_prepare() {
     timed "apt repo $suite" prepare_apt "$suite" "${extras[@]}"
   done
   timed "busybox binaries" prepare_busybox_bins
+  timed "qemu binaries" prepare_qemu_bins
   timed "images in registry" push_images
   log "prepare: $(since "$t0") total; $(cd "$LAB_CACHE" && du -sh apt bin images registry | awk '{printf "%s%s %s", (NR > 1 ? ", " : ""), $2, $1}')"
 }

@@ -15,6 +15,8 @@ export interface LabHost {
   suite: string;
   /** "systemd": nspawn machine with systemd as PID 1; "none": plain namespaces, no systemd. */
   init: LabInit;
+  /** Started with `up --noapt`: no apt or dpkg on the host's PATH. */
+  noapt: boolean;
   address: string;
   port: number;
   /** Login names: `root`, and a non-root user with passwordless sudo and docker access. */
@@ -50,6 +52,8 @@ export interface LabUpOptions {
   prefix?: string;
   /** Reset the hosts' disks (overlay upper dirs, docker data) and restart them. */
   fresh?: boolean;
+  /** Hosts without a package manager: apt, apt-get, apt-cache, dpkg, dpkg-query are not on PATH. */
+  noapt?: boolean;
 }
 
 export interface ExecResult {
@@ -98,6 +102,7 @@ function parseHost(v: unknown, i: number): LabHost {
     name: str(v.name, `hosts[${i}].name`),
     suite: str(v.suite, `hosts[${i}].suite`),
     init,
+    noapt: v.noapt === true,
     address: str(v.address, `hosts[${i}].address`),
     port: v.port,
     users: { root: str(users.root, "users.root"), sudo: str(users.sudo, "users.sudo") },
@@ -155,6 +160,7 @@ export function labUp(opts: LabUpOptions = {}): LabInfo {
   if (opts.plain !== undefined) args.push("--plain", String(opts.plain));
   if (opts.prefix !== undefined) args.push("--prefix", opts.prefix);
   if (opts.fresh) args.push("--fresh");
+  if (opts.noapt) args.push("--noapt");
   return parseLabInfo(runLab(args));
 }
 

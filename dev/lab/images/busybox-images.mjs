@@ -275,7 +275,7 @@ export function buildList(built) {
 
 // ---- registry HTTP API v2 --------------------------------------------------------------
 
-class Registry {
+export class Registry {
   constructor(hostPort) {
     this.base = `http://${hostPort}`;
   }

@@ -19,7 +19,7 @@ source "$LAB_DIR/lib/hosts.sh"
 
 cmd=$1 spec=$2
 # One jq run for every field (jq is slow to start on a loaded machine).
-eval "$(jq -r '@sh "name=\(.name) suite=\(.suite) init=\(.init) address=\(.address) gateway=\(.gateway) hostdir=\(.hostDir) lower=\(.lower) pub=\(.publicKey)"' "$spec")"
+eval "$(jq -r '@sh "name=\(.name) suite=\(.suite) init=\(.init) noapt=\(.noapt // false) address=\(.address) gateway=\(.gateway) hostdir=\(.hostDir) lower=\(.lower) pub=\(.publicKey)"' "$spec")"
 merged="$hostdir/merged"
 
 mount_overlay() {
@@ -28,8 +28,30 @@ mount_overlay() {
     -o "lowerdir=$lower,upperdir=$hostdir/upper,workdir=$hostdir/work" "$merged"
 }
 
+# A host without a package manager (`up --noapt`): apt, apt-get, apt-cache, dpkg and dpkg-query move
+# out of PATH into /usr/lib/pqb-lab-noapt/ (in the host's own overlay, so the cached rootfs keeps
+# them), as on Fedora, Arch or an immutable OS; a later `up` without --noapt puts them back.
+NOAPT_TOOLS=(apt apt-get apt-cache apt-config apt-mark dpkg dpkg-query dpkg-deb)
+hide_package_manager() {
+  local r=$1 t
+  mkdir -p "$r/usr/lib/pqb-lab-noapt"
+  for t in "${NOAPT_TOOLS[@]}"; do
+    [ -e "$r/usr/bin/$t" ] && mv "$r/usr/bin/$t" "$r/usr/lib/pqb-lab-noapt/$t"
+  done
+  return 0
+}
+restore_package_manager() {
+  local r=$1 t
+  [ -d "$r/usr/lib/pqb-lab-noapt" ] || return 0
+  for t in "${NOAPT_TOOLS[@]}"; do
+    [ -e "$r/usr/lib/pqb-lab-noapt/$t" ] && mv "$r/usr/lib/pqb-lab-noapt/$t" "$r/usr/bin/$t"
+  done
+  rmdir "$r/usr/lib/pqb-lab-noapt"
+}
+
 write_host_files() {
   local r=$merged
+  if [ "$noapt" = true ]; then hide_package_manager "$r"; else restore_package_manager "$r"; fi
   echo "$name" >"$r/etc/hostname"
   printf '127.0.0.1\tlocalhost\n127.0.1.1\t%s\n::1\tlocalhost ip6-localhost ip6-loopback\n' "$name" >"$r/etc/hosts"
   # A stable machine id per host (the rootfs has an empty one).

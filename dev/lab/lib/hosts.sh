@@ -71,9 +71,9 @@ veth_name() { local v="vp-$1"; echo "${v:0:15}"; }
 # Starting
 # ---------------------------------------------------------------------------
 
-# write_spec NAME PREFIX SUITE INIT ADDRESS GATEWAY
+# write_spec NAME PREFIX SUITE INIT ADDRESS GATEWAY [NOAPT]
 write_spec() {
-  local name=$1 prefix=$2 suite=$3 init=$4 address=$5 gateway=$6
+  local name=$1 prefix=$2 suite=$3 init=$4 address=$5 gateway=$6 noapt=${7:-false}
   local hostdir="$LAB_VAR/hosts/$name"
   mkdir -p "$HOSTS_RUN" "$hostdir"
   local -a cgroups=()
@@ -82,8 +82,8 @@ write_spec() {
     --arg address "$address" --arg gateway "$gateway" --arg hostDir "$hostdir" \
     --arg lower "$(rootfs_dir "$suite")" --arg rootfsId "$(rootfs_id "$suite")" \
     --arg publicKey "$(cat "$LAB_KEY.pub")" --arg fifo "$HOSTS_RUN/$name.fifo" \
-    --arg log "$hostdir/console.log" --arg veth "$(veth_name "$name")" \
-    --args '{name:$name, prefix:$prefix, suite:$suite, init:$init, address:$address,
+    --arg log "$hostdir/console.log" --arg veth "$(veth_name "$name")" --argjson noapt "$noapt" \
+    --args '{name:$name, prefix:$prefix, suite:$suite, init:$init, noapt:$noapt, address:$address,
       gateway:$gateway, hostDir:$hostDir, lower:$lower, rootfsId:$rootfsId,
       publicKey:$publicKey, fifo:$fifo, log:$log, veth:$veth, cgroups:$ARGS.positional,
       pid:null, pidStart:null, leaderPid:null, leaderStart:null}' \
@@ -298,7 +298,7 @@ lab_json() {
   for n in $(running_hosts); do files+=("$(host_spec "$n")"); done
   local hosts='[]'
   if [ ${#files[@]} -gt 0 ]; then
-    hosts=$(jq -s --arg key "$LAB_KEY" '[.[] | {name, suite, init, address, port: 22,
+    hosts=$(jq -s --arg key "$LAB_KEY" '[.[] | {name, suite, init, noapt: (.noapt // false), address, port: 22,
       users: {root: "root", sudo: "builder"}, privateKeyPath: $key,
       hostPublicKey, hostKeyType: (.hostPublicKey | split(" ")[0])}]' "${files[@]}")
   fi
