@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run the node:test suites (TypeScript through tsx), one file at a time.
-#   dev/scripts/run-tests.sh unit|integration|all [extra node --test args]
+#   dev/scripts/run-tests.sh unit|integration|faults|all [extra node --test args]
+# faults: the fault-injection suite (test/faults; it writes docs/reliability.md).
 # Integration tests expect the toolchain and lab to be prepared (dev/scripts/test.sh does that).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -8,8 +9,9 @@ which=${1:-all}; shift || true
 case "$which" in
   unit) dirs=(test/unit) ;;
   integration) dirs=(test/integration) ;;
-  all) dirs=(test/unit test/integration) ;;
-  *) echo "usage: run-tests.sh unit|integration|all" >&2; exit 2 ;;
+  faults) dirs=(test/faults) ;;
+  all) dirs=(test/unit test/integration test/faults) ;;
+  *) echo "usage: run-tests.sh unit|integration|faults|all" >&2; exit 2 ;;
 esac
 mapfile -t files < <(find "${dirs[@]}" -name '*.test.ts' 2>/dev/null | sort)
 if [ ${#files[@]} -eq 0 ]; then echo "run-tests.sh: no test files under ${dirs[*]}" >&2; exit 1; fi

@@ -21,5 +21,7 @@ if [ "$which" != unit ]; then
   step "Pulumi toolchain (npm run toolchain)" bash dev/toolchain/toolchain.sh
   # Warm the lab's caches (rootfs per suite, apt repo, images) once, so that tests only boot hosts.
   step "lab caches (npm run lab -- prepare)" bash dev/lab/lab.sh prepare
+  # Programs in their own directories (drift, faults) load the package through its self-link: dist.
+  step "build (npm run build)" npm run -s build
 fi
 bash dev/scripts/run-tests.sh "$which"

@@ -32,7 +32,7 @@ import { observeScript } from "../host/scripts/observe";
 import { HostReport, TargetReport, ruleReport, summarise } from "../host/outputs";
 import { HostPlan, planHost, ruleFilePath } from "../host/plan";
 import { PackagesAction, packagesScript } from "../host/scripts/packages";
-import { FILE_MARKER, RuleAction, ruleScript, skippedRuleScript } from "../host/scripts/rule";
+import { FILE_MARKER, RuleAction, ownerRecord, ruleScript, skippedRuleScript } from "../host/scripts/rule";
 import { shellCommand } from "../host/shell";
 import { observeHost } from "./observe";
 import { ObservedState } from "./observed-state";
@@ -117,7 +117,9 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
   const facts = observation.apply((o) => o.facts);
   const privilege: pulumi.Output<Privilege> = facts.apply((f) => f.privilege);
   // A refused plan (e.g. a flag the kernel cannot honour) fails here, before any host change.
-  const plan = pulumi.all([observation, label]).apply(([o, l]) => attributed(parent, () => planHost(config, o, l)));
+  // The owner recorded in each binfmt.d file: another stack's file is refused, never taken over.
+  const owner = ownerRecord(pulumi.getProject(), pulumi.getStack(), name);
+  const plan = pulumi.all([observation, label]).apply(([o, l]) => attributed(parent, () => planHost(config, o, l, owner)));
   // A host that could not be read has no drift to report: its first resource fails with the reason.
   const drift = pulumi
     .all([plan, observation, unreadable])

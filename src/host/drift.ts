@@ -9,6 +9,7 @@
 import { diffEntry, parseProcEntry, entriesOverlap } from "../binfmt";
 import { HostObservation } from "./observation";
 import { HostPlan, RulePlan } from "./plan";
+import { OWNER_PREFIX } from "./scripts/rule";
 
 export interface TargetDrift {
   /** Sentences, e.g. `binfmt_misc entry qemu-aarch64: flags (expected "F", actual "POC")`; [] when converged. */
@@ -58,7 +59,9 @@ function targetDrift(rule: RulePlan, obs: HostObservation, marker: string): Targ
   const ours = file !== undefined && file.state === "file" && file.text.split("\n")[0] === marker;
   if (file === undefined || file.state === "missing") reasons.push(`${rule.script.file} is missing: ${name} would not come back at the next boot`);
   else if (!ours) reasons.push(`${rule.script.file} exists but was not written by pulumi-qemu-binfmt (${file.state})`);
-  else if (file.text !== rule.script.content) reasons.push(`${rule.script.file} differs from the rendered rule`);
+  else if (otherOwner(file.text, rule.script.owner)) {
+    reasons.push(`conflict: ${rule.script.file} is managed by another stack (${otherOwner(file.text, rule.script.owner)}); up refuses to take it over`);
+  } else if (file.text !== rule.script.content) reasons.push(`${rule.script.file} differs from the rendered rule`);
   const interp = obs.elfs.find((e) => e.path === rule.rule.interpreter);
   if (interp !== undefined && !interp.exists) reasons.push(`interpreter ${rule.rule.interpreter} is missing`);
   else if (interp !== undefined && rule.script.requireStatic && interp.linking !== "static") {
@@ -66,6 +69,16 @@ function targetDrift(rule: RulePlan, obs: HostObservation, marker: string): Targ
   }
   const present = ours || (entry !== undefined && entry.text.includes(`interpreter ${rule.rule.interpreter}`));
   return { reasons, present };
+}
+
+/** The owner a file of ours records when it is not OWNER (see ownerRecord); "" otherwise. */
+function otherOwner(text: string, owner: string | undefined): string {
+  const recorded =
+    text
+      .split("\n")
+      .find((l) => l.startsWith(OWNER_PREFIX))
+      ?.slice(OWNER_PREFIX.length) ?? "";
+  return recorded !== "" && owner !== undefined && owner !== "" && recorded !== owner ? recorded : "";
 }
 
 /** Drift of every registered target and of the packages. */

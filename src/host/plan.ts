@@ -22,7 +22,7 @@ import {
 import { ApplyMode, InterpreterLayout, PackageSet } from "./enums";
 import { layoutDecision, nativeDecisions, persistenceDecision } from "./evidence";
 import { HostObservation } from "./observation";
-import { KernelFields, RuleScriptInput } from "./scripts/rule";
+import { KernelFields, RuleScriptInput, withOwner } from "./scripts/rule";
 import { HostConfig } from "./config";
 import { interpreterFor } from "./interpreter";
 import { kernelProblems } from "./kernel";
@@ -71,7 +71,11 @@ export function kernelFields(rule: BinfmtRule): KernelFields {
   };
 }
 
-export function planHost(config: HostConfig, obs: HostObservation, label: string): HostPlan {
+/**
+ * OWNER (see ownerRecord in ./scripts/rule.ts) is recorded in every binfmt.d file as the line after the
+ * marker, so another stack never silently takes the file and its entry over; "" records none.
+ */
+export function planHost(config: HostConfig, obs: HostObservation, label: string, owner = ""): HostPlan {
   const facts = obs.facts;
   const layout = layoutDecision(config, obs);
   const persistence = persistenceDecision(config, obs);
@@ -94,7 +98,8 @@ export function planHost(config: HostConfig, obs: HostObservation, label: string
         target: target.name,
         entryName: rule.name,
         file,
-        content: renderBinfmtDFile(rule).replace(/\n$/, ""),
+        content: withOwner(renderBinfmtDFile(rule).replace(/\n$/, ""), owner),
+        owner,
         registerLine: renderRegisterString(rule),
         expected: kernelFields(rule),
         requireStatic: rule.flags.includes("F"),
@@ -118,7 +123,8 @@ export function planHost(config: HostConfig, obs: HostObservation, label: string
   if (refused.length > 0) throw new Error(`${label}: ${refused.join("; ")}`);
   const hashed = rules
     .filter((r) => r.skipped === undefined)
-    .map((r) => `${r.script.file}\n${r.script.content}`)
+    // Without the owner line: who manages a rule does not change what the check proves.
+    .map((r) => `${r.script.file}\n${withOwner(r.script.content, "", r.script.owner ?? "")}`)
     .sort();
   const rulesHash = createHash("sha256").update(JSON.stringify(hashed)).digest("hex");
   return {

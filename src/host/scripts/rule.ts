@@ -11,6 +11,11 @@
  *
  * remove: unregister the entry only if it is still exactly ours, delete the file only if it carries our
  * marker.
+ *
+ * Ownership: the file's second line records the stack and resource that manage it (ownerRecord). apply
+ * refuses, naming that owner, when our file records another owner (two stacks, one host, one target);
+ * remove then leaves file and entry to their owner. A file without an owner line (written before owners
+ * were recorded) is taken over.
  */
 import { MANAGED_MARKER } from "../../binfmt";
 import { ApplyMode } from "../enums";
@@ -59,6 +64,31 @@ export interface RuleScriptInput {
   readonly applyMode: ApplyMode;
   /** The host applies binfmt.d at boot (systemd). Reported only. */
   readonly persistent: boolean;
+  /** Who manages this rule (ownerRecord); recorded in the file, checked before any change. "" or absent: nobody recorded. */
+  readonly owner?: string;
+}
+
+/** Prefix of the owner line, the binfmt.d file's second line (after FILE_MARKER). */
+export const OWNER_PREFIX = "# Owner: ";
+
+/**
+ * "<project>/<stack> BinfmtHost <name>": the stack and the resource that manage a rule, from
+ * pulumi.getProject(), pulumi.getStack() and the BinfmtHost's resource name (in a fleet
+ * `<fleet>-<id>`), all known when the program runs. One line (a newline would end the comment).
+ */
+export function ownerRecord(project: string, stack: string, resourceName: string): string {
+  return `${project}/${stack} BinfmtHost ${resourceName}`.replace(/[\r\n]+/g, " ");
+}
+
+/**
+ * The file's content with the owner line after the marker line (unchanged when owner is ""); with
+ * PREVIOUS, that previous owner's line is taken out first.
+ */
+export function withOwner(content: string, owner: string, previous = ""): string {
+  if (previous !== "") content = content.replace(`\n${OWNER_PREFIX}${previous}`, "");
+  if (owner === "") return content;
+  const nl = content.indexOf("\n");
+  return nl < 0 ? `${content}\n${OWNER_PREFIX}${owner}` : `${content.slice(0, nl)}\n${OWNER_PREFIX}${owner}${content.slice(nl)}`;
 }
 
 /** Where binfmt_misc lives; one variable, so tests can point the script at a simulated directory. */
@@ -82,6 +112,7 @@ export function ruleScript(input: RuleScriptInput): string {
       MAGIC: input.expected.magic,
       MASK: input.expected.mask,
       MARKER: FILE_MARKER,
+      OWNER: input.owner ?? "",
       MNT: BINFMT_MISC,
       MODE: input.applyMode,
       PERSISTENT: input.persistent ? "true" : "false",

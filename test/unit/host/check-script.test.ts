@@ -16,10 +16,14 @@ before(() => {
   bin = mkdtempSync(path.join(tmpdir(), "pqb-check-"));
 });
 
-/** A docker that prints STDOUT / STDERR and exits with CODE whatever it is asked. */
-function fakeDocker(stdout: string, stderr: string, code: number): void {
+/**
+ * A docker that prints STDOUT / STDERR and exits with CODE for `docker run`; `docker info` answers as a
+ * running daemon does, or (daemon: false) as the CLI does when nothing listens on the socket.
+ */
+function fakeDocker(stdout: string, stderr: string, code: number, daemon = true): void {
   const f = path.join(bin, "docker");
-  writeFileSync(f, `#!/bin/sh\nprintf '%s' '${stdout}'\nprintf '%s' '${stderr}' >&2\nexit ${code}\n`);
+  const info = daemon ? "echo 26.1.5; exit 0" : "echo 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' >&2; exit 1";
+  writeFileSync(f, `#!/bin/sh\nif [ "$1" = info ]; then ${info}; fi\nprintf '%s' '${stdout}'\nprintf '%s' '${stderr}' >&2\nexit ${code}\n`);
   chmodSync(f, 0o755);
 }
 
@@ -58,6 +62,15 @@ describe("acceptance check script", () => {
       r.stderr,
       /^b-1: acceptance check failed for target aarch64: docker run --platform linux\/arm64 arm64v8\/busybox uname -m printed "", expected "aarch64" \(exit 1\): exec \/bin\/uname: exec format error/,
     );
+  });
+
+  it("says docker is not running on the host (and that the rules stay) when the daemon does not answer", () => {
+    fakeDocker("", "docker: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n", 125, false);
+    const r = check(AARCH64);
+    assert.equal(r.code, 1);
+    assert.equal(r.stdout, "");
+    assert.match(r.stderr, /^b-1: acceptance check for target aarch64: docker is not running on this host \(docker info: Cannot connect to the Docker daemon/);
+    assert.match(r.stderr, /The binfmt_misc rules stay registered; start the daemon \(systemctl start docker\) and run pulumi up again/);
   });
 
   it("runs the check of a target skipped as native, expecting this host's own machine", () => {

@@ -36,6 +36,8 @@ js_lines() {
 # host: its own `uname -m`, or armv8l for 32-bit ARM on an aarch64 kernel. An "exec format error" then
 # means the host does NOT run the target natively: the skip was wrong, and the message says so.
 #
+# A daemon that does not answer (stopped, socket gone) fails with "docker is not running on this host".
+#
 # On success prints one JSON object (the fields of the component's AcceptanceReport); on failure prints
 # only the message (host, target, expected, actual) on stderr and exits 1.
 # shellcheck disable=SC2154 # the variables above are defined by the component before this text
@@ -53,6 +55,12 @@ if [ -n "$PLATFORM" ]; then
   timeout "$TIMEOUT" docker run --rm --platform "$PLATFORM" "$IMAGE" uname -m >"$out" 2>"$err" || rc=$?
 else
   timeout "$TIMEOUT" docker run --rm "$IMAGE" uname -m >"$out" 2>"$err" || rc=$?
+fi
+# A failed run may be no answer at all: a stopped daemon. `docker info` (server part) tells; the
+# message says so plainly, and that the rules (registered before the checks) stay.
+if [ "$rc" -ne 0 ] && ! info=$(timeout 30 docker info --format '{{.ServerVersion}}' 2>&1 </dev/null); then
+  rm -f "$out" "$err"
+  fail "acceptance check for target $TARGET: docker is not running on this host (docker info: $(printf '%s' "$info" | grep -v '^[[:space:]]*$' | tail -n 1)). The binfmt_misc rules stay registered; start the daemon (systemctl start docker) and run pulumi up again"
 fi
 actual=$(grep -v '^[[:space:]]*$' "$out" | tail -n 1 | tr -d '\r' || true)
 detail=$(grep -v -i 'warning' "$err" | grep -v '^[[:space:]]*$' | tail -n 3 | tr '\n' ' ' || true)

@@ -13,6 +13,7 @@ OFFSET='0'
 MAGIC='7f454c4601010100000000000000000002002800'
 MASK='ffffffffffffff000000000000000000feffffff'
 MARKER='# Managed by pulumi-qemu-binfmt; local changes are overwritten.'
+OWNER=''
 MNT='/proc/sys/fs/binfmt_misc'
 MODE='per-file'
 PERSISTENT='true'
@@ -157,12 +158,13 @@ entry_line() {
 # shellcheck shell=sh
 # One binfmt_misc rule of one target: `apply` (create/update) or `remove` (delete), the action being the
 # script's first argument (`sh -s apply`). Needs prelude.sh, elf.sh and binfmt-entries.sh, and these
-# variables: TARGET NAME FILE DIR CONTENT LINE INTERP FLAGS OFFSET MAGIC MASK MARKER MNT MODE PERSISTENT
-# REQUIRE_STATIC (see rule.ts).
+# variables: TARGET NAME FILE DIR CONTENT LINE INTERP FLAGS OFFSET MAGIC MASK MARKER OWNER MNT MODE
+# PERSISTENT REQUIRE_STATIC (see rule.ts).
 #
 # apply is all or nothing:
 # 1. check everything that can be checked before any change: the interpreter (exists, executable,
-#    static when flag F is asked for), the binfmt.d path (absent or ours), binfmt_misc mounted (mount it
+#    static when flag F is asked for), the binfmt.d path (absent or ours, and not recorded as another
+#    stack's: its "# Owner:" line names project/stack and resource), binfmt_misc mounted (mount it
 #    when not: the mount itself is no rule artifact and stays), the self-match guard (the rule must not
 #    match the interpreter, /bin/sh or init) and the conflict guard (no other enabled entry matches the
 #    same binaries);
@@ -186,6 +188,9 @@ entry_diff() {
   cmp_field mask "$MASK" "$(entry_get "$MNT/$NAME" 'mask ')"
 }
 ours_file() { [ -f "$FILE" ] && [ ! -L "$FILE" ] && [ "$(head -n 1 "$FILE")" = "$MARKER" ]; }
+# The owner our file records (its "# Owner: " line), "" when none. other_owner: a different one is recorded.
+file_owner() { sed -n 's/^# Owner: //p' "$FILE" | head -n 1; }
+other_owner() { ours_file && _rec=$(file_owner) && [ -n "$_rec" ] && [ -n "$OWNER" ] && [ "$_rec" != "$OWNER" ]; }
 
 # Writes one line to a binfmt_misc control file; on failure prints the kernel's error (errno text).
 # `env printf`: the external printf reports the write error, the shell builtin may not.
@@ -249,6 +254,9 @@ check_before_change() {
   fi
   if { [ -e "$FILE" ] || [ -L "$FILE" ]; } && ! ours_file; then
     fail "$FILE exists and was not written by pulumi-qemu-binfmt (its first line is not \"$MARKER\"). Move it away (it configures the same entry $NAME) or choose another configDir"
+  fi
+  if other_owner; then
+    fail "$NAME (target $TARGET) is managed by another stack: $FILE records the owner $_rec (this is $OWNER). Two stacks must not manage the same target on one host; leave $TARGET out of this stack's architectures, or remove it from the owner's stack first (its pulumi up or destroy deletes the file)"
   fi
   if [ ! -e "$MNT/register" ]; then
     _err=$(mount -t binfmt_misc binfmt_misc "$MNT" 2>&1) ||
@@ -327,8 +335,13 @@ rule_apply() {
 }
 
 # remove: unregister the entry only if it is still exactly ours (otherwise leave it and say so), and
-# delete the file only if it carries our marker.
+# delete the file only if it carries our marker; leave both when the file records another owner.
 rule_remove() {
+  if other_owner; then
+    note "leaving $NAME and $FILE: they are managed by $_rec"
+    printf '{"target":%s,"name":%s,"unregistered":false,"removedFile":false}\n' "$(js "$TARGET")" "$(js "$NAME")"
+    return 0
+  fi
   unregistered=false
   if [ -e "$MNT/$NAME" ]; then
     entry_diff
