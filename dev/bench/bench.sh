@@ -4,6 +4,9 @@
 #   --quick             smoke test: N = 1, one run; results under dev/bench/work/results-quick/
 #   --ns 1,4 --runs 2 --contenders a,c    a subset
 #   --report            only rewrite dev/bench/results/results.md and wall-time.png from results.json
+#   --command-plugin BIN  run the pulumi contenders with this pulumi-resource-command (e.g. a private
+#                       upstream build) instead of the toolchain's stand-in; recorded in results.json
+#   --scale-ns 1,8,16,32  N values of the scaling curve (contender s, packages preinstalled); '' for none
 #
 # Contenders: (a) `pulumi up` of a stack using BinfmtFleet, plus its no-op second up;
 # (b) an Ansible playbook doing the same work; (c) one bash script per host over one ssh
@@ -23,13 +26,21 @@ say() { echo "[bench] $*"; }
 
 report=0
 args=()
-for a in "$@"; do
-  case "$a" in
+while [ $# -gt 0 ]; do
+  case "$1" in
     --report) report=1 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
-    *) args+=("$a") ;;
+    --command-plugin) BENCH_COMMAND_PLUGIN=${2:?--command-plugin needs a path}; shift ;;
+    --command-plugin=*) BENCH_COMMAND_PLUGIN=${1#*=} ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    *) args+=("$1") ;;
   esac
+  shift
 done
+if [ -n "${BENCH_COMMAND_PLUGIN:-}" ]; then
+  [ -x "$BENCH_COMMAND_PLUGIN" ] || { echo "bench: --command-plugin $BENCH_COMMAND_PLUGIN is not an executable" >&2; exit 2; }
+  BENCH_COMMAND_PLUGIN=$(readlink -f "$BENCH_COMMAND_PLUGIN")
+  export BENCH_COMMAND_PLUGIN
+fi
 
 # --- machine packages (Debian) --------------------------------------------------------------
 need=()
@@ -79,4 +90,4 @@ if ! ls "$debdir"/python3-apt_*.deb >/dev/null 2>&1; then
 fi
 export BENCH_PY3APT_DEBS=$debdir
 
-exec "$PY" dev/bench/lib/bench.py run "${args[@]}"
+exec "$PY" dev/bench/lib/bench.py run ${args[@]+"${args[@]}"}

@@ -13,6 +13,15 @@
  * The provider does no I/O and holds no secret: the program observed the host; this only decides.
  * It is a `pulumi.dynamic` resource (type `pulumi-nodejs:dynamic/qemu-binfmt:ObservedState`), served by the
  * Node SDK's dynamic-provider host; its functions are self-contained because Pulumi serializes them.
+ *
+ * The provider is an explicit `pulumi-nodejs` provider, one per deployment, registered when the first
+ * ObservedState is constructed. Why: the engine starts a provider's plugin (here a second node process
+ * loading @pulumi/pulumi, 1-3 s on this lab's machine) when the provider is registered. A default
+ * provider is registered with the first resource that needs it, and an ObservedState registers only once
+ * its host was observed over SSH, so plugin start and observation ran one after the other; an explicit
+ * provider has no inputs, registers at once and its plugin starts WHILE the hosts are read. Stacks made
+ * before this switch from the default provider to this one without a replacement (the engine asks the
+ * new provider's DiffConfig, which the dynamic-provider host does not implement: "no replace").
  */
 import * as pulumi from "@pulumi/pulumi";
 
@@ -46,12 +55,34 @@ const provider: pulumi.dynamic.ResourceProvider = {
   },
 };
 
+/** The deployment's explicit dynamic provider, keyed by its resource monitor (a new one per mocked test run). */
+const explicitProviders = new WeakMap<object, pulumi.ProviderResource>();
+
+class DynamicProvider extends pulumi.ProviderResource {
+  constructor(name: string) {
+    super("pulumi-nodejs", name, {});
+  }
+}
+
+/** One explicit `pulumi-nodejs` provider per deployment; undefined outside one (no resource monitor). */
+function sharedProvider(): pulumi.ProviderResource | undefined {
+  const monitor = pulumi.runtime.getMonitor();
+  if (monitor === undefined) return undefined;
+  let p = explicitProviders.get(monitor);
+  if (p === undefined) {
+    p = new DynamicProvider("qemu-binfmt-observed-state");
+    explicitProviders.set(monitor, p);
+  }
+  return p;
+}
+
 export class ObservedState extends pulumi.dynamic.Resource {
   /** Bumped every time the unit drifted and was planned for repair (1 at creation). */
   declare public readonly revision: pulumi.Output<number>;
   declare public readonly drift: pulumi.Output<string[]>;
 
   constructor(name: string, args: ObservedStateInputs, opts?: pulumi.CustomResourceOptions) {
-    super(provider, name, { ...args, revision: undefined }, opts, "qemu-binfmt", "ObservedState");
+    const shared = opts?.provider === undefined ? sharedProvider() : undefined;
+    super(provider, name, { ...args, revision: undefined }, shared === undefined ? opts : { ...opts, provider: shared }, "qemu-binfmt", "ObservedState");
   }
 }

@@ -46,7 +46,12 @@ CONTENDERS = {
     "b": "ansible-playbook",
     "c": "bash over ssh (floor)",
     "d": "pulumi up (empty stack)",
+    "e": "pulumi up (hand-written recipe)",
+    "s": "scaling: pulumi up (component), packages present",
 }
+# the command provider under test: the upstream build given by --command-plugin (bench.sh exports it),
+# or the toolchain's stand-in (dev/toolchain/go/command-provider) from the plugin cache
+COMMAND_PLUGIN = os.environ.get("BENCH_COMMAND_PLUGIN", "")
 
 
 def log(msg):
@@ -197,6 +202,14 @@ def pulumi_env(rundir, extra=None):
         "PULUMI_DEBUG_COMMANDS": "true",
     })
     env.pop("PULUMI_CONFIG_PASSPHRASE_FILE", None)
+    if COMMAND_PLUGIN:
+        # an ambient plugin (a `pulumi-resource-command` on PATH) wins over the plugin cache
+        pdir = os.path.join(rundir, "plugin-bin")
+        os.makedirs(pdir, exist_ok=True)
+        link = os.path.join(pdir, "pulumi-resource-command")
+        if not os.path.lexists(link):
+            os.symlink(COMMAND_PLUGIN, link)
+        env["PATH"] = pdir + os.pathsep + env.get("PATH", "")
     env.update(extra or {})
     return env
 
@@ -228,10 +241,10 @@ def run_pulumi(kind, rundir, env, phases):
     return out
 
 
-def contender_a(rundir, lab, spec_file):
+def contender_a(rundir, lab, spec_file, phases=("up", "noop")):
     hosts_file, known = write_hosts(rundir, lab)
     env = pulumi_env(rundir, {"BENCH_HOSTS_FILE": hosts_file, "BENCH_SPEC_FILE": spec_file, "BENCH_PACKAGE": PACKAGE})
-    res = run_pulumi("component", rundir, env, ["up", "noop"])
+    res = run_pulumi("component", rundir, env, list(phases))
     windows = [(p, m["start_epoch"], m["end_epoch"]) for p, m in res.items()]
     sessions = count_sessions(lab["hosts"], known, windows)
     for p in res:
@@ -257,10 +270,15 @@ def contender_b(rundir, lab, spec_file):
                 "ANSIBLE_SSH_CONTROL_PATH_DIR": os.path.join(rundir, "cp"),
                 "ANSIBLE_LOCAL_TEMP": os.path.join(rundir, "ansible-tmp"),
                 "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"})
-    m = measure(rundir, "ansible", ["ansible-playbook", "-i", inv, "-e", "@" + spec_file,
-                                    os.path.join(BENCH, "ansible", "playbook.yml")], env=env)
-    m["ssh_sessions"] = count_sessions(lab["hosts"], known, [("run", m["start_epoch"], m["end_epoch"])])["run"]
-    return {"run": m}
+    play = ["ansible-playbook", "-i", inv, "-e", "@" + spec_file, os.path.join(BENCH, "ansible", "playbook.yml")]
+    res = {"run": measure(rundir, "ansible", play, env=env)}
+    # Ansible's own no-op: the same playbook again on the same, unchanged hosts (its checks run again)
+    if res["run"]["exit_code"] == 0:
+        res["noop"] = measure(rundir, "ansible-noop", play, env=env)
+    sessions = count_sessions(lab["hosts"], known, [(p, m["start_epoch"], m["end_epoch"]) for p, m in res.items()])
+    for p in res:
+        res[p]["ssh_sessions"] = sessions[p]
+    return res
 
 
 def floor_steps(rundir, lab):
@@ -295,6 +313,23 @@ def contender_c(rundir, lab, spec_file):
     return {"run": m}
 
 
+def contender_e(rundir, lab, spec_file):
+    """The hand-written program a user would write without the component (stacks/recipe)."""
+    hosts_file, known = write_hosts(rundir, lab)
+    env = pulumi_env(rundir, {"BENCH_HOSTS_FILE": hosts_file, "BENCH_SPEC_FILE": spec_file})
+    res = run_pulumi("recipe", rundir, env, ["up"])
+    sessions = count_sessions(lab["hosts"], known, [(p, m["start_epoch"], m["end_epoch"]) for p, m in res.items()])
+    for p in res:
+        res[p]["ssh_sessions"] = sessions[p]
+    return res
+
+
+def contender_s(rundir, lab, spec_file):
+    """The controller's scaling curve: (a)'s program on hosts whose packages are already installed
+    (prepare_hosts), so dpkg, CPU-bound on the cores the controller shares, does not hide it."""
+    return contender_a(rundir, lab, spec_file, phases=["up"])
+
+
 def contender_d(rundir):
     env = pulumi_env(rundir)
     return run_pulumi("empty", rundir, env, ["up"])
@@ -306,6 +341,9 @@ def prepare_hosts(lab, rundir, contender):
     """Out of the timed region. (b) Ansible's apt module needs python3-apt on the
     managed node (Ansible's documented prerequisite, like python3); the lab's
     offline repo does not carry it, so its .debs are copied in and installed."""
+    if contender == "s":
+        preinstall(lab, rundir)
+        return
     if contender != "b":
         return
     debdir = os.environ.get("BENCH_PY3APT_DEBS")
@@ -325,6 +363,22 @@ def prepare_hosts(lab, rundir, contender):
             raise RuntimeError(f"python3-apt on {h['name']}: {r.stderr[-1000:]}")
 
     with cf.ThreadPoolExecutor(max_workers=8) as ex:
+        list(ex.map(one, lab["hosts"]))
+
+
+def preinstall(lab, rundir):
+    """Out of the timed region, for the scaling curve: the packages installed beforehand (4 hosts at a
+    time: dpkg is CPU-bound and the hosts share this machine's cores)."""
+    _, known = write_hosts(rundir, lab)
+    script = ("set -e; export DEBIAN_FRONTEND=noninteractive; apt-get update -qq; "
+              "apt-get install -y -qq --no-install-recommends qemu-user-static binfmt-support >/dev/null")
+
+    def one(h):
+        r = subprocess.run(ssh_cmd(h, known, script), capture_output=True, text=True, timeout=900)
+        if r.returncode != 0:
+            raise RuntimeError(f"preinstall on {h['name']}: {r.stderr[-1000:]}")
+
+    with cf.ThreadPoolExecutor(max_workers=4) as ex:
         list(ex.map(one, lab["hosts"]))
 
 
@@ -388,8 +442,52 @@ def machine():
             "openssh": first_line(["ssh", "-V"]),
             "python3": platform.python_version(),
         },
+        "setup": setup(),
         "lab": f"systemd-nspawn Debian hosts ({SUITE}), created fresh per run; dev/lab/lab.sh up --fresh",
     }
+
+
+def _sha(path):
+    r = sh(["sha256sum", path], check=False)
+    return r.stdout.split()[0][:16] if r.returncode == 0 and r.stdout else None
+
+
+def setup():
+    """Which engine, language host and command provider the pulumi contenders run: figures from
+    different setups are never comparable. From .toolchain/toolchain.json (npm run toolchain) and
+    --command-plugin; each record's `executables` (measure.py) shows what actually ran."""
+    try:
+        with open(os.path.join(REPO, ".toolchain", "toolchain.json")) as f:
+            tc = json.load(f)
+    except (OSError, ValueError):
+        tc = {}
+    lang = tc.get("languageNodejs") or {}
+    cmd = tc.get("commandProvider") or {}
+    if COMMAND_PLUGIN:
+        provider = {"kind": "upstream", "path": COMMAND_PLUGIN, "sha256": _sha(COMMAND_PLUGIN),
+                    "version": os.environ.get("BENCH_COMMAND_PLUGIN_VERSION") or cmd.get("version"),
+                    "how": "ambient plugin: a pulumi-resource-command on PATH (wins over the plugin cache)"}
+    else:
+        path = cmd.get("installedPath") or cmd.get("path")
+        provider = {"kind": "stand-in (dev/toolchain/go/command-provider)" if cmd.get("source") != "system" else "system",
+                    "path": path, "sha256": _sha(path) if path else None, "version": cmd.get("version"),
+                    "how": "plugin cache (PULUMI_HOME/plugins)"}
+    lang_path = lang.get("path")
+    return {
+        "engine": {"version": (tc.get("pulumi") or {}).get("version"), "path": (tc.get("pulumi") or {}).get("path")},
+        "language_host": {"kind": "stand-in (dev/toolchain/go/language-nodejs)" if lang.get("source") != "system" else "system",
+                          "version": lang.get("version"), "path": lang_path,
+                          "sha256": _sha(lang_path) if lang_path else None},
+        "command_provider": provider,
+        "cores": os.cpu_count(),
+        "loadavg_at_start": os.getloadavg(),
+    }
+
+
+def setup_line(st):
+    cp, lh = st["command_provider"], st["language_host"]
+    return (f"command provider {cp['kind']} {cp.get('version')} ({cp.get('path')}, sha256 {cp.get('sha256')}); "
+            f"language host {lh['kind']} {lh.get('version')}; engine {st['engine'].get('version')}")
 
 
 def host_versions(lab, known):
@@ -413,7 +511,8 @@ def measure_one(lab, rundir, c, n, r, spec_file, want_hostinfo=False):
             labinfo = lab.up(n, os.path.basename(rundir))
             names = [h["name"] for h in labinfo["hosts"]]
             prepare_hosts(labinfo, rundir, c)
-            res = {"a": contender_a, "b": contender_b, "c": contender_c}[c](rundir, labinfo, spec_file)
+            res = {"a": contender_a, "b": contender_b, "c": contender_c, "e": contender_e,
+                   "s": contender_s}[c](rundir, labinfo, spec_file)
             if want_hostinfo:
                 res["_hostinfo"] = host_versions(labinfo, os.path.join(rundir, "known_hosts"))
     except Exception as e:  # noqa: BLE001
@@ -426,11 +525,12 @@ def measure_one(lab, rundir, c, n, r, spec_file, want_hostinfo=False):
 
 def estimate(c, n):
     """First guess of one measurement's seconds including lab up/down."""
-    return {"a": 100 + 15 * n, "b": 80 + 6 * n, "c": 50 + 4 * n, "d": 8}[c]
+    return {"a": 100 + 15 * n, "b": 90 + 8 * n, "c": 50 + 4 * n, "d": 8, "e": 80 + 10 * n, "s": 60 + 12 * n}[c]
 
 
 def cmd_run(a):
     ns = [1] if a.quick else [int(x) for x in a.ns.split(",")]
+    scale_ns = [int(x) for x in a.scale_ns.split(",")] if a.scale_ns and not a.quick else []
     runs = 1 if a.quick else a.runs
     contenders = a.contenders.split(",")
     out = a.out or (os.path.join(a.work, "results-quick") if a.quick else os.path.join(BENCH, "results"))
@@ -447,7 +547,11 @@ def cmd_run(a):
 
     lab = Lab(session)
     lab.down_prefix()
-    plan = [(r, n, c) for r in range(1, runs + 1) for n in ns for c in contenders]
+    plan = [(r, n, c) for r in range(1, runs + 1) for n in ns for c in contenders if c != "s"]
+    # the scaling curve: its own N values, one run each unless --scale-runs
+    plan += [(r, n, "s") for r in range(1, a.scale_runs + 1) for n in scale_ns]
+    if scale_ns and "s" not in contenders:
+        contenders.append("s")
     observed = {}
     total_est = sum(estimate(c, n) for _, n, c in plan)
     log(f"{len(plan)} measurements ({', '.join(contenders)} x N={ns} x {runs} run(s)); "
@@ -455,6 +559,7 @@ def cmd_run(a):
     records = []
     failures = []
     mach = machine()
+    log("setup: " + setup_line(mach["setup"]))
     hostinfo = None
     t_all = time.monotonic()
     for i, (r, n, c) in enumerate(plan, 1):
@@ -508,7 +613,7 @@ def _save(out, mach, hostinfo, spec, records, failures, a, ns, runs, contenders,
         "machine": mach,
         "hosts": hostinfo,
         "config": {"ns": ns, "runs": runs, "contenders": {c: CONTENDERS[c] for c in contenders},
-                   "quick": a.quick, "suite": SUITE, "partial": partial,
+                   "scale_ns": a.scale_ns, "quick": a.quick, "suite": SUITE, "partial": partial,
                    "targets": [t["target"] for t in spec["targets"]], "rules_source": spec.get("rules_source"),
                    "pulumi_up": " ".join(PULUMI_UP)},
         "records": records,
@@ -528,7 +633,9 @@ def main():
     r.add_argument("--quick", action="store_true")
     r.add_argument("--ns", default="1,4,8")
     r.add_argument("--runs", type=int, default=3)
-    r.add_argument("--contenders", default="a,b,c,d")
+    r.add_argument("--contenders", default="a,b,c,d,e")
+    r.add_argument("--scale-ns", default="1,8,16,32", help="N values of the scaling curve (contender s); '' for none")
+    r.add_argument("--scale-runs", type=int, default=1)
     r.add_argument("--attempts", type=int, default=2, help="tries per measurement when one fails")
     r.add_argument("--out")
     r.add_argument("--work", default=os.path.join(BENCH, "work"))

@@ -190,18 +190,33 @@ def main():
     peak_rss = peak_pss = peak_single = peak_procs = 0
     peak_single_comm = ""
     samples = 0
+    seen = set()
+    peak_by_comm = {}  # comm -> peak of the summed RSS of the processes of that name (where memory goes)
+    exes = {}  # executable path -> processes seen running it (which engine, language host, plugins ran)
     timed_out = False
     rc = None
     while True:
         table = tree(me)
         pids = list(table)
+        for p in pids:
+            if p not in seen:
+                seen.add(p)
+                try:
+                    exe = os.readlink(f"/proc/{p}/exe")
+                except OSError:
+                    continue
+                exes[exe] = exes.get(exe, 0) + 1
         rss = 0
+        by_comm = {}
         for p in pids:
             r = table[p][1]
             rss += r
+            by_comm[table[p][0]] = by_comm.get(table[p][0], 0) + r
             if r > peak_single:
                 peak_single, peak_single_comm = r, table[p][0]
         peak_rss = max(peak_rss, rss)
+        for k, v in by_comm.items():
+            peak_by_comm[k] = max(peak_by_comm.get(k, 0), v)
         peak_procs = max(peak_procs, len(pids))
         if samples % a.pss_every == 0:
             peak_pss = max(peak_pss, sum(pss_kib(p) for p in pids))
@@ -271,6 +286,8 @@ def main():
         "interval_s": a.interval,
         "subreaper": subreaper,
         "leftovers": leftovers,
+        "executables": exes,
+        "peak_rss_by_comm_kib": peak_by_comm,
     }
     with open(a.out, "w") as f:
         json.dump(res, f, indent=1)

@@ -11,6 +11,8 @@ NAMES = {
     "b": "ansible-playbook",
     "c": "bash over ssh (floor)",
     "d": "pulumi up (empty stack)",
+    "e": "pulumi up (hand-written recipe)",
+    "s": "scaling: pulumi up (component), packages present",
 }
 
 
@@ -71,7 +73,7 @@ def summarize(doc):
                 row["floor_steps_median_s"] = {k: _r(_med(v)) for k, v in steps.items()}
         rows.append(row)
     ratios = []
-    for n in sorted({r["n"] for r in rows}):
+    for n in sorted({r["n"] for r in rows if r["contender"] != "s"}):
         get = {(r["contender"], r["phase"]): r["wall_median_s"] for r in rows if r["n"] == n}
         d = _med([r["wall_median_s"] for r in rows if r["contender"] == "d" and r["wall_median_s"]])
         a, b, c = get.get(("a", "up")), get.get(("b", "run")), get.get(("c", "run"))
@@ -82,14 +84,55 @@ def summarize(doc):
             if rec["n"] == n and _ok(rec) and rec["phase"] in ("up", "run"):
                 byrun.setdefault(rec["run"], {})[rec["contender"]] = rec["wall_s"]
         paired = {}
-        for key, (x, y) in {"a_over_b": ("a", "b"), "a_over_c": ("a", "c"), "b_over_c": ("b", "c")}.items():
+        for key, (x, y) in {"a_over_b": ("a", "b"), "a_over_c": ("a", "c"), "b_over_c": ("b", "c"),
+                            "a_over_e": ("a", "e")}.items():
             vals = [w[x] / w[y] for w in byrun.values() if x in w and y in w and w[y]]
             if vals:
                 paired[key] = {"median": _r(_med(vals)), "min": _r(min(vals)), "max": _r(max(vals)), "runs": len(vals)}
+        e = get.get(("e", "up"))
+        pss = {(r["contender"], r["phase"]): r["peak_tree_pss_median_mib"] for r in rows if r["n"] == n}
+        dpss = _med([r["peak_tree_pss_median_mib"] for r in rows if r["contender"] == "d"])
         ratios.append({"n": n, "a_over_b": _ratio(a, b), "a_over_c": _ratio(a, c), "b_over_c": _ratio(b, c),
+                       "a_over_e": _ratio(a, e),
+                       "noop_a_over_b": _ratio(get.get(("a", "noop")), get.get(("b", "noop"))),
+                       "a_minus_d_pss_mib": _r(pss[("a", "up")] - dpss, 1)
+                       if pss.get(("a", "up")) is not None and dpss is not None else None,
                        "a_minus_d_s": _r(a - d) if a is not None and d is not None else None,
                        "paired": paired})
-    return {"rows": rows, "ratios": ratios}
+    return {"rows": rows, "ratios": ratios, "scaling": scaling(rows)}
+
+
+def _slope(xs, ys):
+    """Least-squares slope of ys over xs (None with fewer than 2 distinct xs)."""
+    pts = [(x, y) for x, y in zip(xs, ys) if y is not None]
+    if len({x for x, _ in pts}) < 2:
+        return None
+    mx = statistics.mean(x for x, _ in pts)
+    my = statistics.mean(y for _, y in pts)
+    return sum((x - mx) * (y - my) for x, y in pts) / sum((x - mx) ** 2 for x, _ in pts)
+
+
+def scaling(rows):
+    """The controller's curve (contender s): per N the medians, and per added host the least-squares
+    slope of wall time, controller CPU and peak tree PSS; `last_over_first` compares the slope of the
+    last segment with the first's (> 1 means growth faster than linear)."""
+    pts = sorted((r for r in rows if r["contender"] == "s" and r["phase"] == "up" and r["wall_median_s"]),
+                 key=lambda r: r["n"])
+    if not pts:
+        return None
+    ns = [r["n"] for r in pts]
+    out = {"points": [{"n": r["n"], "wall_s": r["wall_median_s"], "cpu_s": r["cpu_median_s"],
+                       "pss_mib": r["peak_tree_pss_median_mib"], "rss_mib": r["peak_tree_rss_median_mib"],
+                       "ssh_sessions_per_host": (r.get("ssh_sessions_per_host") or {}).get("median"),
+                       "load_1m": r.get("load_1m_median")} for r in pts]}
+    for key, col in (("wall_s", "wall_median_s"), ("cpu_s", "cpu_median_s"), ("pss_mib", "peak_tree_pss_median_mib")):
+        ys = [r[col] for r in pts]
+        out[f"per_host_{key}"] = _r(_slope(ns, ys), 3)
+        if len(pts) >= 3 and ys[0] is not None and ys[1] is not None and ys[-1] is not None and ys[-2] is not None:
+            first = (ys[1] - ys[0]) / (ns[1] - ns[0])
+            last = (ys[-1] - ys[-2]) / (ns[-1] - ns[-2])
+            out[f"{key}_last_over_first_segment"] = _r(last / first, 2) if first > 0 else None
+    return out
 
 
 def _r(x, nd=2):
@@ -144,6 +187,15 @@ def markdown(doc):
     L.append("")
     L.append("Versions: " + "; ".join(f"{k}: {v}" for k, v in m["versions"].items() if v) + ".")
     L.append("")
+    st = m.get("setup")
+    if st:
+        cp, lh, en = st["command_provider"], st["language_host"], st["engine"]
+        L.append(f"**Setup** (figures from another setup are not comparable with these): command provider "
+                 f"**{cp['kind']}** {cp.get('version')} (`{cp.get('path')}`, sha256 {cp.get('sha256')}, {cp.get('how')}); "
+                 f"language host **{lh['kind']}** {lh.get('version')} (sha256 {lh.get('sha256')}); engine `pulumi` "
+                 f"{en.get('version')}; {st['cores']} cores; load average at start "
+                 f"{', '.join(f'{x:.2f}' for x in st['loadavg_at_start'])}.")
+        L.append("")
     L.append(f"Work per host: install qemu-user-static + binfmt-support, write /etc/binfmt.d/qemu-<t>.conf for "
              f"{' + '.join(cfg['targets'])} (rules from {cfg.get('rules_source')}), apply (systemd-binfmt), "
              f"verify /proc/sys/fs/binfmt_misc/qemu-<t>, docker acceptance check per target. "
@@ -160,8 +212,8 @@ def markdown(doc):
              "| CPU (s) | SSH sessions per host | a/b | a/c | load before |")
     L.append("|---|---|---|---|---|---|---|---|---|---|---|")
     ratios = {r["n"]: r for r in s["ratios"]}
-    for n in sorted({r["n"] for r in rows}):
-        for c in "abcd":
+    for n in sorted({r["n"] for r in rows if r["contender"] != "s"}):
+        for c in "abcde":
             for r in rows:
                 if r["n"] != n or r["contender"] != c or r["phase"] not in ("up", "run"):
                     continue
@@ -188,8 +240,9 @@ def markdown(doc):
     L.append("Ratios of medians, and paired: the ratio within each round (the contenders of one round run "
              "back to back), median and min–max over rounds.")
     L.append("")
-    L.append("| N | a/b | a/c | b/c | a/b paired | a/c paired | a − d (s): the component's time above the empty stack |")
-    L.append("|---|---|---|---|---|---|---|")
+    L.append("| N | a/b | a/c | b/c | a/e | a/b paired | a/c paired | a/e paired | no-op a/b "
+             "| a − d (s): the component's time above the empty stack |")
+    L.append("|---|---|---|---|---|---|---|---|---|---|")
 
     def f2(x):
         return f"{x:.2f}" if x is not None else "–"
@@ -201,22 +254,28 @@ def markdown(doc):
 
     for r in s["ratios"]:
         pr = r.get("paired", {})
-        L.append(f"| {r['n']} | {f2(r['a_over_b'])} | {f2(r['a_over_c'])} | {f2(r['b_over_c'])} | "
-                 f"{fp(pr.get('a_over_b'))} | {fp(pr.get('a_over_c'))} | {_fmt(r['a_minus_d_s'])} |")
+        L.append(f"| {r['n']} | {f2(r['a_over_b'])} | {f2(r['a_over_c'])} | {f2(r['b_over_c'])} | {f2(r.get('a_over_e'))} | "
+                 f"{fp(pr.get('a_over_b'))} | {fp(pr.get('a_over_c'))} | {fp(pr.get('a_over_e'))} | "
+                 f"{f2(r.get('noop_a_over_b'))} | {_fmt(r['a_minus_d_s'])} |")
     L.append("")
-    noop = [r for r in rows if r["contender"] == "a" and r["phase"] == "noop"]
+    L.extend(targets_md(s))
+    noop = [r for r in rows if r["contender"] in ("a", "b") and r["phase"] == "noop"]
     if noop:
-        L.append("## Second, no-op `pulumi up` (same hosts, nothing changed)")
+        L.append("## Second, no-op run (same hosts, nothing changed)")
         L.append("")
-        L.append("| N | runs ok | median wall (s) | spread (s) | median peak tree PSS [RSS sum] (MiB) | SSH sessions per host "
-                 "| steps other than `same` (per run) |")
-        L.append("|---|---|---|---|---|---|---|")
-        for r in noop:
+        L.append("(a) `pulumi up` again (drift observation on: one read-only SSH session per host); (b) the same "
+                 "playbook again (Ansible checks every task again and changes nothing).")
+        L.append("")
+        L.append("| N | contender | runs ok | median wall (s) | spread (s) | median peak tree PSS [RSS sum] (MiB) | CPU (s) "
+                 "| SSH sessions per host | steps other than `same` (per run) |")
+        L.append("|---|---|---|---|---|---|---|---|---|")
+        for r in sorted(noop, key=lambda r: (r["n"], r["contender"])):
             ch = r.get("changes_by_run")
-            L.append(f"| {r['n']} | {r['ok_runs']}/{r['runs']} | {_fmt(r['wall_median_s'])} | "
+            L.append(f"| {r['n']} | ({r['contender']}) {NAMES[r['contender']]} | {r['ok_runs']}/{r['runs']} | "
+                     f"{_fmt(r['wall_median_s'])} | "
                      f"{_fmt(r['wall_min_s'])}–{_fmt(r['wall_max_s'])} | {_fmt(r['peak_tree_pss_median_mib'])} "
-                     f"[{_fmt(r['peak_tree_rss_median_mib'])}] | "
-                     f"{_sess(r)} | {'; '.join(f'{k}: ' + ', '.join(f'{op} {n}' for op, n in v.items()) for k, v in ch.items()) if ch else 'none'} |")
+                     f"[{_fmt(r['peak_tree_rss_median_mib'])}] | {_fmt(r.get('cpu_median_s'))} | "
+                     f"{_sess(r)} | {'–' if r['contender'] == 'b' else '; '.join(f'{k}: ' + ', '.join(f'{op} {n}' for op, n in v.items()) for k, v in ch.items()) if ch else 'none'} |")
         L.append("")
     ev = [r for r in rows if r["contender"] == "a" and r.get("events")]
     if ev:
@@ -280,23 +339,123 @@ def markdown(doc):
         L.append("")
     L.append("![wall time against N](wall-time.png)")
     L.append("")
+    L.extend(scaling_md(s))
     L.append("Raw per-run records (logs, event logs, per-host session counts) are in results.json; "
              "`npm run bench -- --report` rewrites this file and the chart from it.")
     return "\n".join(L) + "\n"
 
 
+TARGETS = [
+    # (label, ratio key, N values, limit)
+    ("first up a/b", "a_over_b", (4, 8), 0.75),
+    ("first up a/c", "a_over_c", (4, 8), 1.15),
+    ("first up a/c", "a_over_c", (1,), 1.3),
+    ("first up a/e", "a_over_e", None, 1.05),
+    ("no-op a/b (drift observation on)", "noop_a_over_b", (8,), 0.35),
+    ("memory (a) − (d), peak tree PSS (MiB)", "a_minus_d_pss_mib", (8,), 40),
+]
+
+
+def targets_md(s):
+    """Issue 16's targets as measured figures (printed, never asserted)."""
+    ratios = {r["n"]: r for r in s["ratios"]}
+    L = ["## Issue 16's targets, as measured here", "",
+         "| figure | N | target | measured | met |", "|---|---|---|---|---|"]
+    for label, key, ns, limit in TARGETS:
+        for n in (ns or sorted(ratios)):
+            v = (ratios.get(n) or {}).get(key)
+            met = "–" if v is None else ("yes" if v <= limit else "**no**")
+            L.append(f"| {label} | {n} | ≤ {limit:g} | {_fmt(v) if not isinstance(v, float) else f'{v:.2f}'} | {met} |")
+    sc = s.get("scaling")
+    if sc:
+        last = sc["points"][-1]["n"]
+        for label, key, limit in (("scaling: controller CPU per added host (s)", "per_host_cpu_s", 0.3),
+                                  ("scaling: peak tree PSS per added host (MiB)", "per_host_pss_mib", 1.5),
+                                  ("scaling: CPU growth, last segment / first (1 = linear)",
+                                   "cpu_s_last_over_first_segment", None)):
+            v = sc.get(key)
+            met = "–" if v is None else ("yes" if limit is None and v <= 1.25 or limit is not None and v <= limit
+                                         else "**no**")
+            L.append(f"| {label} | 1–{last} | {'≤ ' + format(limit, 'g') if limit is not None else 'not super-linear'} | "
+                     f"{_fmt(v) if v is None else f'{v:.3f}'} | {met} |")
+    L.append("")
+    return L
+
+
+def scaling_md(s):
+    sc = s.get("scaling")
+    if not sc:
+        return []
+    L = ["## Scaling curve of the controller (packages already installed)", "",
+         "Contender (s): (a)'s program on hosts whose qemu-user-static and binfmt-support were installed "
+         "beforehand (untimed), so dpkg, which is CPU-bound and shares this machine's cores with the controller, "
+         "does not hide it. Controller CPU = user + system seconds of the whole measured process tree (engine, "
+         "language host, node, provider plugins); memory = its peak summed PSS.", "",
+         "| N | wall (s) | controller CPU (s) | peak tree PSS (MiB) | [RSS sum] | SSH sessions per host | load before |",
+         "|---|---|---|---|---|---|---|"]
+    for p in sc["points"]:
+        L.append(f"| {p['n']} | {_fmt(p['wall_s'])} | {_fmt(p['cpu_s'])} | {_fmt(p['pss_mib'])} | {_fmt(p['rss_mib'])} | "
+                 f"{_fmt(p['ssh_sessions_per_host'])} | {_fmt(p['load_1m'])} |")
+
+    def f3(x):
+        return "–" if x is None else f"{x:.3f}"
+
+    L.append(f"| per added host (least-squares slope) | {f3(sc.get('per_host_wall_s'))} | {f3(sc.get('per_host_cpu_s'))} | "
+             f"{f3(sc.get('per_host_pss_mib'))} | | | |")
+    L.append("")
+    L.append("![controller cost against N](scaling.png)")
+    L.append("")
+    return L
+
+
+def scaling_chart(doc, out_png):
+    sc = (doc.get("summary") or summarize(doc)).get("scaling")
+    if not sc or not shutil.which("gnuplot"):
+        return False
+    dat = out_png[:-4] + ".dat"
+    with open(dat, "w") as f:
+        f.write("# N wall_s cpu_s pss_mib\n")
+        for p in sc["points"]:
+            f.write(" ".join(str(v if v is not None else "NaN") for v in (p["n"], p["wall_s"], p["cpu_s"], p["pss_mib"])) + "\n")
+    ns = [p["n"] for p in sc["points"]]
+    xt = ", ".join(f'"{n}" {n}' for n in ns)
+    script = f"""
+set terminal pngcairo size 900,560 enhanced font "DejaVu Sans,11"
+set output "{out_png}"
+set title "Controller cost against N (packages present; one stack, BinfmtFleet)"
+set xlabel "hosts (N)"
+set ylabel "seconds"
+set y2label "peak tree PSS (MiB)"
+set xtics ({xt})
+set ytics nomirror
+set y2tics
+set yrange [0:*]
+set y2range [0:*]
+set grid ytics lc rgb "#dddddd"
+set key top left box opaque
+plot "{dat}" using 1:2 with linespoints lw 2 pt 7 lc rgb "#1f77b4" title "wall time (s)", \\
+     "{dat}" using 1:3 with linespoints lw 2 pt 5 lc rgb "#d62728" title "controller CPU (s)", \\
+     "{dat}" using 1:4 axes x1y2 with linespoints lw 2 pt 9 dt 2 lc rgb "#2ca02c" title "peak tree PSS (MiB, right)"
+"""
+    r = subprocess.run(["gnuplot"], input=script, text=True, capture_output=True)
+    if r.returncode != 0:
+        print("report: gnuplot failed:", r.stderr[-1000:])
+        return False
+    return True
+
+
 def chart(doc, out_png):
     s = doc.get("summary") or summarize(doc)
     rows = s["rows"]
-    ns = sorted({r["n"] for r in rows})
+    ns = sorted({r["n"] for r in rows if r["contender"] != "s"})
     dat = out_png[:-4] + ".dat"
     get = {(r["n"], r["contender"], r["phase"]): r for r in rows}
     dmed = _med([r["wall_median_s"] for r in rows if r["contender"] == "d" and r["wall_median_s"]])
     with open(dat, "w") as f:
-        f.write("# N  a_med a_min a_max  b_med b_min b_max  c_med c_min c_max  d_med\n")
+        f.write("# N  a_med a_min a_max  b_med b_min b_max  c_med c_min c_max  e_med e_min e_max  d_med\n")
         for n in ns:
             vals = [n]
-            for c, ph in (("a", "up"), ("b", "run"), ("c", "run")):
+            for c, ph in (("a", "up"), ("b", "run"), ("c", "run"), ("e", "up")):
                 r = get.get((n, c, ph))
                 if r and r["wall_median_s"] is not None:
                     vals += [r["wall_median_s"], r["wall_min_s"], r["wall_max_s"]]
@@ -323,7 +482,8 @@ set key top left box opaque
 plot "{dat}" using 1:2:3:4 with yerrorlines lw 2 pt 7 lc rgb "#1f77b4" title "(a) pulumi up, component", \\
      "{dat}" using 1:5:6:7 with yerrorlines lw 2 pt 5 lc rgb "#ff7f0e" title "(b) ansible-playbook", \\
      "{dat}" using 1:8:9:10 with yerrorlines lw 2 pt 9 lc rgb "#2ca02c" title "(c) bash over ssh (floor)", \\
-     "{dat}" using 1:11 with lines dt 2 lw 1.5 lc rgb "#7f7f7f" title "(d) pulumi up, empty stack"
+     "{dat}" using 1:11:12:13 with yerrorlines lw 2 pt 11 lc rgb "#9467bd" title "(e) pulumi up, hand-written recipe", \\
+     "{dat}" using 1:14 with lines dt 2 lw 1.5 lc rgb "#7f7f7f" title "(d) pulumi up, empty stack"
 """
     r = subprocess.run([gp], input=script, text=True, capture_output=True)
     if r.returncode != 0:
@@ -339,3 +499,4 @@ def write_all(out):
     with open(os.path.join(out, "results.md"), "w") as f:
         f.write(markdown(doc))
     chart(doc, os.path.join(out, "wall-time.png"))
+    scaling_chart(doc, os.path.join(out, "scaling.png"))
