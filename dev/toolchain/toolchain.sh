@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm run toolchain — the Pulumi engine for this checkout, without the internet.
 #
-# Provides `pulumi`, `pulumi-language-nodejs` and the `command` resource plugin (pulumi-resource-command) to
+# Provides `pulumi`, `pulumi-language-nodejs`, `pulumi-language-yaml` and the `command` resource plugin (pulumi-resource-command) to
 # the project's scripts and tests, and writes the hand-off:
 #   .toolchain/env.sh          sourceable `export` lines (PATH, PULUMI_HOME, PULUMI_BACKEND_URL, ...)
 #   .toolchain/toolchain.json  versions, paths, dockerProviderAvailable, timings, env (test/support/toolchain.ts)
@@ -30,6 +30,13 @@ PULUMI_MAIN=$PULUMI_PKG/cmd/pulumi
 # pkg/v3's own go.mod replaces this module; a wrapper module has to repeat it.
 CLIPBOARD_REPLACE="github.com/atotto/clipboard=github.com/tgummerer/clipboard@v0.0.0-20241001131231-d02d263e614e"
 GO_TAGS=osusergo,grpcnotrace
+# The YAML language host: upstream github.com/pulumi/pulumi-yaml (served by the module proxy), built with the
+# pulumi/pkg and pulumi/sdk versions ITS go.mod pins (v1.25.0 does not compile against v3.248.0's API). A
+# language host talks to the CLI over gRPC, so a host built on older modules serves a newer v3 CLI.
+YAML_VERSION=1.25.0
+YAML_PULUMI_MODULES=3.206.0
+YAML_MODULE=github.com/pulumi/pulumi-yaml
+YAML_MAIN=$YAML_MODULE/cmd/pulumi-language-yaml
 
 # ---- options ----------------------------------------------------------------------------------------------
 REBUILD=0
@@ -115,10 +122,11 @@ sha_sources() { # dir → short hash of sources + pinned versions + flags
 	} | sha256sum | cut -c1-12
 }
 
-# build_binary NAME OUTPUT_FILE VERSION_LDFLAGS GO_GET_ARGS MAIN_PACKAGE [SOURCE_DIR]
+# build_binary NAME OUTPUT_FILE VERSION_LDFLAGS GO_GET_ARGS MAIN_PACKAGE [SOURCE_DIR] [PULUMI_MODULES_VERSION]
 # Builds in a throwaway wrapper module under $TC_CACHE/build and moves the binary into place atomically.
+# The resolved pulumi/pkg and pulumi/sdk modules must be PULUMI_MODULES_VERSION (default: the CLI's).
 build_binary() {
-	local name=$1 out=$2 ldflags=$3 getargs=$4 main=$5 srcdir=${6:-}
+	local name=$1 out=$2 ldflags=$3 getargs=$4 main=$5 srcdir=${6:-} want=${7:-$PULUMI_VERSION}
 	need_go
 	local work=$TC_CACHE/build/$name
 	rm -rf "$work"
@@ -138,11 +146,11 @@ build_binary() {
 		local resolved
 		resolved=$("$GO" list -m -f '{{.Path}} {{.Version}}' "$PULUMI_PKG" "$PULUMI_SDK" 2>>"$log")
 		echo "$resolved" >>"$log"
-		if [ "$(echo "$resolved" | awk '{print $2}' | sort -u)" != "v$PULUMI_VERSION" ]; then
-			echo "resolved versions differ from v$PULUMI_VERSION: $resolved" >>"$log"
+		if [ "$(echo "$resolved" | awk '{print $2}' | sort -u)" != "v$want" ]; then
+			echo "resolved versions differ from v$want: $resolved" >>"$log"
 			exit 3
 		fi
-		"$GO" build -mod=mod -trimpath -tags "$GO_TAGS" -ldflags "-s -w $ldflags" -o "$out.tmp.$$" "$main" >>"$log" 2>&1
+		nice -n 10 "$GO" build -mod=mod -trimpath -tags "$GO_TAGS" -ldflags "-s -w $ldflags" -o "$out.tmp.$$" "$main" >>"$log" 2>&1
 		mv -f "$out.tmp.$$" "$out"
 	) || {
 		rm -f "$out.tmp."*
@@ -305,6 +313,33 @@ ACTION=reused
 say "pulumi-resource-command $COMMAND_VERSION $ACTION in $(elapsed "$T") s (${CMD_DIR:-$(dirname "$CMD_BIN")})"
 timing pulumi-resource-command "$(elapsed "$T")" "$CMD_SOURCE"
 
+# ---- 3b. pulumi-language-yaml (Pulumi YAML programs: examples/yaml-build-host) ------------------------------
+# Its own cache entry, independent of the engine's: adding or rebuilding it never rebuilds `pulumi`.
+T=$(now)
+YAML_BIN=""
+if [ "$PULUMI_SOURCE" = system ] && [ -x "$(dirname "$PULUMI_BIN")/pulumi-language-yaml" ]; then
+	YAML_BIN=$(readlink -f "$(dirname "$PULUMI_BIN")/pulumi-language-yaml")
+	YAML_SOURCE=system
+	YAML_ACTUAL=$("$YAML_BIN" -version 2>/dev/null | tail -n 1 || true)
+else
+	YAML_DIR=$TC_CACHE/pulumi-language-yaml-v$YAML_VERSION
+	YAML_BIN=$YAML_DIR/pulumi-language-yaml
+	YAML_SOURCE=cache
+	if [ "$REBUILD" = 1 ] || [ ! -x "$YAML_BIN" ]; then
+		build_binary "pulumi-language-yaml-v$YAML_VERSION" "$YAML_BIN" \
+			"-X $YAML_MODULE/pkg/version.Version=v$YAML_VERSION" \
+			"$YAML_MAIN@v$YAML_VERSION" "$YAML_MAIN" "" "$YAML_PULUMI_MODULES"
+		YAML_SOURCE=built
+	fi
+	YAML_ACTUAL=v$YAML_VERSION
+fi
+ln -sfn "$YAML_BIN" "$BIN_DIR/pulumi-language-yaml"
+ACTION=reused
+[ "$YAML_SOURCE" = built ] && ACTION=built
+[ "$YAML_SOURCE" = system ] && ACTION="found next to pulumi"
+say "pulumi-language-yaml ${YAML_ACTUAL:-?} $ACTION in $(elapsed "$T") s ($YAML_BIN)"
+timing pulumi-language-yaml "$(elapsed "$T")" "$YAML_SOURCE"
+
 # ---- 4. plugin install into the project's PULUMI_HOME --------------------------------------------------------
 T=$(now)
 if cmp -s "$CMD_BIN" "$CMD_PLUGIN_DIR/pulumi-resource-command" && [ ! -e "$CMD_PLUGIN_DIR.partial" ]; then
@@ -384,6 +419,7 @@ const doc = {
   binDir: a.bin,
   pulumi: { version: a.pulumiVersion, path: a.pulumiBin, source: a.pulumiSource },
   languageNodejs: { version: a.langVersion, path: a.langBin, source: a.langSource },
+  languageYaml: { version: a.yamlVersion, path: a.yamlBin, source: a.yamlSource },
   commandProvider: { version: a.commandVersion, path: a.commandBin, source: a.commandSource,
                      installedPath: a.commandInstalled },
   sdk: { "@pulumi/pulumi": a.sdkVersion },
@@ -401,6 +437,7 @@ require("fs").writeFileSync(file, JSON.stringify(doc, null, 2) + "\n");
 	"root=$ROOT" "cache=$TC_CACHE" "bin=$BIN_DIR" \
 	"pulumiVersion=$PULUMI_ACTUAL" "pulumiBin=$PULUMI_BIN" "pulumiSource=$PULUMI_SOURCE" \
 	"langVersion=$LANG_VERSION" "langBin=$LANG_BIN" "langSource=$LANG_SOURCE" \
+	"yamlVersion=$YAML_ACTUAL" "yamlBin=$YAML_BIN" "yamlSource=$YAML_SOURCE" \
 	"commandVersion=$COMMAND_VERSION" "commandBin=$CMD_BIN" "commandSource=$CMD_SOURCE" \
 	"commandInstalled=$CMD_PLUGIN_DIR/pulumi-resource-command" "sdkVersion=$SDK_VERSION" \
 	"dockerAvailable=$DOCKER_AVAILABLE" "dockerVersion=$DOCKER_VERSION" "dockerPath=$DOCKER_PATH" \

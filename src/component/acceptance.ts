@@ -12,11 +12,12 @@
  * (the command provider still keeps each command's SSH connection open until the run ends).
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as docker from "@pulumi/docker";
+import type * as Docker from "@pulumi/docker";
 import * as command from "@pulumi/command";
 import { remoteCommand } from "./commands";
 import { dockerHost, dockerSshOpts } from "./connection";
 import { dockerCheck } from "./docker-check";
+import { loadDocker } from "./docker-module";
 import { AcceptanceVia, Privilege } from "../host/enums";
 import { AcceptanceReport, acceptanceFromCommand, acceptanceFromContainer, disabledAcceptance, noImageAcceptance } from "../host/outputs";
 import { HostPlan } from "../host/plan";
@@ -45,7 +46,7 @@ export interface AcceptanceWiring {
 export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Output<AcceptanceReport>> {
   const { config, name, parent } = w;
   const reports: Record<string, pulumi.Output<AcceptanceReport>> = {};
-  let provider: docker.Provider | undefined;
+  let provider: Docker.Provider | undefined;
   let previous: pulumi.Resource = w.after;
   for (const target of config.targets) {
     const acc = config.acceptance.targets[target.name];
@@ -88,6 +89,8 @@ export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Outpu
       reports[target.name] = pulumi.all([w.label, check.stdout]).apply(([label, stdout]) => attributed(check, () => acceptanceFromCommand(label, target.name, acc, stdout)));
       previous = check;
     } else {
+      // Loaded only on this path (an optional peer dependency); validation already reported it missing.
+      const docker = loadDocker(name);
       provider ??= new docker.Provider(
         `${name}-docker`,
         { host: dockerHost(config.connection), sshOpts: dockerSshOpts(config.connection, config.acceptance.knownHostsPath), disableDockerDaemonCheck: true },
@@ -103,7 +106,7 @@ export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Outpu
         revision: pulumi.output(w.revisions[target.name] ?? 0).apply((r) => String(r)),
         skipped,
       };
-      const container = dockerCheck(name, spec, parent, provider, previous);
+      const container = dockerCheck(docker, name, spec, parent, provider, previous);
       reports[target.name] = pulumi
         .all([w.label, container.containerLogs, container.exitCode, skipped])
         .apply(([label, logs, code, skip]) => acceptanceFromContainer(label, target.name, acc, logs, code, skip));

@@ -1,9 +1,9 @@
 /**
  * The component's arguments. Interfaces with documented fields, enums instead of string unions,
- * one constructor parameter named `args`, mutable arrays: the shape a component package needs (package/,
+ * one constructor parameter named `args`, mutable arrays: the shape a component package needs (pulumi-package/,
  * PulumiPlugin.yaml), so Python, Go, YAML and C# users get BinfmtHost and BinfmtFleet unchanged. Defaults are
  * written "Default: …" in the text, not as `@default` tags: the SDK's schema analyzer keeps only a comment's
- * text, and that text is every other language's documentation (package/schema.golden.json).
+ * text, and that text is every other language's documentation (pulumi-package/schema.golden.json).
  *
  * Validation (zod, naming the field) is in ./validate.ts and runs before any resource is created.
  */

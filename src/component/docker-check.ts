@@ -21,7 +21,8 @@
  * Re-running when the rules change: the rules hash is a label, and labels force replacement.
  */
 import * as pulumi from "@pulumi/pulumi";
-import * as docker from "@pulumi/docker";
+import type * as docker from "@pulumi/docker";
+import type { DockerModule } from "./docker-module";
 import { shellQuote } from "../host/shell";
 
 /** Label keys on check containers. */
@@ -116,8 +117,15 @@ export function checkContainerArgs(spec: DockerCheckSpec, imageId: pulumi.Input<
   };
 }
 
-/** Creates the image and the container of one target's check; the container runs after `after`. */
-export function dockerCheck(name: string, spec: DockerCheckSpec, parent: pulumi.Resource, provider: docker.Provider, after: pulumi.Resource): docker.Container {
+/** Creates the image and the container of one target's check (with `docker`, the loaded module); the container runs after `after`. */
+export function dockerCheck(
+  docker: DockerModule,
+  name: string,
+  spec: DockerCheckSpec,
+  parent: pulumi.Resource,
+  provider: docker.Provider,
+  after: pulumi.Resource,
+): docker.Container {
   const img = new docker.RemoteImage(`${name}-image-${spec.target}`, checkImageArgs(spec), { parent, provider, dependsOn: [after] });
   // A check that failed is kept by the engine as not initialised; "*" makes the next up replace it
   // (run it again) instead of updating it in place, which would run nothing.

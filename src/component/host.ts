@@ -35,7 +35,7 @@ import { PackagesAction, packagesScript } from "../host/scripts/packages";
 import { FILE_MARKER, RuleAction, ownerRecord, ruleScript, skippedRuleScript } from "../host/scripts/rule";
 import { shellCommand } from "../host/shell";
 import { observeHost } from "./observe";
-import { ObservedState } from "./observed-state";
+import { ObservedState, observedState } from "./observed-state";
 import { HostSpec, parseHostArgs } from "./validate";
 import { attributed } from "./errors";
 
@@ -125,7 +125,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
     .all([plan, observation, unreadable])
     .apply(([p, o, u]): HostDrift => (config.observe && u === "" ? hostDrift(p, o, FILE_MARKER) : { targets: {}, packages: [] }));
 
-  const pkgState: ObservedState = new ObservedState(
+  const pkgState: ObservedState = observedState(
     `${name}-state-packages`,
     {
       unit: "packages",
@@ -172,7 +172,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
       }
       return reasons;
     });
-    const state: ObservedState = new ObservedState(`${name}-state-${target.name}`, { unit: target.name, drift: targetDrift }, { parent, dependsOn: [previous] });
+    const state: ObservedState = observedState(`${name}-state-${target.name}`, { unit: target.name, drift: targetDrift }, { parent, dependsOn: [previous] });
     const cmd = remoteCommand(
       `${name}-rule-${target.name}`,
       {

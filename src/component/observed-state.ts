@@ -11,10 +11,15 @@
  * engine keeps the resource (its inputs are refreshed, `revision` stays), and nothing else changes.
  *
  * The provider does no I/O and holds no secret: the program observed the host; this only decides.
- * It is a `pulumi.dynamic` resource (type `pulumi-nodejs:dynamic/qemu-binfmt:ObservedState`), served by the
- * Node SDK's dynamic-provider host; its functions are self-contained because Pulumi serializes them.
+ * In a TypeScript program it is a `pulumi.dynamic` resource (type `pulumi-nodejs:dynamic/qemu-binfmt:ObservedState`),
+ * served by the Node SDK's dynamic-provider plugin; its functions are self-contained because Pulumi serializes
+ * them. Served by the component package (pulumi-package/, other languages) it is the package's own custom
+ * resource `pulumi-qemu-binfmt:index:ObservedState`, decided by the same functions in the package's provider:
+ * the engine starts the dynamic-provider plugin in the PROGRAM's directory and resolves @pulumi/pulumi from
+ * there, which a Python/Go/YAML/C# project does not have (measured: "pulumi-resource-pulumi-nodejs:
+ * @pulumi/pulumi is not resolvable from <dir>").
  *
- * The provider is an explicit `pulumi-nodejs` provider, one per deployment, registered when the first
+ * In a TypeScript program the dynamic provider is an explicit `pulumi-nodejs` provider, one per deployment, registered when the first
  * ObservedState is constructed. Why: the engine starts a provider's plugin (here a second node process
  * loading @pulumi/pulumi, 1-3 s on this lab's machine) when the provider is registered. A default
  * provider is registered with the first resource that needs it, and an ObservedState registers only once
@@ -34,7 +39,8 @@ export interface ObservedStateInputs {
   readonly unreadable?: pulumi.Input<string>;
 }
 
-const provider: pulumi.dynamic.ResourceProvider = {
+/** The decision, shared by the dynamic resource and the component package's provider (pulumi-package/index.ts). */
+export const observedStateProvider = {
   async diff(_id: string, _olds: Record<string, unknown>, news: Record<string, unknown>) {
     const drift = news["drift"];
     // Unknown (a preview before the host can be read) or non-empty: the unit changes.
@@ -76,13 +82,43 @@ function sharedProvider(): pulumi.ProviderResource | undefined {
   return p;
 }
 
-export class ObservedState extends pulumi.dynamic.Resource {
+/** The resource, whichever provider serves it. */
+export interface ObservedState extends pulumi.CustomResource {
   /** Bumped every time the unit drifted and was planned for repair (1 at creation). */
+  readonly revision: pulumi.Output<number>;
+  readonly drift: pulumi.Output<string[]>;
+}
+
+class DynamicObservedState extends pulumi.dynamic.Resource implements ObservedState {
   declare public readonly revision: pulumi.Output<number>;
   declare public readonly drift: pulumi.Output<string[]>;
 
   constructor(name: string, args: ObservedStateInputs, opts?: pulumi.CustomResourceOptions) {
     const shared = opts?.provider === undefined ? sharedProvider() : undefined;
-    super(provider, name, { ...args, revision: undefined }, shared === undefined ? opts : { ...opts, provider: shared }, "qemu-binfmt", "ObservedState");
+    super(observedStateProvider, name, { ...args, revision: undefined }, shared === undefined ? opts : { ...opts, provider: shared }, "qemu-binfmt", "ObservedState");
   }
+}
+
+/** The type token of ObservedState when the component package's provider serves it. */
+export const PACKAGE_OBSERVED_STATE_TYPE = "pulumi-qemu-binfmt:index:ObservedState";
+
+class PackageObservedState extends pulumi.CustomResource implements ObservedState {
+  declare public readonly revision: pulumi.Output<number>;
+  declare public readonly drift: pulumi.Output<string[]>;
+
+  constructor(name: string, args: ObservedStateInputs, opts?: pulumi.CustomResourceOptions) {
+    super(PACKAGE_OBSERVED_STATE_TYPE, name, { ...args, revision: undefined }, opts);
+  }
+}
+
+let servedByPackage = false;
+
+/** Called by the component package's entry point, before any component exists: ObservedState is then its own. */
+export function serveObservedStateFromPackage(): void {
+  servedByPackage = true;
+}
+
+/** A new ObservedState, served by the component package's provider when it hosts the component, else dynamic. */
+export function observedState(name: string, args: ObservedStateInputs, opts?: pulumi.CustomResourceOptions): ObservedState {
+  return servedByPackage ? new PackageObservedState(name, args, opts) : new DynamicObservedState(name, args, opts);
 }

@@ -12,6 +12,7 @@ import { DEFAULTS, HostConfig, TargetAcceptance } from "../host/config";
 import { AcceptanceVia } from "../host/enums";
 import { BinfmtArgsError } from "./errors";
 import { fleetArgsSchema, hostArgsSchema, optionsShape } from "./schemas";
+import { loadDocker } from "./docker-module";
 
 /** A host's validated configuration plus how to reach it (connection values stay pulumi Inputs). */
 export interface HostSpec extends HostConfig {
@@ -118,8 +119,9 @@ function perTarget(
   return out;
 }
 
-/** The docker provider's check needs a key file and a pinned host key, and no bastion. */
+/** The docker provider's check needs @pulumi/docker installed, a key file and a pinned host key, and no bastion. */
 function checkDockerProvider(component: string, connection: HostConnectionArgs, knownHostsPath: string | undefined): void {
+  loadDocker(component);
   if (connection.privateKeyPath === undefined) {
     throw new BinfmtArgsError(component, [
       {

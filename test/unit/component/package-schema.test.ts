@@ -1,5 +1,5 @@
 /**
- * The component package's schema (package/schema.golden.json) is what the SDK's own analyzer infers from
+ * The component package's schema (pulumi-package/schema.golden.json) is what the SDK's own analyzer infers from
  * the TypeScript types — the analyzer `pulumi package add` runs through the package's run-plugin, here
  * called in process (no engine). A type that other languages cannot express (a readonly array, a union)
  * makes the analyzer throw; any change of an input, output, enum or description changes the golden file.
@@ -7,7 +7,7 @@
  *
  * The analyzer reads the package folder's declarations (../dist/src/*.d.ts, built); this test points it at
  * a throwaway folder that re-exports the same two classes from the TypeScript source, so it needs no build
- * (measured: the two give byte-identical schemas).
+ * (measured: the two give byte-identical schemas, also with pulumi-package/index.ts's own provider).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -19,7 +19,7 @@ import { generateSchema } from "@pulumi/pulumi/provider/experimental/schema";
 import { DEFAULTS } from "../../../src/host/config";
 
 const ROOT = path.join(__dirname, "../../..");
-const PACKAGE_DIR = path.join(ROOT, "package");
+const PACKAGE_DIR = path.join(ROOT, "pulumi-package");
 const GOLDEN = path.join(PACKAGE_DIR, "schema.golden.json");
 const UPDATE = process.env.UPDATE_SNAPSHOTS === "1";
 const COMPONENTS = ["BinfmtHost", "BinfmtFleet"];
@@ -40,7 +40,7 @@ function readJson(file: string): Record<string, unknown> {
   return JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
 }
 
-/** The schema as run-plugin would serve it for package/ (name from its package.json, as run-plugin derives it). */
+/** The schema as run-plugin would serve it for pulumi-package/ (name from its package.json, as run-plugin derives it). */
 function inferSchema(): PackageSchema {
   const pkg = readJson(path.join(PACKAGE_DIR, "package.json"));
   const dir = mkdtempSync(path.join(tmpdir(), "pqb-schema-"));
@@ -63,7 +63,7 @@ test("the SDK's analyzer infers both components, and the schema is the golden fi
   const text = `${JSON.stringify(schema, null, 2)}\n`;
   if (UPDATE) writeFileSync(GOLDEN, text);
   assert.deepEqual(Object.keys(schema.resources).sort(), COMPONENTS.map((c) => `pulumi-qemu-binfmt:index:${c}`).sort());
-  assert.equal(readFileSync(GOLDEN, "utf8"), text, "package/schema.golden.json is stale: run UPDATE_SNAPSHOTS=1 on this test and read the diff");
+  assert.equal(readFileSync(GOLDEN, "utf8"), text, "pulumi-package/schema.golden.json is stale: run UPDATE_SNAPSHOTS=1 on this test and read the diff");
 });
 
 test("every component, input, output, type property and enum member has a description", () => {
@@ -92,9 +92,11 @@ test("every default in DEFAULTS reaches the schema's description of its argument
   }
 });
 
-test("package/ is the library's package: same name, version and description as the root package.json", () => {
+test("pulumi-package/ is the library's package: same name, version and description as the root package.json", () => {
   const root = readJson(path.join(ROOT, "package.json"));
   const pkg = readJson(path.join(PACKAGE_DIR, "package.json"));
   for (const k of ["name", "version", "description"]) assert.equal(pkg[k], root[k], k);
-  assert.match(readFileSync(path.join(PACKAGE_DIR, "index.ts"), "utf8"), /^export \{ BinfmtHost, BinfmtFleet \} from "\.\.\/dist\/src";$/m);
+  const entry = readFileSync(path.join(PACKAGE_DIR, "index.ts"), "utf8");
+  assert.match(entry, /^import \{ BinfmtFleet, BinfmtHost \} from "\.\.\/dist\/src";$/m);
+  assert.match(entry, /components: \[BinfmtHost, BinfmtFleet\]/);
 });

@@ -7,9 +7,10 @@
 // the Node SDK's own entry point, `@pulumi/pulumi/cmd/run`, resolved from the program's directory, so
 // TypeScript, config, secrets, dry runs and exit codes are handled by the SDK exactly as upstream.
 //
-// Implemented: Handshake, GetPluginInfo, GetRequiredPackages, GetRequiredPlugins, Run, InstallDependencies
-// (no-op: dependencies are the project's own `npm ci`), About, GetProgramDependencies, RuntimeOptionsPrompts,
-// Cancel. Not implemented (the engine falls back or reports it): code generation, Pack, Link, RunPlugin.
+// Implemented: Handshake, GetPluginInfo, GetRequiredPackages, GetRequiredPlugins, Run, RunPlugin (plugins
+// written in Node.js, e.g. a component package: run_plugin.go), InstallDependencies (no-op: dependencies are
+// the project's own `npm ci`), About, GetProgramDependencies, RuntimeOptionsPrompts, Cancel. Not implemented
+// (the engine falls back or reports it): code generation, Pack, Link.
 package main
 
 import (
