@@ -209,4 +209,24 @@ describe("interpreters from a pinned OCI image", { timeout: 20 * 60_000 }, () =>
       rmSync(dir, { recursive: true, force: true });
     }
   });
+  it("apt with an exact packageVersion installs that version and reports the QEMU behind every target", async () => {
+    const h = hosts[APT] as LabHost;
+    // The lists were updated by the refused run above; the version the lab repo offers.
+    const version = root(h, "apt-cache madison qemu-user-static | awk -F'|' '{ gsub(/ /, \"\", $2); print $2 }' | sort -u | tail -n 1");
+    const stack = await stackFor("img-apt-pin", h, () => ({ packageVersion: version }));
+    try {
+      const r = report(await stack.up(`up, packageVersion ${version}`));
+      assert.deepEqual(r.packages, [`qemu-user-static=${version}`]);
+      assert.equal(root(h, "dpkg-query -W -f='${Version}' qemu-user-static"), version);
+      for (const t of TARGETS) {
+        assert.equal(r.targets[t]?.interpreter, `/usr/bin/qemu-${t}-static`);
+        assert.match(r.targets[t]?.qemuVersion ?? "", /^7\.2\.\d+$/, t);
+        assert.ok(r.targets[t]?.qemuVersionLine.includes(`(Debian ${version})`), r.targets[t]?.qemuVersionLine);
+      }
+      await stack.preview("unchanged", true);
+    } finally {
+      await stack.destroy("destroy").catch(() => undefined);
+      await stack.dispose();
+    }
+  });
 });
