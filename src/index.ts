@@ -9,7 +9,7 @@ export { BinfmtFleet } from "./component/fleet";
 export type { AcceptanceArgs, BinfmtFleetArgs, BinfmtHostArgs, BinfmtOptionsArgs, FleetHostArgs, HostConnectionArgs, ProxyConnectionArgs } from "./component/args";
 export type { HostFacts } from "./host/facts";
 export type { AcceptanceReport, HostReport, TargetReport } from "./host/outputs";
-export { AcceptanceStatus, AcceptanceVia, ApplyMode, InterpreterLayout, PackageSet, Privilege, TargetStatus } from "./host/enums";
+export { AcceptanceStatus, AcceptanceVia, ApplyMode, InstallSource, InterpreterLayout, PackageSet, Privilege, TargetStatus } from "./host/enums";
 export { MaskPolicy } from "./binfmt/mask-policy";
 export { SkipPolicy } from "./binfmt/skip-policy";
 export { BinfmtArgsError } from "./component/errors";

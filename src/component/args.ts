@@ -9,7 +9,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { MaskPolicy, SkipPolicy } from "../binfmt";
-import { AcceptanceVia, ApplyMode, PackageSet } from "../host/enums";
+import { AcceptanceVia, ApplyMode, InstallSource, PackageSet } from "../host/enums";
 
 /** The bastion hop of a connection. */
 export interface ProxyConnectionArgs {
@@ -123,6 +123,26 @@ export interface BinfmtOptionsArgs {
   configDir?: string;
   /** How rules are applied to the running kernel. Default: ApplyMode.PerFile */
   applyMode?: ApplyMode;
+  /**
+   * Where the static interpreters come from: the distribution's packages through apt, or an OCI image
+   * pinned by digest (interpreterImage) through the host's docker daemon, on any Linux with docker.
+   * Default: InstallSource.Apt
+   */
+  installSource?: InstallSource;
+  /**
+   * With InstallSource.Image: the image holding static `/usr/bin/qemu-<cpu>` (tonistiigi/binfmt's layout),
+   * pinned by digest: "NAME@sha256:<64 hex>" (a tag alone is refused: it can move). Copied to
+   * /var/lib/pulumi-qemu-binfmt/qemu/<digest hex>/qemu-<cpu>; changing it re-registers the targets.
+   * Default: none
+   */
+  interpreterImage?: string;
+  /**
+   * With InstallSource.Apt: the version of the QEMU package (qemu-user-static / qemu-user) to install:
+   * an exact Debian version ("1:7.2+dfsg-7+deb12u7", or "=…") or a minimum (">=1:8.0"). Checked against
+   * what the host's repositories offer before any change; apt is then asked for that version.
+   * Default: any (apt's candidate)
+   */
+  packageVersion?: string;
   /** Which packages provide the interpreters. Default: PackageSet.Minimal */
   installPackages?: PackageSet;
   /** Exactly these apt packages instead of the PackageSet's (ignored with PackageSet.None). Default: by PackageSet */

@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BinfmtFleetArgs, BinfmtHostArgs } from "./args";
 import { BinfmtHost } from "./host";
-import { HostReport } from "../host/outputs";
+import { HostReport, qemuVersionsByHost } from "../host/outputs";
 import { parseFleetArgs } from "./validate";
 
 export const BINFMT_FLEET_TYPE = "pulumi-qemu-binfmt:index:BinfmtFleet";
@@ -19,8 +19,10 @@ export const BINFMT_FLEET_TYPE = "pulumi-qemu-binfmt:index:BinfmtFleet";
 export class BinfmtFleet extends pulumi.ComponentResource {
   /** Per host id: facts, packages, targets, rules hash and summary. */
   public readonly hosts: pulumi.Output<Record<string, HostReport>>;
-  /** Every host's summary, one after another. */
+  /** Every host's summary, one after another, then which hosts run which QEMU version. */
   public readonly summary: pulumi.Output<string>;
+  /** QEMU version → the ids of the hosts whose registered targets run it (a host with two versions is under both). */
+  public readonly qemuVersions: pulumi.Output<Record<string, string[]>>;
 
   constructor(name: string, args: BinfmtFleetArgs, opts?: pulumi.ComponentResourceOptions) {
     const parsed = parseFleetArgs(`BinfmtFleet "${name}"`, args);
@@ -34,7 +36,11 @@ export class BinfmtFleet extends pulumi.ComponentResource {
       return { id, host: new BinfmtHost(`${name}-${id}`, hostArgs, { parent: this }) };
     });
     this.hosts = pulumi.all(children.map(({ id, host }) => host.report.apply((r): [string, HostReport] => [id, r]))).apply((e) => Object.fromEntries(e));
-    this.summary = pulumi.all(children.map((c) => c.host.summary)).apply((s) => s.join("\n"));
-    this.registerOutputs({ hosts: this.hosts, summary: this.summary });
+    this.qemuVersions = this.hosts.apply((h) => qemuVersionsByHost(h));
+    this.summary = pulumi.all([pulumi.all(children.map((c) => c.host.summary)), this.qemuVersions]).apply(([s, v]) => {
+      const versions = Object.entries(v).map(([version, ids]) => `QEMU ${version}: ${ids.join(", ")}`);
+      return [...s, ...(versions.length > 0 ? [versions.join("; ")] : [])].join("\n");
+    });
+    this.registerOutputs({ hosts: this.hosts, summary: this.summary, qemuVersions: this.qemuVersions });
   }
 }

@@ -38,6 +38,7 @@ import { observeHost } from "./observe";
 import { ObservedState, observedState } from "./observed-state";
 import { HostSpec, parseHostArgs } from "./validate";
 import { attributed } from "./errors";
+import { imageInstallCommand } from "./image-install";
 
 export const BINFMT_HOST_TYPE = "pulumi-qemu-binfmt:index:BinfmtHost";
 
@@ -123,13 +124,13 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
   // A host that could not be read has no drift to report: its first resource fails with the reason.
   const drift = pulumi
     .all([plan, observation, unreadable])
-    .apply(([p, o, u]): HostDrift => (config.observe && u === "" ? hostDrift(p, o, FILE_MARKER) : { targets: {}, packages: [] }));
+    .apply(([p, o, u]): HostDrift => (config.observe && u === "" ? hostDrift(p, o, FILE_MARKER) : { targets: {}, packages: [], install: [] }));
 
   const pkgState: ObservedState = observedState(
     `${name}-state-packages`,
     {
       unit: "packages",
-      drift: drift.apply((d) => d.packages.map((p) => `package ${p} is not installed`)),
+      drift: drift.apply((d) => [...d.packages.map((p) => `package ${p} is not installed`), ...d.install]),
       // In a preview nothing runs, so say it here: the preview fails too, naming the host.
       unreadable: unreadable.apply((u) => {
         if (u !== "" && pulumi.runtime.isDryRun()) void pulumi.log.error(u, pkgState);
@@ -138,17 +139,31 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
     },
     { parent, dependsOn: first },
   );
-  const pkgInput = pulumi.all([plan, label]).apply(([p, l]) => ({ label: l, packages: p.packages, lockTimeoutSeconds: config.lockTimeoutSeconds }));
-  const packagesCmd = remoteCommand(
-    `${name}-packages`,
-    {
-      connection,
-      create: privilege.apply((pr) => shellCommand(pr, PackagesAction.Install)),
-      stdin: pulumi.all([pkgInput, pkgState.revision]).apply(([i, rev]) => withRevision(packagesScript(i), rev)),
-      ...(config.removePackagesOnDestroy ? { delete: privilege.apply((pr) => shellCommand(pr, PackagesAction.Remove)) } : {}),
-    },
-    { parent, dependsOn: [pkgState] },
-  );
+  const pkgInput = pulumi.all([plan, label]).apply(([p, l]) => ({
+    label: l,
+    packages: p.packages,
+    lockTimeoutSeconds: config.lockTimeoutSeconds,
+    versionConstraint: config.packageVersion,
+  }));
+  const image = config.interpreterImage;
+  // The install source: an image's interpreters (./image-install.ts), or the apt packages.
+  const packagesCmd =
+    image !== undefined
+      ? imageInstallCommand(
+          name,
+          { connection, label, plan, privilege, image, timeoutSeconds: config.acceptance.timeoutSeconds, revision: pkgState.revision },
+          { parent, dependsOn: [pkgState] },
+        )
+      : remoteCommand(
+          `${name}-packages`,
+          {
+            connection,
+            create: privilege.apply((pr) => shellCommand(pr, PackagesAction.Install)),
+            stdin: pulumi.all([pkgInput, pkgState.revision]).apply(([i, rev]) => withRevision(packagesScript(i), rev)),
+            ...(config.removePackagesOnDestroy ? { delete: privilege.apply((pr) => shellCommand(pr, PackagesAction.Remove)) } : {}),
+          },
+          { parent, dependsOn: [pkgState] },
+        );
 
   let previous: pulumi.Resource = packagesCmd;
   const ruleOutputs: Record<string, pulumi.Output<Omit<TargetReport, "acceptance">>> = {};

@@ -7,7 +7,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { absolutePathSchema, flagsSchema, interpreterSuffixSchema, maskPolicySchema, quote, skipPolicySchema, targetSchema } from "../binfmt";
-import { AcceptanceVia, ApplyMode, PackageSet } from "../host/enums";
+import { AcceptanceVia, ApplyMode, InstallSource, PackageSet } from "../host/enums";
+import { parsePinnedImage } from "../host/image";
+import { parseVersionConstraint } from "../host/version";
 // ---------------------------------------------------------------------------------------------------
 // Leaf schemas
 // ---------------------------------------------------------------------------------------------------
@@ -79,6 +81,21 @@ const platformSchema = z.string(wrongType("a Docker platform", '"linux/arm64"'))
   if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(v))
     ctx.addIssue({ code: "custom", message: `invalid platform ${quote(v)}: expected OS/ARCH[/VARIANT], e.g. "linux/arm64" or "linux/arm/v7"` });
 });
+/** An image reference that must be pinned by digest (the interpreters' source): ../host/image.ts. */
+const pinnedImageSchema = z.string(wrongType("an image reference pinned by digest", '"registry:5000/qemu-user-static@sha256:1c7e…"')).superRefine((v, ctx) => {
+  try {
+    parsePinnedImage(v);
+  } catch (e) {
+    ctx.addIssue({ code: "custom", message: (e as Error).message });
+  }
+});
+const versionConstraintSchema = z.string(wrongType("a Debian version or a minimum", '">=1:8.0"')).superRefine((v, ctx) => {
+  try {
+    parseVersionConstraint(v);
+  } catch (e) {
+    ctx.addIssue({ code: "custom", message: (e as Error).message });
+  }
+});
 function enumSchema<T extends Record<string, string>>(e: T, what: string) {
   const values = Object.values(e);
   return z.enum(e, { error: (iss) => `invalid ${what} ${quote(iss.input)}; valid: ${values.map((v) => quote(v)).join(", ")}` });
@@ -147,6 +164,9 @@ export const optionsShape = {
   skipPolicy: skipPolicySchema.optional(),
   configDir: absolutePathSchema.optional(),
   applyMode: enumSchema(ApplyMode, "applyMode").optional(),
+  installSource: enumSchema(InstallSource, "installSource").optional(),
+  interpreterImage: pinnedImageSchema.optional(),
+  packageVersion: versionConstraintSchema.optional(),
   installPackages: enumSchema(PackageSet, "installPackages").optional(),
   packages: z.array(packageSchema).optional(),
   removePackagesOnDestroy: z.boolean(wrongType("true or false", "true")).optional(),

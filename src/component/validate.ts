@@ -10,6 +10,7 @@ import { TargetInfo, quote, resolveTarget } from "../binfmt";
 import { BinfmtFleetArgs, BinfmtHostArgs, HostConnectionArgs } from "./args";
 import { DEFAULTS, HostConfig, TargetAcceptance } from "../host/config";
 import { AcceptanceVia } from "../host/enums";
+import { installChoice } from "./install-source";
 import { BinfmtArgsError } from "./errors";
 import { fleetArgsSchema, hostArgsSchema, optionsShape } from "./schemas";
 import { loadDocker } from "./docker-module";
@@ -173,6 +174,7 @@ function hostConfig(
   const platforms = perTarget(component, acc.platforms, targets, "args.acceptance.platforms", known);
   const interpreters = perTarget(component, o.interpreters, targets, "args.interpreters", known);
   if (enabled && via === AcceptanceVia.DockerProvider) checkDockerProvider(component, connection, acc.knownHostsPath);
+  const install = installChoice(component, o);
   return {
     connection,
     targets,
@@ -181,6 +183,7 @@ function hostConfig(
     skipPolicy: o.skipPolicy ?? DEFAULTS.skipPolicy,
     configDir: o.configDir ?? DEFAULTS.configDir,
     applyMode: o.applyMode ?? DEFAULTS.applyMode,
+    ...install,
     installPackages: o.installPackages ?? DEFAULTS.installPackages,
     packages: o.packages,
     removePackagesOnDestroy: o.removePackagesOnDestroy ?? DEFAULTS.removePackagesOnDestroy,

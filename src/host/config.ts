@@ -4,7 +4,9 @@
  * CLI and the README's argument table read.
  */
 import { MaskPolicy, RULE_DEFAULTS, SkipPolicy, TargetInfo } from "../binfmt";
-import { AcceptanceVia, ApplyMode, PackageSet } from "./enums";
+import { AcceptanceVia, ApplyMode, InstallSource, PackageSet } from "./enums";
+import { PinnedImage } from "./image";
+import { VersionConstraint } from "./version";
 
 /**
  * Every argument default, once, keyed by the argument's path as the README's argument table names it
@@ -21,6 +23,7 @@ export const DEFAULTS = Object.freeze({
   skipPolicy: RULE_DEFAULTS.skipPolicy,
   configDir: "/etc/binfmt.d",
   applyMode: ApplyMode.PerFile,
+  installSource: InstallSource.Apt,
   installPackages: PackageSet.Minimal,
   removePackagesOnDestroy: false,
   lockTimeoutSeconds: 120,
@@ -51,6 +54,11 @@ export interface HostConfig {
   readonly skipPolicy: SkipPolicy;
   readonly configDir: string;
   readonly applyMode: ApplyMode;
+  readonly installSource: InstallSource;
+  /** The image (InstallSource.Image only). */
+  readonly interpreterImage: PinnedImage | undefined;
+  /** The QEMU package's version constraint (InstallSource.Apt only). */
+  readonly packageVersion: VersionConstraint | undefined;
   readonly installPackages: PackageSet;
   readonly packages: readonly string[] | undefined;
   readonly removePackagesOnDestroy: boolean;

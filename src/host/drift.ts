@@ -23,6 +23,8 @@ export interface HostDrift {
   readonly targets: Readonly<Record<string, TargetDrift>>;
   /** Planned packages that are not installed. */
   readonly packages: readonly string[];
+  /** The image install source: its interpreter files that are missing, as sentences. */
+  readonly install: readonly string[];
 }
 
 function targetDrift(rule: RulePlan, obs: HostObservation, marker: string): TargetDrift {
@@ -85,6 +87,15 @@ function otherOwner(text: string, owner: string | undefined): string {
 export function hostDrift(plan: HostPlan, obs: HostObservation, marker: string): HostDrift {
   const targets: Record<string, TargetDrift> = {};
   for (const r of plan.rules) if (r.skipped === undefined) targets[r.target.name] = targetDrift(r, obs, marker);
-  const packages = plan.packages.filter((p) => obs.packages.find((o) => o.name === p)?.status !== "installed");
-  return { targets, packages };
+  // "name=version" (a packageVersion pin) is installed only in that version.
+  const packages = plan.packages.filter((p) => {
+    const [name, version] = p.split("=");
+    const o = obs.packages.find((x) => x.name === name);
+    return o?.status !== "installed" || (version !== undefined && o.installed !== version);
+  });
+  const install = (plan.image?.binaries ?? [])
+    .map((b) => `${plan.image?.dir ?? ""}/${b}`)
+    .filter((path) => obs.elfs.find((e) => e.path === path)?.exists === false)
+    .map((path) => `interpreter ${path} from ${plan.image?.image.reference ?? ""} is missing`);
+  return { targets, packages, install };
 }

@@ -19,6 +19,18 @@ export enum ApplyMode {
   SystemdRestart = "systemd-restart",
 }
 
+/** Where the static QEMU interpreters come from. */
+export enum InstallSource {
+  /** The distribution's packages, through apt (Debian, Ubuntu and derivatives): see installPackages. The default. */
+  Apt = "apt",
+  /**
+   * An OCI image pinned by digest (interpreterImage), through the host's own docker daemon: any Linux
+   * with docker; no package manager is touched. The interpreters land in
+   * /var/lib/pulumi-qemu-binfmt/qemu/<digest hex>/.
+   */
+  Image = "image",
+}
+
 /** Which distribution packages provide the QEMU interpreters. */
 export enum PackageSet {
   /**

@@ -66,6 +66,8 @@ export interface ObservedPackage {
   readonly candidate: string;
   /** The candidate's Depends line ("" when none). */
   readonly depends: string;
+  /** Every version the host's repositories offer (`apt-cache madison`), as listed. */
+  readonly versions: readonly string[];
 }
 
 /** Whether the kernel ran a probe executable of a target's format (src/binfmt/probe-elf.ts). */
@@ -156,7 +158,16 @@ const line = z.discriminatedUnion("kind", [
     linking: z.enum(["static", "dynamic", "not-elf", "missing"]),
     header: z.string(),
   }),
-  z.object({ kind: z.literal("package"), name: z.string(), status: z.string(), installed: z.string(), installedDepends: z.string(), candidate: z.string(), depends: z.string() }),
+  z.object({
+    kind: z.literal("package"),
+    name: z.string(),
+    status: z.string(),
+    installed: z.string(),
+    installedDepends: z.string(),
+    candidate: z.string(),
+    depends: z.string(),
+    versions: z.string().default(""),
+  }),
   z.object({ kind: z.literal("probe"), target: z.string(), result: z.enum(["native", "foreign", "inconclusive", "unavailable"]), detail: z.string(), handler: z.string() }),
 ]);
 
@@ -212,6 +223,7 @@ export function parseObservation(stdout: string, label: string): HostObservation
           installedDepends: r.data.installedDepends,
           candidate: r.data.candidate,
           depends: r.data.depends,
+          versions: r.data.versions.split(" ").filter((v) => v !== ""),
         });
         break;
       case "probe":

@@ -10,6 +10,7 @@ import { AcceptanceStatus, AcceptanceVia, TargetStatus } from "./enums";
 import { HostFacts } from "./facts";
 import { HostPlan, RulePlan } from "./plan";
 import { TargetAcceptance } from "./config";
+import { parseQemuVersion } from "./version";
 
 /** Result of the acceptance check of one target. */
 export interface AcceptanceReport {
@@ -49,6 +50,10 @@ export interface TargetReport {
   readonly persistent: boolean;
   /** How the last apply reached the kernel: "proc", "systemd-restart", "unchanged" or "" (skipped). */
   readonly applied: string;
+  /** QEMU's version from the interpreter itself (`<interpreter> --version`), e.g. "10.0.13"; "" when skipped or unreadable. */
+  readonly qemuVersion: string;
+  /** That first line as printed, e.g. "qemu-aarch64 version 10.0.13 (Debian 1:10.0.13+ds-0+deb13u1)". */
+  readonly qemuVersionLine: string;
   /** The docker acceptance check of this target. */
   readonly acceptance: AcceptanceReport;
 }
@@ -76,6 +81,8 @@ const ruleOutputSchema = z.object({
   persistent: z.boolean(),
   /** /proc/sys/fs/binfmt_misc/<name> as the kernel printed it after the apply. */
   entry: z.string(),
+  /** First line of `<interpreter> --version`. */
+  version: z.string().default(""),
 });
 
 const checkOutputSchema = z.object({
@@ -109,7 +116,7 @@ function lastJsonLine(stdout: string, what: string, label: string): unknown {
 export function ruleReport(label: string, plan: RulePlan, stdout: string): Omit<TargetReport, "acceptance"> {
   const base = { target: plan.target.name, entryName: plan.rule.name, file: plan.script.file, persistent: plan.script.persistent };
   if (plan.skipped !== undefined) {
-    return { ...base, status: TargetStatus.Skipped, skipReason: plan.skipped, interpreter: "", flags: "", applied: "" };
+    return { ...base, status: TargetStatus.Skipped, skipReason: plan.skipped, interpreter: "", flags: "", applied: "", qemuVersion: "", qemuVersionLine: "" };
   }
   const raw = lastJsonLine(stdout, `rule ${plan.target.name}`, label);
   const r = ruleOutputSchema.safeParse(raw);
@@ -128,7 +135,17 @@ export function ruleReport(label: string, plan: RulePlan, stdout: string): Omit<
     const what = diffs.map((d) => `${d.field} (expected ${JSON.stringify(d.expected)}, actual ${JSON.stringify(d.actual)})`).join("; ");
     throw new Error(`${label}: binfmt_misc entry ${plan.rule.name} is not what was rendered: ${what}`);
   }
-  return { ...base, status: TargetStatus.Registered, skipReason: "", interpreter: entry.interpreter, flags: entry.flags, applied: o.applied };
+  const qemu = parseQemuVersion(o.version);
+  return {
+    ...base,
+    status: TargetStatus.Registered,
+    skipReason: "",
+    interpreter: entry.interpreter,
+    flags: entry.flags,
+    applied: o.applied,
+    qemuVersion: qemu.version,
+    qemuVersionLine: qemu.line,
+  };
 }
 
 export function disabledAcceptance(acc: TargetAcceptance): AcceptanceReport {
@@ -190,7 +207,8 @@ export function acceptanceFromContainer(
 /** A few lines a person reads in `pulumi stack output`. */
 export function summarise(label: string, facts: HostFacts, plan: HostPlan, targets: Readonly<Record<string, TargetReport>>): string {
   const boot = plan.persistent ? "entries persist across reboots" : `entries are NOT re-registered at boot (${plan.persistenceReason})`;
-  const head = `${label}: ${facts.distroName || facts.distroId} ${facts.machine}, kernel ${facts.kernel}, ${facts.systemd ? "systemd" : "no systemd"}, ${facts.privilege}, packages: ${plan.packages.join(" ") || "(none)"}; ${boot}`;
+  const source = plan.image !== undefined ? `interpreters from ${plan.image.image.reference}` : `packages: ${plan.packages.join(" ") || "(none)"}`;
+  const head = `${label}: ${facts.distroName || facts.distroId} ${facts.machine}, kernel ${facts.kernel}, ${facts.systemd ? "systemd" : "no systemd"}, ${facts.privilege}, ${source}; ${boot}`;
   const rows = Object.values(targets).map((t) => {
     const acc = t.acceptance;
     const check =
@@ -201,8 +219,32 @@ export function summarise(label: string, facts: HostFacts, plan: HostPlan, targe
           : acc.status === AcceptanceStatus.Skipped
             ? "no check (runs natively)"
             : "check disabled";
-    const reg = t.status === TargetStatus.Registered ? `registered ${t.interpreter} flags ${t.flags || "-"}${t.persistent ? "" : " (not persistent)"}` : `skipped: native`;
+    const qemu = t.qemuVersion !== "" ? ` QEMU ${t.qemuVersion}` : "";
+    const reg = t.status === TargetStatus.Registered ? `registered ${t.interpreter}${qemu} flags ${t.flags || "-"}${t.persistent ? "" : " (not persistent)"}` : `skipped: native`;
     return `  ${t.target.padEnd(12)} ${reg}; ${check}`;
   });
   return [head, ...rows].join("\n");
+}
+
+/**
+ * The fleet's view: QEMU version → ids of the hosts that run it for at least one registered target,
+ * versions in version order, ids sorted; "unknown" for an interpreter whose version could not be read.
+ */
+export function qemuVersionsByHost(hosts: Readonly<Record<string, Pick<HostReport, "targets">>>): Record<string, string[]> {
+  const by = new Map<string, Set<string>>();
+  for (const [id, h] of Object.entries(hosts)) {
+    for (const t of Object.values(h.targets)) {
+      if (t.status !== TargetStatus.Registered) continue;
+      const v = t.qemuVersion || "unknown";
+      by.set(v, (by.get(v) ?? new Set()).add(id));
+    }
+  }
+  const num = (v: string) => v.split(".").map((x) => Number.parseInt(x, 10) || 0);
+  const cmp = (a: string, b: string) => {
+    const x = num(a);
+    const y = num(b);
+    for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) - (y[i] ?? 0);
+    return a.localeCompare(b);
+  };
+  return Object.fromEntries([...by.keys()].sort(cmp).map((v) => [v, [...(by.get(v) ?? [])].sort()]));
 }

@@ -26,6 +26,8 @@ import { KernelFields, RuleScriptInput, withOwner } from "./scripts/rule";
 import { HostConfig } from "./config";
 import { interpreterFor } from "./interpreter";
 import { kernelProblems } from "./kernel";
+import { ImagePlan, imageInterpreterPath, imagePlan } from "./image";
+import { aptPackages } from "./install";
 
 export interface RulePlan {
   readonly target: TargetInfo;
@@ -41,6 +43,8 @@ export interface HostPlan {
   /** The evidence behind `layout` (./evidence.ts). */
   readonly layoutReason: string;
   readonly packages: readonly string[];
+  /** The image install source's copy (InstallSource.Image); undefined with apt. */
+  readonly image: ImagePlan | undefined;
   readonly applyMode: ApplyMode;
   /** binfmt.d files are applied at boot (systemd hosts). */
   readonly persistent: boolean;
@@ -77,14 +81,19 @@ export function kernelFields(rule: BinfmtRule): KernelFields {
  */
 export function planHost(config: HostConfig, obs: HostObservation, label: string, owner = ""): HostPlan {
   const facts = obs.facts;
-  const layout = layoutDecision(config, obs);
+  const image = config.interpreterImage;
+  const layout = image === undefined ? layoutDecision(config, obs) : { value: InterpreterLayout.Plain, reason: `interpreters copied from the image ${image.reference}` };
   const persistence = persistenceDecision(config, obs);
   const applyMode = config.applyMode === ApplyMode.SystemdRestart && !facts.systemd ? ApplyMode.PerFile : config.applyMode;
   const persistent = persistence.value;
   const targetPlan = planResolvedTargets(config.targets, facts.machine, config.skipPolicy);
   const skippedReason = nativeDecisions(config, obs, new Map(targetPlan.skipped.map((s) => [s.target.name, s.reason])));
   const rules = config.targets.map((target): RulePlan => {
-    const rule = ruleFor(target, { mask: config.maskPolicy, flags: config.flags, interpreter: interpreterFor(target, config, layout.value) });
+    const rule = ruleFor(target, {
+      mask: config.maskPolicy,
+      flags: config.flags,
+      interpreter: image === undefined ? interpreterFor(target, config, layout.value) : imageInterpreterPath(image, target),
+    });
     const file = ruleFilePath(config.configDir, target);
     if (binfmtDFileName(rule) !== file.slice(config.configDir.length + 1)) {
       throw new Error(`internal: file name of ${rule.name} disagrees with the core (${binfmtDFileName(rule)})`);
@@ -120,6 +129,8 @@ export function planHost(config: HostConfig, obs: HostObservation, label: string
       headers,
     ).map((p) => p.message),
   );
+  // apt exists and offers what packageVersion asks for (./install.ts); the image source needs no package.
+  const packages = image === undefined ? aptPackages(config, obs, packagesFor(config, layout.value), refused) : [];
   if (refused.length > 0) throw new Error(`${label}: ${refused.join("; ")}`);
   const hashed = rules
     .filter((r) => r.skipped === undefined)
@@ -130,7 +141,14 @@ export function planHost(config: HostConfig, obs: HostObservation, label: string
   return {
     layout: layout.value,
     layoutReason: layout.reason,
-    packages: packagesFor(config, layout.value),
+    packages,
+    image:
+      image === undefined
+        ? undefined
+        : imagePlan(
+            image,
+            registered.map((r) => r.target),
+          ),
     applyMode,
     persistent,
     persistenceReason: persistence.reason,

@@ -15,6 +15,7 @@ const VALUES = [
   "BinfmtHost",
   "BinfmtInputError",
   "CATALOGUE",
+  "InstallSource",
   "InterpreterLayout",
   "MaskPolicy",
   "PackageSet",

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { DEFAULTS } from "../../src/host/config";
-import { AcceptanceVia, ApplyMode, PackageSet } from "../../src/host/enums";
+import { AcceptanceVia, ApplyMode, InstallSource, PackageSet } from "../../src/host/enums";
 import { MaskPolicy, SkipPolicy } from "../../src/binfmt";
 import { acceptanceSchema, connectionSchema, hostArgsSchema } from "../../src/component/schemas";
 
@@ -19,7 +19,7 @@ function readmeDefaults(): Map<string, string> {
   return new Map(rows.map((m) => [m[1] ?? "", (m[2] ?? "").trim()]));
 }
 
-const ENUMS: Record<string, Record<string, string>> = { MaskPolicy, SkipPolicy, ApplyMode, PackageSet, AcceptanceVia };
+const ENUMS: Record<string, Record<string, string>> = { MaskPolicy, SkipPolicy, ApplyMode, InstallSource, PackageSet, AcceptanceVia };
 
 /** How the README spells a default: `"F"`, `120`, `true`, `MaskPolicy.IgnoreAbiVersion`. */
 function spelled(value: string | number | boolean): string {

@@ -103,8 +103,10 @@ if [ "$apt" = true ]; then
     cand=$(apt-cache policy "$n" 2>/dev/null | sed -n 's/^ *Candidate: //p' | head -n 1)
     [ "$cand" = "(none)" ] && cand=""
     dep=$(apt-cache show --no-all-versions "$n" 2>/dev/null | sed -n 's/^Depends: //p' | head -n 1)
-    printf '{"kind":"package","name":%s,"status":%s,"installed":%s,"installedDepends":%s,"candidate":%s,"depends":%s}\n' \
-      "$(js "$p")" "$(js "${st:-not-installed}")" "$(js "$iv")" "$(js "$idep")" "$(js "$cand")" "$(js "$dep")"
+    # Every version the repositories offer ("pkg | version | source" per line), for packageVersion.
+    vers=$(apt-cache madison "$n" 2>/dev/null | awk -F'|' '{ gsub(/[ \t]/, "", $2); if ($2 != "") print $2 }' | sort -u | tr '\n' ' ')
+    printf '{"kind":"package","name":%s,"status":%s,"installed":%s,"installedDepends":%s,"candidate":%s,"depends":%s,"versions":%s}\n' \
+      "$(js "$p")" "$(js "${st:-not-installed}")" "$(js "$iv")" "$(js "$idep")" "$(js "$cand")" "$(js "$dep")" "$(js "$vers")"
   done
 fi
 

@@ -1,13 +1,20 @@
 # shellcheck shell=sh
 # The distribution packages that provide the QEMU interpreters: `install` (create) or, only when asked,
 # `remove` (delete), the action being the first argument. Debian/Ubuntu (apt) only. Variables:
-# PACKAGES (space-separated), LOCK_TIMEOUT (seconds).
+# PACKAGES (space-separated), LOCK_TIMEOUT (seconds), and packageVersion's constraint: VERSION_OP ("=" or
+# ">="), VERSION_WANT (a Debian version; "" for none), VERSION_TEXT (as written), VERSIONED (the names it
+# applies to).
 #
 # - Idempotent: packages already installed are not touched and apt is not even called.
 # - Non-interactive: DEBIAN_FRONTEND=noninteractive, keep existing conffiles, no recommends (recommends
 #   would bring qemu-user-binfmt/binfmt-support, i.e. other registrars).
 # - A held dpkg lock is waited for at most LOCK_TIMEOUT seconds (apt's DPkg::Lock::Timeout); then the
 #   script fails naming the lock and the processes that look like holders.
+# - packageVersion: a package of VERSIONED not pinned by the plan ("name" rather than "name=version":
+#   the observation saw no apt lists) counts as missing unless its installed version satisfies the
+#   constraint; after `apt-get update` and before any install, the versions `apt-cache madison` offers
+#   are compared with `dpkg --compare-versions` (the installed one, then the candidate, then the highest
+#   that satisfies a minimum); none: the script fails naming the field, the constraint and the versions.
 # - Foreign registrations survive the install: Debian's systemd package restarts systemd-binfmt from a
 #   dpkg trigger whenever a package ships /usr/lib/binfmt.d files (qemu-user-static on Debian 12,
 #   qemu-user on Debian 13), and that restart unregisters EVERY entry (WSLInterop, docker's, ...). During
@@ -46,11 +53,50 @@ apt_run() {
   tail -n 25 "$log" >&2; rm -f "$log"
   fail "apt-get $1 failed (exit $rc); the last lines of its output are above"
 }
-# "name=version" (apt's pin syntax) is checked by name: dpkg knows no versions in names.
-installed() { [ "$(dpkg-query -W -f='${db:Status-Status}' "${1%%=*}" 2>/dev/null || true)" = installed ]; }
+# "name=version" (apt's pin syntax, from packageVersion) is installed only in exactly that version.
+installed() {
+  _st=$(dpkg-query -W -f='${db:Status-Status} ${Version}' "${1%%=*}" 2>/dev/null || true)
+  case $1 in
+    *=*) [ "$_st" = "installed ${1#*=}" ] ;;
+    *) [ "${_st%% *}" = installed ] ;;
+  esac
+}
+constrained() { [ -n "$VERSION_WANT" ] && case " $VERSIONED " in *" $1 "*) true ;; *) false ;; esac; }
+meets() { # VERSION: satisfies packageVersion
+  if [ "$VERSION_OP" = "=" ]; then dpkg --compare-versions "$1" eq "$VERSION_WANT"; else dpkg --compare-versions "$1" ge "$VERSION_WANT"; fi
+}
+installed_version() { [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null || true)" = installed ] && dpkg-query -W -f='${Version}' "$1"; }
 missing_packages() {
   MISSING=""
-  for p in $PACKAGES; do installed "$p" || MISSING="$MISSING $p"; done
+  for p in $PACKAGES; do
+    if constrained "$p"; then
+      _iv=$(installed_version "$p" || true)
+      { [ -n "$_iv" ] && meets "$_iv"; } || MISSING="$MISSING $p"
+    else
+      installed "$p" || MISSING="$MISSING $p"
+    fi
+  done
+}
+# Pins each constrained name in MISSING to the version apt is asked for (see the header).
+resolve_versions() {
+  _out=""
+  for p in $MISSING; do
+    if ! constrained "$p"; then _out="$_out $p"; continue; fi
+    _offered=$(apt-cache madison "$p" 2>/dev/null | awk -F'|' '{ gsub(/[ \t]/, "", $2); if ($2 != "") print $2 }' | sort -u)
+    _cand=$(apt-cache policy "$p" 2>/dev/null | sed -n 's/^ *Candidate: //p' | head -n 1)
+    _chosen=""
+    for v in $(installed_version "$p" || true) $_cand; do
+      [ "$v" != "(none)" ] && [ "$VERSION_OP" = ">=" ] && meets "$v" && { _chosen=$v; break; }
+    done
+    if [ -z "$_chosen" ]; then
+      for v in $_offered; do
+        if meets "$v" && { [ -z "$_chosen" ] || dpkg --compare-versions "$v" gt "$_chosen"; }; then _chosen=$v; fi
+      done
+    fi
+    [ -n "$_chosen" ] || fail "packageVersion \"$VERSION_TEXT\" cannot be satisfied for $p: the host's repositories offer $(printf '%s' "$_offered" | tr '\n' ' ' | sed 's/ $//; s/ /, /g; s/^$/no version of it/'). Choose one of those, or add a repository that has it (e.g. backports), or use installSource \"image\""
+    _out="$_out $p=$_chosen"
+  done
+  MISSING=$_out
 }
 json_list() { sep=""; printf '['; for w in $1; do printf '%s%s' "$sep" "$(js "$w")"; sep=,; done; printf ']'; }
 
@@ -65,12 +111,17 @@ packages_install() {
     trap unguard_binfmt EXIT
     guard_binfmt
     apt_run update
+    resolve_versions
     # shellcheck disable=SC2086 # one word per package
-    apt_run install --no-install-recommends $MISSING
+    apt_run install --no-install-recommends --allow-downgrades $MISSING
     unguard_binfmt
     trap - EXIT
     new=$MISSING
+    # Pinned names ("name=version") are checked in that version; constrained names by the constraint.
+    _requested=$PACKAGES
+    PACKAGES=$MISSING
     missing_packages
+    PACKAGES=$_requested
     [ -z "$MISSING" ] || fail "apt-get reported success but these packages are still not installed:$MISSING"
   else
     new=""

@@ -4,6 +4,10 @@
  * both actions, because the command provider keeps ONE stdin per resource for create and delete.
  */
 import { renderScript } from "../shell";
+import { VersionConstraint } from "../version";
+
+/** The packages packageVersion applies to: the ones that ship the interpreters. */
+export const VERSIONED_PACKAGES = /^qemu-user(-static)?$/;
 
 export interface PackageScriptInput {
   /** Host label for messages. */
@@ -12,6 +16,8 @@ export interface PackageScriptInput {
   readonly packages: readonly string[];
   /** Seconds to wait for a held dpkg lock. */
   readonly lockTimeoutSeconds: number;
+  /** packageVersion: enforced on the host for the VERSIONED_PACKAGES the plan could not pin. */
+  readonly versionConstraint?: VersionConstraint | undefined;
 }
 
 /** The actions of the package script: `sh -s install`, `sh -s remove`. */
@@ -26,7 +32,14 @@ export enum PackagesAction {
 export function packagesScript(input: PackageScriptInput): string {
   return renderScript({
     label: input.label,
-    vars: { PACKAGES: input.packages.join(" "), LOCK_TIMEOUT: String(input.lockTimeoutSeconds) },
+    vars: {
+      PACKAGES: input.packages.join(" "),
+      LOCK_TIMEOUT: String(input.lockTimeoutSeconds),
+      VERSION_OP: input.versionConstraint?.op ?? "",
+      VERSION_WANT: input.versionConstraint?.version ?? "",
+      VERSION_TEXT: input.versionConstraint?.text ?? "",
+      VERSIONED: input.packages.filter((p) => VERSIONED_PACKAGES.test(p)).join(" "),
+    },
     files: ["packages.sh"],
   });
 }

@@ -23,6 +23,7 @@ const pkg = (name: string, o: Partial<ObservedPackage>): ObservedPackage => ({
   installedDepends: "",
   candidate: "",
   depends: "",
+  versions: [],
   ...o,
 });
 const with_ = (base: HostObservation, o: Partial<HostObservation>): HostObservation => ({ ...base, ...o });

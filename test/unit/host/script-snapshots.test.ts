@@ -17,7 +17,9 @@ import { observationRequest } from "../../../src/host/observation";
 import { packagesScript } from "../../../src/host/scripts/packages";
 import { ruleScript, skippedRuleScript } from "../../../src/host/scripts/rule";
 import { checkScript } from "../../../src/host/scripts/check";
+import { imageScript } from "../../../src/host/scripts/image";
 import { DEBIAN12_FACTS, observed } from "../component/harness";
+import { InstallSource } from "../../../src/host/enums";
 
 const DIR = path.join(__dirname, "__snapshots__");
 const UPDATE = process.env.UPDATE_SNAPSHOTS === "1";
@@ -46,8 +48,22 @@ function rendered(): Record<string, string> {
       timeoutSeconds: 300,
       native: false,
     }),
+    "image-install.sh": imageScript({ label: LABEL, plan: imagePlanFor(), timeoutSeconds: 300 }),
     "check-i386-native.sh": checkScript({ label: LABEL, target: "i386", image: "i386/busybox", platform: "linux/386", expected: "i686", timeoutSeconds: 300, native: true }),
   };
+}
+
+/** The image source's plan for the same host and targets (arm + aarch64 registered, x86_64 skipped). */
+function imagePlanFor() {
+  const config = parseHostArgs("builder-1", {
+    connection: { host: "10.0.0.21" },
+    architectures: ["aarch64", "arm", "x86_64"],
+    installSource: InstallSource.Image,
+    interpreterImage: `registry.example:5000/qemu-user-static@sha256:${"1c7e".repeat(16)}`,
+  });
+  const image = planHost(config, observed(DEBIAN12_FACTS), LABEL).image;
+  if (image === undefined) throw new Error("no image plan");
+  return image;
 }
 
 describe("rendered remote scripts (golden files in test/unit/host/__snapshots__)", () => {

@@ -330,8 +330,10 @@ rule_apply() {
   if ! ours_file || [ "$(cat "$FILE")" != "$CONTENT" ]; then write_file; wrote=true; fi
   DONE=true
   [ -z "$BACKUP" ] || rm -f "$BACKUP"
-  printf '{"target":%s,"name":%s,"file":%s,"wroteFile":%s,"applied":%s,"persistent":%s,"entry":%s}\n' \
-    "$(js "$TARGET")" "$(js "$NAME")" "$(js "$FILE")" "$wrote" "$(js "$applied")" "$PERSISTENT" "$(js_lines "$(cat "$MNT/$NAME")")"
+  # The QEMU version behind the entry, from the interpreter itself (first line of --version).
+  _ver=$("$INTERP" --version 2>/dev/null | head -n 1) || _ver=""
+  printf '{"target":%s,"name":%s,"file":%s,"wroteFile":%s,"applied":%s,"persistent":%s,"entry":%s,"version":%s}\n' \
+    "$(js "$TARGET")" "$(js "$NAME")" "$(js "$FILE")" "$wrote" "$(js "$applied")" "$PERSISTENT" "$(js_lines "$(cat "$MNT/$NAME")")" "$(js "$_ver")"
 }
 
 # remove: unregister the entry only if it is still exactly ours (otherwise leave it and say so), and

@@ -1,0 +1,44 @@
+/**
+ * The image install source's resource: `remote.Command <name>-interpreters`, in the host's chain where
+ * the apt source has `<name>-packages`. Its stdin is the image script (../host/scripts/image.ts); the
+ * digest is its trigger, so a new pin REPLACES it: the replacement copies the new interpreters first,
+ * the rules then re-register onto them, and the old resource's delete (run by the engine after its
+ * dependents were updated, with the old stdin) removes the old pin's directory once no entry uses it.
+ * Emulated processes started before the switch keep running: flag F opened their interpreter file.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as command from "@pulumi/command";
+import { remoteCommand } from "./commands";
+import { Privilege } from "../host/enums";
+import { HostPlan } from "../host/plan";
+import { ImageAction, imageScript } from "../host/scripts/image";
+import { PinnedImage } from "../host/image";
+import { shellCommand } from "../host/shell";
+
+export interface ImageInstallSpec {
+  readonly connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
+  readonly label: pulumi.Output<string>;
+  readonly plan: pulumi.Output<HostPlan>;
+  readonly privilege: pulumi.Output<Privilege>;
+  readonly image: PinnedImage;
+  readonly timeoutSeconds: number;
+  /** The packages unit's observed-state revision: a repair re-runs the copy. */
+  readonly revision: pulumi.Output<number>;
+}
+
+export function imageInstallCommand(name: string, spec: ImageInstallSpec, opts: pulumi.CustomResourceOptions): command.remote.Command {
+  return remoteCommand(
+    `${name}-interpreters`,
+    {
+      connection: spec.connection,
+      create: spec.privilege.apply((pr) => shellCommand(pr, ImageAction.Install)),
+      stdin: pulumi.all([spec.plan, spec.label, spec.revision]).apply(([p, l, rev]) => {
+        if (p.image === undefined) throw new Error(`internal: ${l}: no image plan`);
+        return `# observed-state revision ${rev}\n${imageScript({ label: l, plan: p.image, timeoutSeconds: spec.timeoutSeconds })}`;
+      }),
+      delete: spec.privilege.apply((pr) => shellCommand(pr, ImageAction.Remove)),
+      triggers: [spec.image.digestHex],
+    },
+    opts,
+  );
+}

@@ -1,0 +1,49 @@
+/**
+ * The apt install source's checks before any change, from the observation. Pure.
+ * - apt must exist on the host (facts.apt: apt-get and dpkg-query on PATH); on Fedora, Arch, an
+ *   immutable OS... the message points at the image source.
+ * - packageVersion: the QEMU packages of the set (qemu-user-static, qemu-user) must be offered in a
+ *   version that satisfies it (`apt-cache madison`, read by the observation); apt is then asked for
+ *   that version (`name=version`), the message otherwise names the versions available. When the host's
+ *   apt lists hold no version yet (never updated), the packages script applies the same rule after
+ *   `apt-get update`, before installing anything (./scripts/packages.sh).
+ */
+import { HostConfig } from "./config";
+import { HostObservation } from "./observation";
+import { chooseVersion } from "./version";
+import { VERSIONED_PACKAGES as VERSIONED } from "./scripts/packages";
+
+/**
+ * The packages apt installs, pinned to a version where packageVersion asks for one. Problems (no apt, no
+ * version satisfying the constraint) are appended to `problems`, and the plan refuses to proceed.
+ */
+export function aptPackages(config: HostConfig, obs: HostObservation, packages: readonly string[], problems: string[]): string[] {
+  // A host that could not be read has no facts: its own error says why (nothing to check here).
+  if (packages.length === 0 || obs.facts.kernel === "") return [...packages];
+  const f = obs.facts;
+  if (!f.apt) {
+    const distro = `${f.distroName || f.distroId || "unknown distribution"} (os-release ID=${f.distroId || "?"}${f.distroLike ? `, ID_LIKE=${f.distroLike}` : ""})`;
+    problems.push(
+      `installSource "apt" needs apt-get and dpkg, and this host has neither: ${distro}. Use installSource "image" with interpreterImage "NAME@sha256:…" (static QEMU interpreters from an OCI image through the host's docker: any Linux with docker), or installPackages "none" with interpreters installed by other means`,
+    );
+    return [...packages];
+  }
+  const c = config.packageVersion;
+  if (c === undefined) return [...packages];
+  return packages.map((p) => {
+    if (!VERSIONED.test(p)) return p;
+    const seen = obs.packages.find((o) => o.name === p);
+    const offered = [...new Set([...(seen?.versions ?? []), ...(seen?.installed ? [seen.installed] : [])])];
+    // No apt lists read yet (a fresh host, before its first apt-get update): the packages script
+    // decides after updating them, before installing anything.
+    if (offered.length === 0) return p;
+    const chosen = chooseVersion(offered, [seen?.installed ?? "", seen?.candidate ?? ""], c);
+    if (chosen === undefined) {
+      problems.push(
+        `packageVersion ${JSON.stringify(c.text)} cannot be satisfied for ${p}: the host's repositories offer ${offered.length > 0 ? offered.join(", ") : "no version of it"}${seen?.installed ? ` (installed: ${seen.installed})` : ""}. Choose one of those, or add a repository that has it (e.g. backports), or use installSource "image"`,
+      );
+      return p;
+    }
+    return `${p}=${chosen}`;
+  });
+}
