@@ -8,7 +8,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { LabHost, LabInfo, findHost, labDown, labReboot, labUp } from "../support/lab";
 import { TestStack } from "../support/pulumi";
@@ -113,7 +113,10 @@ describe("faults a fleet meets", { timeout: 40 * 60_000 }, () => {
     const seconds = (Date.now() - started) / 1000;
     const version = spawnSync(pulumiBinary(), ["version"], { encoding: "utf8" }).stdout.trim();
     const context = `${new Date().toISOString().slice(0, 16)}Z, pulumi ${version}, lab hosts flt1 (Debian 12), flt2 (Debian 13), flt3 (Debian 12)`;
-    if (rows.length === 8 || process.env.PQB_FAULTS_WRITE) writeFileSync(path.join(repoRoot, "docs", "reliability.md"), reliabilityMarkdown(rows, seconds, context));
+    if (rows.length === 8 || process.env.PQB_FAULTS_WRITE) {
+      mkdirSync(path.join(repoRoot, "docs"), { recursive: true });
+      writeFileSync(path.join(repoRoot, "docs", "reliability.md"), reliabilityMarkdown(rows, seconds, context));
+    }
     process.stderr.write(`[faults] wall time ${seconds.toFixed(0)} s\n`);
   });
 
