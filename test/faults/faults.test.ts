@@ -8,7 +8,7 @@
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { LabHost, LabInfo, findHost, labDown, labReboot, labUp } from "../support/lab";
 import { TestStack } from "../support/pulumi";
@@ -44,6 +44,8 @@ async function fault(row: Omit<ReliabilityRow, "firstUp" | "recovery" | "checked
   } catch (e) {
     r.checked = `${r.checked} FAILED: ${excerpt(e instanceof Error ? e.message : String(e), /./)}`;
     throw e;
+  } finally {
+    process.stderr.write(`[faults] ${JSON.stringify(r)}\n`);
   }
 }
 
@@ -65,6 +67,38 @@ async function converges(stack: TestStack, label: string): Promise<string> {
   return `\`up\` converges (${seconds.toFixed(0)} s); \`preview --expect-no-changes\` passes`;
 }
 
+/**
+ * The killed run's plugins (language host, providers: their working directory is the program's) that
+ * still run 20 s after the kill; ended here by PID (this test started them), and said in the table.
+ */
+function orphans(dir: string): string {
+  const name = (pid: string): string => {
+    const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+    const main = args.find((a) => a !== "node" && !a.endsWith("/node")) ?? "?";
+    return main.includes("dynamic-provider") ? "dynamic-provider" : path.basename(main);
+  };
+  const find = (): { pid: number; name: string }[] =>
+    readdirSync("/proc")
+      .filter((e) => /^\d+$/.test(e))
+      .flatMap((e) => {
+        try {
+          return readlinkSync(`/proc/${e}/cwd`) === dir ? [{ pid: Number(e), name: name(e) }] : [];
+        } catch {
+          return []; // ended meanwhile, or not ours to read
+        }
+      });
+  const deadline = Date.now() + 20_000;
+  let left = find();
+  while (left.length > 0 && Date.now() < deadline) {
+    spawnSync("sleep", ["1"]);
+    left = find();
+  }
+  for (const o of left) process.kill(o.pid, "SIGTERM");
+  return left.length === 0
+    ? "no plugin process of the killed run left"
+    : `${left.length} plugin processes of the killed run still ran 20 s later (${left.map((o) => o.name).join(", ")}): ended by PID`;
+}
+
 describe("faults a fleet meets", { timeout: 40 * 60_000 }, () => {
   before(() => {
     started = Date.now();
@@ -79,7 +113,10 @@ describe("faults a fleet meets", { timeout: 40 * 60_000 }, () => {
     const seconds = (Date.now() - started) / 1000;
     const version = spawnSync(pulumiBinary(), ["version"], { encoding: "utf8" }).stdout.trim();
     const context = `${new Date().toISOString().slice(0, 16)}Z, pulumi ${version}, lab hosts flt1 (Debian 12), flt2 (Debian 13), flt3 (Debian 12)`;
-    if (rows.length === 8 || process.env.PQB_FAULTS_WRITE) writeFileSync(path.join(repoRoot, "docs", "reliability.md"), reliabilityMarkdown(rows, seconds, context));
+    if (rows.length === 8 || process.env.PQB_FAULTS_WRITE) {
+      mkdirSync(path.join(repoRoot, "docs"), { recursive: true });
+      writeFileSync(path.join(repoRoot, "docs", "reliability.md"), reliabilityMarkdown(rows, seconds, context));
+    }
     process.stderr.write(`[faults] wall time ${seconds.toFixed(0)} s\n`);
   });
 
@@ -170,21 +207,28 @@ echo "apt-get $a, session $q: $(tr '\\0' ' ' </proc/$q/cmdline)"; kill -9 "$q"`,
             else reject(new Error(`pulumi up ended before it was killed (${String(signal)}):\n${out}`));
           });
         });
-        r.firstUp = `killed while ${excerpt(killed, /rule-riscv64/)}`;
-        // What the engine says about the operations it never saw end, and what clears them.
-        const refresh = spawnSync(pulumiBinary(), ["refresh", "--yes", "--non-interactive", "--stack", "test"], { cwd: p.dir, env, encoding: "utf8", timeout: 300_000 });
-        const said = `${refresh.stdout}\n${refresh.stderr}`;
-        let recovery = `\`pulumi refresh --yes\` exit ${String(refresh.status)}: "${excerpt(said, /pending|interrupted|clear-pending/i)}"`;
-        if (refresh.status !== 0) {
-          const clear = spawnSync(pulumiBinary(), ["refresh", "--yes", "--non-interactive", "--clear-pending-creates", "--stack", "test"], {
-            cwd: p.dir,
-            env,
-            encoding: "utf8",
-            timeout: 300_000,
-          });
-          assert.equal(clear.status, 0, `refresh --clear-pending-creates: ${clear.stdout}${clear.stderr}`);
-          recovery += "; `pulumi refresh --yes --clear-pending-creates` exit 0";
+        r.firstUp = `killed while ${excerpt(killed, /rule-riscv64/)}; ${orphans(p.dir)}`;
+        // What the engine says after the kill, and what clears it: each command's exit and its own words.
+        const cli = (args: string[]): { status: number | null; text: string } => {
+          const c = spawnSync(pulumiBinary(), [...args, "--stack", "test"], { cwd: p.dir, env, encoding: "utf8", timeout: 300_000 });
+          return { status: c.status, text: `${c.stdout}\n${c.stderr}` };
+        };
+        const steps: string[] = [];
+        let refresh = cli(["refresh", "--yes", "--non-interactive"]);
+        steps.push(`\`pulumi refresh --yes\` exit ${String(refresh.status)}: "${excerpt(refresh.text, /lock|pending|interrupted/i)}"`);
+        if (refresh.status !== 0 && /locked/.test(refresh.text)) {
+          const cancel = cli(["cancel", "--yes"]);
+          assert.equal(cancel.status, 0, `pulumi cancel: ${cancel.text}`);
+          steps.push("`pulumi cancel --yes` exit 0 (removes the dead run's lock)");
+          refresh = cli(["refresh", "--yes", "--non-interactive"]);
+          steps.push(`\`pulumi refresh --yes\` exit ${String(refresh.status)}: "${excerpt(refresh.text, /pending|interrupted|clear/i)}"`);
         }
+        if (refresh.status !== 0) {
+          refresh = cli(["refresh", "--yes", "--non-interactive", "--clear-pending-creates"]);
+          assert.equal(refresh.status, 0, `refresh --clear-pending-creates: ${refresh.text}`);
+          steps.push("`pulumi refresh --yes --clear-pending-creates` exit 0");
+        }
+        const recovery = steps.join("; ");
         r.recovery = `${recovery}; then ${await converges(p.stack, "up after the kill")}`;
         const tracked = root(h, "ls /proc/sys/fs/binfmt_misc | grep '^qemu-' || true")
           .split("\n")

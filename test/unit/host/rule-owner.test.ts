@@ -10,6 +10,12 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { OWNER_PREFIX, RuleAction, RuleScriptInput, ownerRecord, withOwner } from "../../../src/host/scripts/rule";
 import { kernelText, run, Sandbox, sandbox } from "./rule-sandbox";
+import { parseHostArgs } from "../../../src/component/validate";
+import { hostDrift } from "../../../src/host/drift";
+import { planHost } from "../../../src/host/plan";
+import { FILE_MARKER } from "../../../src/host/scripts/rule";
+import { DEBIAN12_FACTS } from "../component/harness";
+import { observed } from "../../support/observation";
 
 const A = ownerRecord("proj-a", "prod", "builder");
 const B = ownerRecord("proj-b", "dev", "other");
@@ -73,5 +79,23 @@ describe("rule ownership", () => {
     const r = run(s, RuleAction.Apply, b);
     assert.equal(r.code, 0, r.stderr);
     assert.equal(readFileSync(b.file, "utf8"), `${b.content}\n`);
+  });
+
+  it("drift: another stack's file is a conflict naming its owner; the same owner's file is converged; rulesHash ignores the owner", () => {
+    const config = parseHostArgs("t", { connection: { host: "h" }, architectures: ["aarch64"] });
+    const obs = observed(DEBIAN12_FACTS);
+    const mine = planHost(config, obs, "l", B);
+    const theirs = planHost(config, obs, "l", A);
+    const rule = mine.rules[0];
+    if (rule === undefined) throw new Error("no rule");
+    const e = rule.script.expected;
+    const entry = { name: "qemu-aarch64", text: `enabled\ninterpreter ${e.interpreter}\nflags: ${e.flags}\noffset 0\nmagic ${e.magic}\nmask ${e.mask}` };
+    const withFile = (text: string) => ({ ...obs, entries: [entry], files: [{ path: rule.script.file, state: "file" as const, text }] });
+    assert.deepEqual(hostDrift(mine, withFile(rule.script.content), FILE_MARKER).targets.aarch64?.reasons, []);
+    assert.deepEqual(hostDrift(mine, withFile(theirs.rules[0]?.script.content ?? ""), FILE_MARKER).targets.aarch64?.reasons, [
+      "conflict: /etc/binfmt.d/qemu-aarch64.conf is managed by another stack (proj-a/prod BinfmtHost builder); up refuses to take it over",
+    ]);
+    assert.equal(mine.rulesHash, theirs.rulesHash);
+    assert.equal(mine.rulesHash, planHost(config, obs, "l").rulesHash, "the same hash as a file without an owner line");
   });
 });
