@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """`npm run bench` driver (dev/bench/bench.sh prepares the machine, then runs this).
 
-    bench.py run    [--quick] [--ns 1,4,8] [--runs 3] [--contenders a,b,c,d]
+    bench.py run    [--quick] [--ns 1,4,8] [--runs 3] [--contenders a,b,c,d,e]
+                    [--scale-ns 1,8,16,32] [--scale-runs 1]
                     [--out dev/bench/results] [--work dev/bench/work]
     bench.py report [--out dev/bench/results]     rewrite results.md + wall-time.png from results.json
 
@@ -12,6 +13,10 @@ tree RSS/PSS by measure.py), on freshly created lab hosts:
   b  ansible-playbook dev/bench/ansible/playbook.yml (Debian's ansible)
   c  dev/bench/floor/run.sh: one bash script per host over one ssh session, all in parallel
   d  `pulumi up` of dev/bench/stacks/empty (no hosts)
+  e  `pulumi up` of dev/bench/stacks/recipe: the hand-written program without the component
+     (one remote.Command per host running the article's recipe)
+  s  the scaling curve: (a)'s first up on hosts with the packages already installed
+(b) also runs a second time on the unchanged hosts (Ansible's no-op).
 SSH sessions per host: sshd's "Accepted ..." lines in each host's journal whose
 timestamp lies inside the measured command's [start, end] (hosts share this
 machine's clock), so the bench's own reads never count.
@@ -554,7 +559,8 @@ def cmd_run(a):
         contenders.append("s")
     observed = {}
     total_est = sum(estimate(c, n) for _, n, c in plan)
-    log(f"{len(plan)} measurements ({', '.join(contenders)} x N={ns} x {runs} run(s)); "
+    log(f"{len(plan)} measurements ({', '.join(c for c in contenders if c != 's')} x N={ns} x {runs} run(s)"
+        + (f"; scaling curve s at N={scale_ns} x {a.scale_runs} run(s)" if scale_ns else "") + "); "
         f"first estimate {total_est / 60:.0f} min; raw data in {os.path.relpath(session, REPO)}")
     records = []
     failures = []
