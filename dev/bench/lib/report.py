@@ -428,14 +428,14 @@ def where_md(s):
         return []
     L = ["## Where the controller's CPU and memory go (per process name, medians)", "",
          "CPU seconds (user + system, sampled every 50 ms from /proc/PID/stat) and peak RSS (MiB) per process "
-         "name of the measured tree. In (a) and (s) `node` is two processes: the program and the Node SDK's "
+         "name of the measured tree ((d) needs no hosts: N is the round it ran in). In (a) and (s) `node` is two processes: the program and the Node SDK's "
          "dynamic-provider host that serves ObservedState.", "",
          "| contender | N | phase | " + " | ".join(f"{label} CPU s / RSS MiB" for _, label in PROCS[:4]) + " |",
          "|---|---|---|" + "---|" * 4]
     for r in sorted(rows, key=lambda r: (r["contender"], r["n"], r["phase"])):
         cpu, rss = r.get("cpu_by_comm_median_s") or {}, r.get("rss_by_comm_median_mib") or {}
         cells = [f"{_fmt(cpu.get(k))} / {_fmt(rss.get(k))}" for k, _ in PROCS[:4]]
-        L.append(f"| ({r['contender']}) | {r['n'] if r['contender'] != 'd' else '–'} | {r['phase']} | " + " | ".join(cells) + " |")
+        L.append(f"| ({r['contender']}) | {r['n']} | {r['phase']} | " + " | ".join(cells) + " |")
     L.append("")
     return L
 
