@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """`npm run bench` driver (dev/bench/bench.sh prepares the machine, then runs this).
 
-    bench.py run    [--quick] [--ns 1,4,8] [--runs 3] [--contenders a,b,c,d]
+    bench.py run    [--quick] [--ns 1,4,8] [--runs 3] [--contenders a,b,c,d,e]
+                    [--scale-ns 1,8,16,32] [--scale-runs 1]
                     [--out dev/bench/results] [--work dev/bench/work]
     bench.py report [--out dev/bench/results]     rewrite results.md + wall-time.png from results.json
 
@@ -12,6 +13,10 @@ tree RSS/PSS by measure.py), on freshly created lab hosts:
   b  ansible-playbook dev/bench/ansible/playbook.yml (Debian's ansible)
   c  dev/bench/floor/run.sh: one bash script per host over one ssh session, all in parallel
   d  `pulumi up` of dev/bench/stacks/empty (no hosts)
+  e  `pulumi up` of dev/bench/stacks/recipe: the hand-written program without the component
+     (one remote.Command per host running the article's recipe)
+  s  the scaling curve: (a)'s first up on hosts with the packages already installed
+(b) also runs a second time on the unchanged hosts (Ansible's no-op).
 SSH sessions per host: sshd's "Accepted ..." lines in each host's journal whose
 timestamp lies inside the measured command's [start, end] (hosts share this
 machine's clock), so the bench's own reads never count.
@@ -37,6 +42,7 @@ PREFIX = "bench"
 # the compiled package under test (bench.sh snapshots it into dev/bench/work/pkg); the checkout otherwise
 PACKAGE = os.environ.get("BENCH_PACKAGE", REPO)
 SUITE = "bookworm"
+BOOT_BATCH = 8  # hosts booted at once (see Lab._up_in_batches)
 sys.path.insert(0, HERE)
 import events  # noqa: E402
 import report  # noqa: E402
@@ -81,8 +87,11 @@ class Lab:
                "--prefix", PREFIX, "--fresh"]
         errlog = os.path.join(self.work, f"lab-up-{tag}.log")
         for attempt in (1, 2):
-            with open(errlog, "a") as err:
-                r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, text=True, timeout=1800)
+            if n > BOOT_BATCH:
+                r = self._up_in_batches(n, errlog)
+            else:
+                with open(errlog, "a") as err:
+                    r = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=err, text=True, timeout=1800)
             if r.returncode == 0:
                 lab = json.loads(r.stdout)
                 mine = [h for h in lab["hosts"] if ours(h.get("name", ""))]
@@ -93,6 +102,23 @@ class Lab:
             log(f"lab up failed (attempt {attempt}), see {errlog}")
             self.down_prefix()
         raise RuntimeError(f"lab up failed twice: {errlog}")
+
+    def _up_in_batches(self, n, errlog):
+        """More than BOOT_BATCH hosts: on this machine (/run on disk, not tmpfs) systemd-nspawn fails to boot
+        some of 16 hosts started at once ("Attempted to remove disk file system under
+        /run/systemd/nspawn/propagate/<name>"). So: purge the hosts' disks (a fresh start without --fresh),
+        then `up` BOOT_BATCH more at a time; running hosts are left alone by a later `up`."""
+        lab = os.path.join(REPO, "dev", "lab", "lab.sh")
+        names = [f"{PREFIX}{i}" for i in range(1, n + 1)]
+        with open(errlog, "a") as err:
+            subprocess.run(["bash", lab, "down", "--purge", *names], stdout=err, stderr=err, text=True, timeout=1800)
+            r = None
+            for k in range(BOOT_BATCH, n + BOOT_BATCH, BOOT_BATCH):
+                r = subprocess.run(["bash", lab, "up", "--hosts", str(min(k, n)), "--suite", SUITE, "--prefix", PREFIX],
+                                   stdout=subprocess.PIPE, stderr=err, text=True, timeout=1800)
+                if r.returncode != 0:
+                    break
+        return r
 
     def down(self, names):
         """Never raises: the lab lock can be held for minutes by someone else's rootfs build."""
@@ -554,7 +580,8 @@ def cmd_run(a):
         contenders.append("s")
     observed = {}
     total_est = sum(estimate(c, n) for _, n, c in plan)
-    log(f"{len(plan)} measurements ({', '.join(contenders)} x N={ns} x {runs} run(s)); "
+    log(f"{len(plan)} measurements ({', '.join(c for c in contenders if c != 's')} x N={ns} x {runs} run(s)"
+        + (f"; scaling curve s at N={scale_ns} x {a.scale_runs} run(s)" if scale_ns else "") + "); "
         f"first estimate {total_est / 60:.0f} min; raw data in {os.path.relpath(session, REPO)}")
     records = []
     failures = []

@@ -64,7 +64,7 @@ def children_of(pid):
 
 
 def tree(root):
-    """{pid: (comm, rss_kib)} for every descendant of ROOT. Walks the children files from ROOT
+    """{pid: (comm, rss_kib, cpu_ticks)} for every descendant of ROOT (cpu: its own utime + stime). Walks the children files from ROOT
     instead of scanning all of /proc: cheap enough to sample often on a busy 2-core machine."""
     out, stack = {}, [root]
     while stack:
@@ -80,10 +80,18 @@ def tree(root):
             comm = data[data.find(b"(") + 1 : r].decode(errors="replace")
             fields = data[r + 2 :].split()
             try:
-                out[c] = (comm, int(fields[21]) * PAGE_KIB)
+                out[c] = (comm, int(fields[21]) * PAGE_KIB, int(fields[11]) + int(fields[12]))
             except (IndexError, ValueError):
                 continue
             stack.append(c)
+    return out
+
+
+def cpu_by_comm(last):
+    tick = os.sysconf("SC_CLK_TCK")
+    out = {}
+    for comm, ticks in last.values():
+        out[comm] = round(out.get(comm, 0) + ticks / tick, 2)
     return out
 
 
@@ -191,7 +199,8 @@ def main():
     peak_single_comm = ""
     samples = 0
     seen = set()
-    peak_by_comm = {}  # comm -> peak of the summed RSS of the processes of that name (where memory goes)
+    peak_by_comm = {}
+    last_cpu = {}  # pid -> (comm, cpu ticks at its last sample): CPU seconds per process name at the end  # comm -> peak of the summed RSS of the processes of that name (where memory goes)
     exes = {}  # executable path -> processes seen running it (which engine, language host, plugins ran)
     timed_out = False
     rc = None
@@ -206,6 +215,8 @@ def main():
                 except OSError:
                     continue
                 exes[exe] = exes.get(exe, 0) + 1
+        for p in pids:
+            last_cpu[p] = (table[p][0], table[p][2])
         rss = 0
         by_comm = {}
         for p in pids:
@@ -288,6 +299,8 @@ def main():
         "leftovers": leftovers,
         "executables": exes,
         "peak_rss_by_comm_kib": peak_by_comm,
+        # sampled every interval: a process's last interval before it exited is missing (<= interval_s each)
+        "cpu_by_comm_s": cpu_by_comm(last_cpu),
     }
     with open(a.out, "w") as f:
         json.dump(res, f, indent=1)

@@ -46,6 +46,13 @@ def summarize(doc):
             "load_1m_median": _r(_med([r["load_1m"][0] for r in ok if r.get("load_1m")])),
             "cpu_median_s": _r(_med([r["cpu_user_s"] + r["cpu_sys_s"] for r in ok if "cpu_user_s" in r])),
         }
+        for key, out_key, scale in (("cpu_by_comm_s", "cpu_by_comm_median_s", 1), ("peak_rss_by_comm_kib", "rss_by_comm_median_mib", 1024)):
+            acc = {}
+            for r in ok:
+                for k, v in (r.get(key) or {}).items():
+                    acc.setdefault(k, []).append(v / scale)
+            if acc:
+                row[out_key] = {k: _r(_med(v), 1) for k, v in sorted(acc.items())}
         if per_host:
             row["ssh_sessions_per_host"] = {"median": _med(per_host), "min": min(per_host), "max": max(per_host)}
         if c == "a":
@@ -340,6 +347,7 @@ def markdown(doc):
     L.append("![wall time against N](wall-time.png)")
     L.append("")
     L.extend(scaling_md(s))
+    L.extend(where_md(s))
     L.append("Raw per-run records (logs, event logs, per-host session counts) are in results.json; "
              "`npm run bench -- --report` rewrites this file and the chart from it.")
     return "\n".join(L) + "\n"
@@ -404,6 +412,30 @@ def scaling_md(s):
              f"{f3(sc.get('per_host_pss_mib'))} | | | |")
     L.append("")
     L.append("![controller cost against N](scaling.png)")
+    L.append("")
+    return L
+
+
+# process names (comm, 15 characters at most) of the pulumi contenders' trees
+PROCS = [("pulumi", "engine (pulumi)"), ("pulumi-language", "language host"), ("node", "node (program + dynamic-provider host)"),
+         ("pulumi-resource", "command provider"), ("ssh", "ssh")]
+
+
+def where_md(s):
+    """CPU seconds and peak RSS per process name of the pulumi contenders' trees (medians)."""
+    rows = [r for r in s["rows"] if r["contender"] in ("a", "d", "e", "s") and r.get("cpu_by_comm_median_s")]
+    if not rows:
+        return []
+    L = ["## Where the controller's CPU and memory go (per process name, medians)", "",
+         "CPU seconds (user + system, sampled every 50 ms from /proc/PID/stat) and peak RSS (MiB) per process "
+         "name of the measured tree ((d) needs no hosts: N is the round it ran in). In (a) and (s) `node` is two processes: the program and the Node SDK's "
+         "dynamic-provider host that serves ObservedState.", "",
+         "| contender | N | phase | " + " | ".join(f"{label} CPU s / RSS MiB" for _, label in PROCS[:4]) + " |",
+         "|---|---|---|" + "---|" * 4]
+    for r in sorted(rows, key=lambda r: (r["contender"], r["n"], r["phase"])):
+        cpu, rss = r.get("cpu_by_comm_median_s") or {}, r.get("rss_by_comm_median_mib") or {}
+        cells = [f"{_fmt(cpu.get(k))} / {_fmt(rss.get(k))}" for k, _ in PROCS[:4]]
+        L.append(f"| ({r['contender']}) | {r['n']} | {r['phase']} | " + " | ".join(cells) + " |")
     L.append("")
     return L
 
