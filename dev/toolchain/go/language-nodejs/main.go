@@ -234,10 +234,29 @@ func programDir(info *pulumirpc.ProgramInfo, fallback string) string {
 	return wd
 }
 
+// pluginNodeModules: for a plugin folder (a PulumiPlugin.yaml, e.g. a component package), only its own
+// node_modules, as upstream scans a program directory downwards: a package folder inside a checkout must not
+// inherit the checkout's dev dependencies (measured: the root's @pulumi/docker devDependency made
+// `pulumi package get-schema pulumi-package/` try to download the docker plugin).
+func pluginNodeModules(dir string) ([]string, bool) {
+	if _, err := os.Stat(filepath.Join(dir, "PulumiPlugin.yaml")); err != nil {
+		return nil, false
+	}
+	nm := filepath.Join(dir, "node_modules")
+	if st, err := os.Stat(nm); err == nil && st.IsDir() {
+		return []string{nm}, true
+	}
+	return nil, true
+}
+
 func requiredPackages(dir string) []pkgDep {
 	acc := map[string]pkgDep{}
 	seen := map[string]bool{}
-	for _, nm := range nodeModulesFor(dir) {
+	roots, isPlugin := pluginNodeModules(dir)
+	if !isPlugin {
+		roots = nodeModulesFor(dir)
+	}
+	for _, nm := range roots {
 		scanNodeModules(nm, 0, seen, acc)
 	}
 	keys := make([]string, 0, len(acc))
