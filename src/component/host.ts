@@ -8,6 +8,7 @@
  *   ├─ remote.Command <name>-facts                only with observe: false (the observation, once)
  *   ├─ ObservedState <name>-state-packages        drift of the packages (or why the host is unreadable)
  *   ├─ remote.Command <name>-packages             apt install (delete: remove, only if asked)
+ *   │  or remote.Command <name>-interpreters     installSource image: the copy out of the pinned image (./image-install.ts)
  *   ├─ per requested target:
  *   │  ├─ ObservedState <name>-state-<target>     its drift; its revision re-runs the rule and the check
  *   │  └─ remote.Command <name>-rule-<target>     binfmt.d file + kernel entry, verified field by field
