@@ -43,6 +43,7 @@ js_lines() {
 #   constraint; after `apt-get update` and before any install, the versions `apt-cache madison` offers
 #   are compared with `dpkg --compare-versions` (the installed one, then the candidate, then the highest
 #   that satisfies a minimum); none: the script fails naming the field, the constraint and the versions.
+# - An unreachable repository fails saying so, quoting what apt could not fetch.
 # - Foreign registrations survive the install: Debian's systemd package restarts systemd-binfmt from a
 #   dpkg trigger whenever a package ships /usr/lib/binfmt.d files (qemu-user-static on Debian 12,
 #   qemu-user on Debian 13), and that restart unregisters EVERY entry (WSLInterop, docker's, ...). During
@@ -68,17 +69,25 @@ guard_binfmt() {
 unguard_binfmt() {
   if [ -n "${GUARDED:-}" ]; then systemctl unmask --runtime --quiet systemd-binfmt.service || true; GUARDED=""; fi
 }
+# apt-get update exits 0 when a repository cannot be reached (it prints "W: Failed to fetch …"); the
+# install then fails with "Unable to locate package". What apt could not fetch is kept for that message.
+FETCH_FAILED=""
+fetch_failures() { grep -E '^[WE]: Failed to fetch' "$1" | head -n 2 | tr '\n' ' ' | sed 's/ *$//' || true; }
 apt_run() {
   log=$(mktemp)
   rc=0
   DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout="$LOCK_TIMEOUT" \
     -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" >"$log" 2>&1 || rc=$?
+  FETCH_FAILED="$FETCH_FAILED$(fetch_failures "$log")"
   if [ "$rc" -eq 0 ]; then rm -f "$log"; return 0; fi
   if grep -qiE 'could not get lock|unable to acquire the dpkg frontend lock|unable to lock' "$log"; then
     rm -f "$log"
     fail "the dpkg lock (/var/lib/dpkg/lock-frontend) stayed held for more than $LOCK_TIMEOUT s (possible holders: $(lock_holders)). Wait for that apt/dpkg run (often unattended-upgrades) to finish and run pulumi up again, or raise lockTimeoutSeconds"
   fi
   tail -n 25 "$log" >&2; rm -f "$log"
+  if [ -n "$FETCH_FAILED" ]; then
+    fail "apt-get $1 failed (exit $rc): a package repository could not be reached from this host ($FETCH_FAILED). apt-get downloads every package before dpkg changes anything, so nothing was installed; check the host's apt sources and network, then run pulumi up again"
+  fi
   fail "apt-get $1 failed (exit $rc); the last lines of its output are above"
 }
 # "name=version" (apt's pin syntax, from packageVersion) is installed only in exactly that version.
