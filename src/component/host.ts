@@ -31,7 +31,7 @@ import { HostDrift, hostDrift } from "../host/drift";
 import { HostObservation, observationRequest, parseObservation, unreadObservation } from "../host/observation";
 import { observeScript } from "../host/scripts/observe";
 import { HostReport, TargetReport, ruleReport, summarise } from "../host/outputs";
-import { HostPlan, planHost, ruleFilePath } from "../host/plan";
+import { HostPlan, planOrRefusal, ruleFilePath } from "../host/plan";
 import { PackagesAction, packagesScript } from "../host/scripts/packages";
 import { FILE_MARKER, RuleAction, ownerRecord, ruleScript, skippedRuleScript } from "../host/scripts/rule";
 import { shellCommand } from "../host/shell";
@@ -118,10 +118,13 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
   }
   const facts = observation.apply((o) => o.facts);
   const privilege: pulumi.Output<Privilege> = facts.apply((f) => f.privilege);
-  // A refused plan (e.g. a flag the kernel cannot honour) fails here, before any host change.
+  // A refused plan (e.g. a flag the kernel cannot honour) fails the host's first resource, before any host change.
   // The owner recorded in each binfmt.d file: another stack's file is refused, never taken over.
   const owner = ownerRecord(pulumi.getProject(), pulumi.getStack(), name);
-  const plan = pulumi.all([observation, label]).apply(([o, l]) => attributed(parent, () => planHost(config, o, l, owner)));
+  // A refused plan is reported by the host's first resource (below), not by rejecting the plan: see planOrRefusal.
+  const planned = pulumi.all([observation, label]).apply(([o, l]) => attributed(parent, () => planOrRefusal(config, o, l, owner)));
+  const plan = planned.apply((r) => r.plan);
+  const problem = pulumi.all([unreadable, planned]).apply(([u, r]) => (u !== "" ? u : r.refused));
   // A host that could not be read has no drift to report: its first resource fails with the reason.
   const drift = pulumi
     .all([plan, observation, unreadable])
@@ -133,7 +136,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
       unit: "packages",
       drift: drift.apply((d) => [...d.packages.map((p) => `package ${p} is not installed`), ...d.install]),
       // In a preview nothing runs, so say it here: the preview fails too, naming the host.
-      unreadable: unreadable.apply((u) => {
+      unreadable: problem.apply((u) => {
         if (u !== "" && pulumi.runtime.isDryRun()) void pulumi.log.error(u, pkgState);
         return u;
       }),

@@ -35,7 +35,7 @@ export interface ObservedStateInputs {
   readonly unit: pulumi.Input<string>;
   /** How the host differs from the program, one sentence each; [] when it matches. */
   readonly drift: pulumi.Input<readonly string[]>;
-  /** Why the host could not be read ("" when it was): creating or updating the resource then fails with it. */
+  /** Why the host could not be read, or why its plan is refused ("" when neither): creating or updating the resource then fails with it. */
   readonly unreadable?: pulumi.Input<string>;
 }
 

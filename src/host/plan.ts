@@ -21,7 +21,7 @@ import {
 } from "../binfmt";
 import { ApplyMode, InterpreterLayout, PackageSet } from "./enums";
 import { layoutDecision, nativeDecisions, persistenceDecision } from "./evidence";
-import { HostObservation } from "./observation";
+import { HostObservation, unreadObservation } from "./observation";
 import { KernelFields, RuleScriptInput, withOwner } from "./scripts/rule";
 import { HostConfig } from "./config";
 import { interpreterFor } from "./interpreter";
@@ -79,6 +79,30 @@ export function kernelFields(rule: BinfmtRule): KernelFields {
  * OWNER (see ownerRecord in ./scripts/rule.ts) is recorded in every binfmt.d file as the line after the
  * marker, so another stack never silently takes the file and its entry over; "" records none.
  */
+/** The host's plan cannot be carried out (kernel, self-match, apt, packageVersion): the message names the host. */
+export class PlanRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PlanRefusedError";
+  }
+}
+
+/**
+ * The plan, or why it is refused together with a stand-in plan (the one for an unread host) that gives the
+ * host's resources their inputs. Why not just throw: a rejected plan reaches every resource that reads it,
+ * and the engine prints (and Node builds) one nested "error serializing property" chain per input:
+ * measured 100-160 s of CPU before `up` failed. The component hands `refused` to the host's first
+ * resource, which fails with it (preview and up), so nothing that depends on it runs.
+ */
+export function planOrRefusal(config: HostConfig, obs: HostObservation, label: string, owner = ""): { plan: HostPlan; refused: string } {
+  try {
+    return { plan: planHost(config, obs, label, owner), refused: "" };
+  } catch (e) {
+    if (!(e instanceof PlanRefusedError)) throw e;
+    return { plan: planHost(config, unreadObservation(), label, owner), refused: e.message };
+  }
+}
+
 export function planHost(config: HostConfig, obs: HostObservation, label: string, owner = ""): HostPlan {
   const facts = obs.facts;
   const image = config.interpreterImage;
@@ -131,7 +155,7 @@ export function planHost(config: HostConfig, obs: HostObservation, label: string
   );
   // apt exists and offers what packageVersion asks for (./install.ts); the image source needs no package.
   const packages = image === undefined ? aptPackages(config, obs, packagesFor(config, layout.value), refused) : [];
-  if (refused.length > 0) throw new Error(`${label}: ${refused.join("; ")}`);
+  if (refused.length > 0) throw new PlanRefusedError(`${label}: ${refused.join("; ")}`);
   const hashed = rules
     .filter((r) => r.skipped === undefined)
     // Without the owner line: who manages a rule does not change what the check proves.

@@ -212,7 +212,7 @@ describe("the plan never registers a rule that captures the host's own programs"
   it("refuses arm under exact-native on an aarch64 kernel whose /bin/sh and init are armhf, saying why", () => {
     assert.throws(
       () => planHost(config(["arm"], { skipPolicy: "exact-native" }), rpi, "pi (root@h:22)"),
-      /^Error: pi \(root@h:22\): refusing to register qemu-arm: its magic\/mask matches \/bin\/sh, .*ELOOP.*; refusing to register qemu-arm: its magic\/mask matches \/sbin\/init/,
+      /^PlanRefusedError: pi \(root@h:22\): refusing to register qemu-arm: its magic\/mask matches \/bin\/sh, .*ELOOP.*; refusing to register qemu-arm: its magic\/mask matches \/sbin\/init/,
     );
   });
 
