@@ -194,6 +194,11 @@ def markdown(doc):
     L.append("")
     L.append("Versions: " + "; ".join(f"{k}: {v}" for k, v in m["versions"].items() if v) + ".")
     L.append("")
+    if cfg.get("sessions"):
+        L.append("Measured in " + str(len(cfg["sessions"])) + " sessions of the same setup: " + "; ".join(
+            f"{k}: {v['date']} (load at start {', '.join(f'{x:.2f}' for x in v['loadavg_at_start'])})"
+            + (f", {v['note']}" if v.get("note") else "") for k, v in cfg["sessions"].items()) + ".")
+        L.append("")
     st = m.get("setup")
     if st:
         cp, lh, en = st["command_provider"], st["language_host"], st["engine"]
@@ -480,6 +485,8 @@ def chart(doc, out_png):
     s = doc.get("summary") or summarize(doc)
     rows = s["rows"]
     ns = sorted({r["n"] for r in rows if r["contender"] != "s"})
+    if not ns:
+        return False
     dat = out_png[:-4] + ".dat"
     get = {(r["n"], r["contender"], r["phase"]): r for r in rows}
     dmed = _med([r["wall_median_s"] for r in rows if r["contender"] == "d" and r["wall_median_s"]])
