@@ -69,8 +69,12 @@ export function layoutDecision(config: HostConfig, obs: HostObservation): Decisi
 export function persistenceDecision(config: HostConfig, obs: HostObservation): Decision<boolean> {
   const b = obs.boot;
   if (!obs.facts.systemd) return { value: false, reason: "no systemd: nothing applies binfmt.d files at boot" };
-  if (b.load !== "loaded") return { value: false, reason: `systemd-binfmt.service is ${b.load || "absent"}: nothing applies binfmt.d files at boot` };
-  // A runtime mask (/run) is gone at the next boot, when systemd-binfmt applies the files again.
+  // A runtime mask (/run) is gone at the next boot, when systemd-binfmt applies the files again. While it
+  // is in place LoadState reads "masked" too; the packages step puts one there during apt (packages.sh),
+  // and an up observing the host then (a second run while a cut run's apt still runs) must not plan the
+  // rules as not persistent (measured: test/faults case 2).
+  const runtimeMask = b.unitFileState === "masked-runtime" && b.load === "masked";
+  if (b.load !== "loaded" && !runtimeMask) return { value: false, reason: `systemd-binfmt.service is ${b.load || "absent"}: nothing applies binfmt.d files at boot` };
   if (b.unitFileState === "masked") return { value: false, reason: `systemd-binfmt.service is ${b.unitFileState}: nothing applies binfmt.d files at boot` };
   if (!(SYSTEMD_BINFMT_DIRS as readonly string[]).includes(config.configDir)) {
     return { value: false, reason: `systemd-binfmt does not read ${config.configDir} (it reads ${SYSTEMD_BINFMT_DIRS.join(", ")})` };

@@ -28,11 +28,12 @@ if [ -n "$PLATFORM" ]; then
 else
   timeout "$TIMEOUT" docker run --rm "$IMAGE" uname -m >"$out" 2>"$err" || rc=$?
 fi
-# A failed run may be no answer at all: a stopped daemon. `docker info` (server part) tells; the
-# message says so plainly, and that the rules (registered before the checks) stay.
-if [ "$rc" -ne 0 ] && ! info=$(timeout 30 docker info --format '{{.ServerVersion}}' 2>&1 </dev/null); then
+# A failed run may be no answer at all: a stopped daemon. `docker version` (its server part) tells and
+# says why ("Cannot connect to the Docker daemon at …"; `docker info --format` only prints a template
+# error then); the message says so plainly, and that the rules (registered before the checks) stay.
+if [ "$rc" -ne 0 ] && ! info=$(timeout 30 docker version --format '{{.Server.Version}}' 2>&1 </dev/null); then
   rm -f "$out" "$err"
-  fail "acceptance check for target $TARGET: docker is not running on this host (docker info: $(printf '%s' "$info" | grep -v '^[[:space:]]*$' | tail -n 1)). The binfmt_misc rules stay registered; start the daemon (systemctl start docker) and run pulumi up again"
+  fail "acceptance check for target $TARGET: docker is not running on this host (docker version: $(printf '%s' "$info" | grep -v '^[[:space:]]*$' | tail -n 1)). The binfmt_misc rules stay registered; start the daemon (systemctl start docker) and run pulumi up again"
 fi
 actual=$(grep -v '^[[:space:]]*$' "$out" | tail -n 1 | tr -d '\r' || true)
 detail=$(grep -v -i 'warning' "$err" | grep -v '^[[:space:]]*$' | tail -n 3 | tr '\n' ' ' || true)

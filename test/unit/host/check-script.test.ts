@@ -17,13 +17,13 @@ before(() => {
 });
 
 /**
- * A docker that prints STDOUT / STDERR and exits with CODE for `docker run`; `docker info` answers as a
+ * A docker that prints STDOUT / STDERR and exits with CODE for `docker run`; `docker version` answers as a
  * running daemon does, or (daemon: false) as the CLI does when nothing listens on the socket.
  */
 function fakeDocker(stdout: string, stderr: string, code: number, daemon = true): void {
   const f = path.join(bin, "docker");
   const info = daemon ? "echo 26.1.5; exit 0" : "echo 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' >&2; exit 1";
-  writeFileSync(f, `#!/bin/sh\nif [ "$1" = info ]; then ${info}; fi\nprintf '%s' '${stdout}'\nprintf '%s' '${stderr}' >&2\nexit ${code}\n`);
+  writeFileSync(f, `#!/bin/sh\nif [ "$1" = version ]; then ${info}; fi\nprintf '%s' '${stdout}'\nprintf '%s' '${stderr}' >&2\nexit ${code}\n`);
   chmodSync(f, 0o755);
 }
 
@@ -69,7 +69,7 @@ describe("acceptance check script", () => {
     const r = check(AARCH64);
     assert.equal(r.code, 1);
     assert.equal(r.stdout, "");
-    assert.match(r.stderr, /^b-1: acceptance check for target aarch64: docker is not running on this host \(docker info: Cannot connect to the Docker daemon/);
+    assert.match(r.stderr, /^b-1: acceptance check for target aarch64: docker is not running on this host \(docker version: Cannot connect to the Docker daemon/);
     assert.match(r.stderr, /The binfmt_misc rules stay registered; start the daemon \(systemctl start docker\) and run pulumi up again/);
   });
 

@@ -143,6 +143,10 @@ describe("persistence is computed from the boot path", () => {
     assert.match(persistenceDecision(config(["aarch64"], { configDir: "/opt/binfmt" }), base).reason, /does not read \/opt\/binfmt/);
     assert.equal(persistenceDecision(cfg, observed({ ...DEBIAN12_FACTS, systemd: false })).value, false);
   });
+
+  it("a runtime mask (systemctl mask --runtime, as the packages step puts during apt) is gone at boot: still persistent", () => {
+    assert.equal(persistenceDecision(cfg, boot({ load: "masked", unitFileState: "masked-runtime" })).value, true);
+  });
 });
 
 describe("drift", () => {
