@@ -27,6 +27,10 @@ function observedStateOnly(urn: string): void {
 }
 
 class BinfmtPackageProvider extends ComponentProvider {
+  async check(urn: string, olds: Props, news: Props) {
+    observedStateOnly(urn);
+    return observedStateProvider.check(olds, news);
+  }
   async diff(id: string, urn: string, olds: Props, news: Props) {
     observedStateOnly(urn);
     return observedStateProvider.diff(id, olds, news);

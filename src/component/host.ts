@@ -124,7 +124,6 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
   // A refused plan is reported by the host's first resource (below), not by rejecting the plan: see planOrRefusal.
   const planned = pulumi.all([observation, label]).apply(([o, l]) => attributed(parent, () => planOrRefusal(config, o, l, owner)));
   const plan = planned.apply((r) => r.plan);
-  const problem = pulumi.all([unreadable, planned]).apply(([u, r]) => (u !== "" ? u : r.refused));
   // A host that could not be read has no drift to report: its first resource fails with the reason.
   const drift = pulumi
     .all([plan, observation, unreadable])
@@ -135,11 +134,14 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
     {
       unit: "packages",
       drift: drift.apply((d) => [...d.packages.map((p) => `package ${p} is not installed`), ...d.install]),
-      // In a preview nothing runs, so say it here: the preview fails too, naming the host.
-      unreadable: problem.apply((u) => {
+      // In a preview nothing runs, so say it here, naming the host (other hosts of a fleet still plan); in an
+      // update the resource's create/update fails with the reason.
+      unreadable: unreadable.apply((u) => {
         if (u !== "" && pulumi.runtime.isDryRun()) void pulumi.log.error(u, pkgState);
         return u;
       }),
+      // A refused plan (see planOrRefusal) fails this resource's check, in preview and up alike.
+      refused: planned.apply((r) => r.refused),
     },
     { parent, dependsOn: first },
   );

@@ -1,6 +1,6 @@
 // A plan the host refuses (here flag F on a 4.4.0 kernel) fails the host's FIRST resource, its packages'
-// ObservedState, with a message naming the host: in a preview (an error logged on it) and in an up (its
-// create fails). Every command of the host depends on that resource, so none runs. Why not a rejected
+// ObservedState, with a message naming the host: its provider's check fails, in a preview as in an up.
+// Every command of the host depends on that resource, so none runs. Why not a rejected
 // plan: it reached every resource's inputs and cost 100-160 s of nested "error serializing property"
 // chains before up failed (measured, see planOrRefusal in src/host/plan.ts).
 import { describe, it } from "node:test";
@@ -18,15 +18,15 @@ async function hostOnKernel(kernel: string) {
   await drain();
   const state = rec.created.find((r) => r.type === STATE && r.name === "k-state-packages");
   assert.ok(state !== undefined, "the packages' ObservedState exists");
-  return { rec, packages, unreadable: String(state.inputs["unreadable"] ?? "") };
+  return { rec, packages, refused: String(state.inputs["refused"] ?? "") };
 }
 
 describe("a refused plan", () => {
-  it("flag F on 4.4.0: the host's first resource carries the reason, naming the host, and its create fails with it", async () => {
-    const { unreadable } = await hostOnKernel("4.4.0");
-    assert.match(unreadable, /^k \(root@h:22\): qemu-aarch64: flag F \(fix binary\) needs Linux ≥ 4\.8, this host runs 4\.4\.0/);
-    await assert.rejects(observedStateProvider.create({ unit: "packages", drift: [], unreadable }), (e: unknown) => e instanceof Error && e.message === unreadable);
-    await assert.rejects(observedStateProvider.update("id", { revision: 1 }, { unit: "packages", drift: [], unreadable }), /flag F \(fix binary\)/);
+  it("flag F on 4.4.0: the host's first resource carries the reason, naming the host, and its check fails with it", async () => {
+    const { refused } = await hostOnKernel("4.4.0");
+    assert.match(refused, /^k \(root@h:22\): qemu-aarch64: flag F \(fix binary\) needs Linux ≥ 4\.8, this host runs 4\.4\.0/);
+    await assert.rejects(observedStateProvider.check({}, { unit: "packages", drift: [], refused }), (e: unknown) => e instanceof Error && e.message === refused);
+    assert.deepEqual(await observedStateProvider.check({}, { unit: "packages", drift: [], refused: "" }), { inputs: { unit: "packages", drift: [], refused: "" } });
   });
 
   it("every command of the host waits on that resource (dependsOn chain), so none runs", async () => {
@@ -41,6 +41,6 @@ describe("a refused plan", () => {
   it("the same arguments plan on a 6.1 kernel, with nothing to report", async () => {
     const r = await hostOnKernel("6.1.0-18-amd64");
     assert.deepEqual(r.packages, ["qemu-user-static"]);
-    assert.equal(r.unreadable, "");
+    assert.equal(r.refused, "");
   });
 });
