@@ -109,7 +109,20 @@ function strict<T extends z.ZodRawShape>(shape: T, what: string) {
         : `expected ${what} object, got ${quote(iss.input)}`,
   });
 }
-const targetMapSchema = <T extends z.ZodType>(value: T) => z.record(z.string(), value);
+/**
+ * A map keyed by target name. zod's record drops a "__proto__" key without a word (prototype-pollution
+ * safety), which would silently ignore `{ ["__proto__"]: … }`; refuse it as the unknown target it is.
+ */
+const targetMapSchema = <T extends z.ZodType>(value: T) =>
+  z.preprocess(
+    (v, ctx) => {
+      if (typeof v === "object" && v !== null && Object.prototype.hasOwnProperty.call(v, "__proto__")) {
+        ctx.addIssue({ code: "custom", path: ["__proto__"], message: `unknown target "__proto__": keys are target names, e.g. "aarch64"` });
+      }
+      return v;
+    },
+    z.record(z.string(), value),
+  );
 
 // ---------------------------------------------------------------------------------------------------
 // Object schemas

@@ -15,7 +15,7 @@ const hostile = fc.oneof(
 
 test("hostile interpreters: BinfmtArgsError naming args.interpreters.<key>, or a shell-inert absolute path in the rule", () => {
   fc.assert(
-    fc.property(fc.oneof(hostile, fc.constantFrom("aarch64", "arm64", "linux/arm64")), hostile, (key, value) => {
+    fc.property(fc.oneof(hostile, fc.constantFrom("aarch64", "arm64", "linux/arm64", "__proto__", "constructor")), hostile, (key, value) => {
       let config;
       try {
         config = parseHostArgs("t", { connection: { host: "h" }, architectures: ["aarch64"], flags: "POF", interpreters: { [key]: value } });

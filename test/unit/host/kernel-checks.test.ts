@@ -54,7 +54,10 @@ test("an unreadable kernel release refuses nothing (no decision from a guess)", 
 
 test("the plan refuses F on a 4.4.0 kernel before any change, naming the host", () => {
   const config = parseHostArgs("BinfmtHost t", { connection: { host: "h" }, architectures: ["aarch64", "arm"] });
-  assert.throws(() => planHost(config, observed({ ...DEBIAN12_FACTS, kernel: "4.4.0" }), "t (root@h:22)"), /^PlanRefusedError: t \(root@h:22\): qemu-aarch64: flag F .*; qemu-arm: flag F/);
+  assert.throws(
+    () => planHost(config, observed({ ...DEBIAN12_FACTS, kernel: "4.4.0" }), "t (root@h:22)"),
+    /^PlanRefusedError: t \(root@h:22\): qemu-aarch64: flag F .*; qemu-arm: flag F/,
+  );
   assert.doesNotThrow(() => planHost(config, observed({ ...DEBIAN12_FACTS, kernel: "6.1.0-18-amd64" }), "t"));
 });
 
