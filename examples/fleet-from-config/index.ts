@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { BinfmtFleet, FleetHostArgs, HostConnectionArgs, ProxyConnectionArgs } from "pulumi-qemu-binfmt";
+import { BinfmtFleet, FleetHost, HostConnection, ProxyConnection } from "pulumi-qemu-binfmt";
 
 interface SshEndpoint {
   address: string;
@@ -77,7 +77,7 @@ function keyFor(e: SshEndpoint): pulumi.Output<string> | undefined {
   return pulumi.secret(readFileSync(file, "utf8"));
 }
 
-function endpointArgs(b: SshEndpoint): ProxyConnectionArgs {
+function endpointArgs(b: SshEndpoint): ProxyConnection {
   const key = keyFor(b);
   return {
     host: b.address,
@@ -88,12 +88,12 @@ function endpointArgs(b: SshEndpoint): ProxyConnectionArgs {
   };
 }
 
-function connectionArgs(h: HostEntry): HostConnectionArgs {
+function connectionArgs(h: HostEntry): HostConnection {
   // A host's connection is its endpoint (as for the bastion) plus the optional bastion hop.
   return { ...endpointArgs(h), ...(bastion !== undefined ? { proxy: endpointArgs(bastion) } : {}) };
 }
 
-const fleetHosts: FleetHostArgs[] = hosts.map((h) => ({
+const fleetHosts: FleetHost[] = hosts.map((h) => ({
   id: h.id,
   connection: connectionArgs(h),
   ...(h.architectures !== undefined ? { architectures: h.architectures } : {}),

@@ -1,19 +1,19 @@
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
 import { Recorder, installMocks, settle } from "./harness";
-import type { FleetHostArgs } from "../../../src/component";
+import type { FleetHost } from "../../../src/component";
 
 let rec: Recorder;
 before(() => {
   rec = installMocks();
 });
 
-const hostsAB: FleetHostArgs[] = [
+const hostsAB: FleetHost[] = [
   { id: "builder-a", connection: { host: "10.0.0.1" } },
   { id: "builder-b", connection: { host: "10.0.0.2", user: "builder" }, architectures: ["riscv64"] },
 ];
 
-async function fleetNames(name: string, hosts: FleetHostArgs[]): Promise<{ names: string[]; parents: Record<string, string | undefined> }> {
+async function fleetNames(name: string, hosts: FleetHost[]): Promise<{ names: string[]; parents: Record<string, string | undefined> }> {
   const { BinfmtFleet } = await import("../../../src/component");
   rec.clear();
   const f = new BinfmtFleet(name, { architectures: ["arm", "aarch64"], hosts }, { transformations: [rec.transformation] });

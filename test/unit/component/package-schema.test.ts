@@ -83,7 +83,7 @@ test("every component, input, output, type property and enum member has a descri
 test("every default in DEFAULTS reaches the schema's description of its argument", () => {
   const host = schema.resources["pulumi-qemu-binfmt:index:BinfmtHost"];
   assert.ok(host);
-  const typeOf = { connection: "HostConnectionArgs", acceptance: "AcceptanceArgs" } as const;
+  const typeOf = { connection: "HostConnection", acceptance: "Acceptance" } as const;
   for (const path of Object.keys(DEFAULTS)) {
     const [head, tail] = path.split(".") as [string, string | undefined];
     const props = tail === undefined ? host.inputProperties : schema.types[`pulumi-qemu-binfmt:index:${typeOf[head as keyof typeof typeOf]}`]?.properties;
@@ -99,4 +99,13 @@ test("pulumi-package/ is the library's package: same name, version and descripti
   const entry = readFileSync(path.join(PACKAGE_DIR, "index.ts"), "utf8");
   assert.match(entry, /^import \{ BinfmtFleet, BinfmtHost \} from "\.\.\/dist\/src";$/m);
   assert.match(entry, /components: \[BinfmtHost, BinfmtFleet\]/);
+});
+
+test("no object type is named …Args: Python, Go and C# append Args to an input type's name (no HostConnectionArgsArgs)", () => {
+  const objectTypes = Object.entries(schema.types).filter(([, t]) => t.properties !== undefined);
+  assert.ok(objectTypes.length > 0);
+  assert.deepEqual(
+    objectTypes.map(([token]) => token).filter((token) => token.endsWith("Args")),
+    [],
+  );
 });
