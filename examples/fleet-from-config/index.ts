@@ -105,10 +105,10 @@ const fleet = new BinfmtFleet("builders", {
 });
 
 /** Per host id and target: what `docker run <image> uname -m` printed ("" when no check ran). */
-export const uname = fleet.hosts.apply((hs) =>
+export const uname = fleet.hostReports.apply((hs) =>
   Object.fromEntries(Object.entries(hs).map(([id, r]) => [id, Object.fromEntries(Object.entries(r.targets).map(([t, x]) => [t, x.acceptance.actual]))])),
 );
 /** Per host id: machine and distribution. */
-export const machines = fleet.hosts.apply((hs) => Object.fromEntries(Object.entries(hs).map(([id, r]) => [id, `${r.facts.machine} ${r.facts.distroName}`])));
+export const machines = fleet.hostReports.apply((hs) => Object.fromEntries(Object.entries(hs).map(([id, r]) => [id, `${r.facts.machine} ${r.facts.distroName}`])));
 /** Every host's readable summary. */
 export const summary = fleet.summary;

@@ -181,7 +181,7 @@ export interface BinfmtOptionsArgs {
   acceptance?: Acceptance;
 }
 
-/** Arguments of BinfmtHost (`pulumi-qemu-binfmt:index:BinfmtHost`). */
+/** Arguments of BinfmtHost (`qemu-binfmt:index:BinfmtHost`). */
 export interface BinfmtHostArgs extends BinfmtOptionsArgs {
   /** How to reach the host. */
   connection: HostConnection;
@@ -208,7 +208,7 @@ export interface FleetHost {
   architectures?: string[];
 }
 
-/** Arguments of BinfmtFleet (`pulumi-qemu-binfmt:index:BinfmtFleet`): shared defaults plus hosts. */
+/** Arguments of BinfmtFleet (`qemu-binfmt:index:BinfmtFleet`): shared defaults plus hosts. */
 export interface BinfmtFleetArgs extends BinfmtOptionsArgs {
   /** The hosts, provisioned in parallel. */
   hosts: FleetHost[];

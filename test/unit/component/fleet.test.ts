@@ -17,7 +17,7 @@ async function fleetNames(name: string, hosts: FleetHost[]): Promise<{ names: st
   const { BinfmtFleet } = await import("../../../src/component");
   rec.clear();
   const f = new BinfmtFleet(name, { architectures: ["arm", "aarch64"], hosts }, { transformations: [rec.transformation] });
-  await settle(f.hosts);
+  await settle(f.hostReports);
   return { names: rec.registered.map((r) => r.name).sort(), parents: Object.fromEntries(rec.registered.map((r) => [r.name, r.parent])) };
 }
 
@@ -43,14 +43,14 @@ describe("BinfmtFleet", () => {
     const { BinfmtFleet } = await import("../../../src/component");
     rec.clear();
     const f = new BinfmtFleet("par", { architectures: ["aarch64"], hosts: hostsAB }, { transformations: [rec.transformation] });
-    await settle(f.hosts);
+    await settle(f.hostReports);
     for (const id of ["builder-a", "builder-b"]) assert.deepEqual(rec.registered.find((r) => r.name === `par-${id}-state-packages`)?.dependsOn, []);
   });
 
   it("reports per host id, and every summary line names its host", async () => {
     const { BinfmtFleet } = await import("../../../src/component");
     const f = new BinfmtFleet("rep", { architectures: ["aarch64"], hosts: hostsAB });
-    const [hosts, summary] = await Promise.all([settle(f.hosts), settle(f.summary)]);
+    const [hosts, summary] = await Promise.all([settle(f.hostReports), settle(f.summary)]);
     assert.deepEqual(Object.keys(hosts).sort(), ["builder-a", "builder-b"]);
     assert.equal(hosts["builder-b"]?.facts.distroId, "debian");
     assert.match(summary, /^rep-builder-a \(root@10\.0\.0\.1:22\): /m);
