@@ -1,4 +1,5 @@
 import { describe, it, before } from "node:test";
+import type * as pulumi from "@pulumi/pulumi";
 import assert from "node:assert/strict";
 import { Recorder, installMocks, settle } from "./harness";
 import type { FleetHost } from "../../../src/component";
@@ -45,6 +46,20 @@ describe("BinfmtFleet", () => {
     const f = new BinfmtFleet("par", { architectures: ["aarch64"], hosts: hostsAB }, { transformations: [rec.transformation] });
     await settle(f.hostReports);
     for (const id of ["builder-a", "builder-b"]) assert.deepEqual(rec.registered.find((r) => r.name === `par-${id}-state-packages`)?.dependsOn, []);
+  });
+
+  it("registers as qemu-binfmt:index:BinfmtFleet with the former type pulumi-qemu-binfmt:… as an alias (stacks made before keep their resources)", async () => {
+    const { BinfmtFleet } = await import("../../../src/component");
+    const f = new BinfmtFleet("al", { architectures: ["aarch64"], hosts: hostsAB.slice(0, 1) });
+    // The SDK's alias URNs of the resource (internal field; what the engine receives as the resource's aliases).
+    const aliases = (f as unknown as { __aliases: pulumi.Output<string>[] }).__aliases;
+    const [urn, ...former] = await Promise.all([settle(f.urn), ...aliases.map((a) => settle(a))]);
+    assert.match(urn, /::qemu-binfmt:index:BinfmtFleet::al$/);
+    assert.deepEqual(
+      former.map((u) => u.replace(/^urn:pulumi:[^:]*::[^:]*::/, "")),
+      ["pulumi-qemu-binfmt:index:BinfmtFleet::al"],
+    );
+    await settle(f.hostReports);
   });
 
   it("reports per host id, and every summary line names its host", async () => {
