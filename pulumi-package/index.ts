@@ -13,12 +13,14 @@ import { main } from "@pulumi/pulumi/provider";
 import { ComponentProvider } from "@pulumi/pulumi/provider/experimental/provider";
 import { BinfmtFleet, BinfmtHost } from "../dist/src";
 import { PACKAGE_OBSERVED_STATE_TYPE, observedStateProvider, serveObservedStateFromPackage } from "../dist/src/component/observed-state";
+import { PACKAGE_NAME, withRepository } from "../dist/src/component/package-name";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
 type Props = Record<string, unknown>;
 
-const pkg = JSON.parse(readFileSync(path.join(__dirname, "package.json"), "utf8")) as { name: string };
+const pkg = JSON.parse(readFileSync(path.join(__dirname, "package.json"), "utf8")) as { name: string; repository: string };
+if (pkg.name !== PACKAGE_NAME) throw new Error(`pulumi-package/package.json: name ${JSON.stringify(pkg.name)}, the library's type tokens say ${PACKAGE_NAME}`);
 
 function observedStateOnly(urn: string): void {
   // urn:pulumi:<stack>::<project>::<parent types $>…<type>::<name>
@@ -27,6 +29,10 @@ function observedStateOnly(urn: string): void {
 }
 
 class BinfmtPackageProvider extends ComponentProvider {
+  // The inferred schema plus `repository` (Go's module path), see ../src/component/package-name.ts.
+  override async getSchema(): Promise<string> {
+    return JSON.stringify(withRepository(JSON.parse(await super.getSchema()) as object, pkg.repository));
+  }
   async check(urn: string, olds: Props, news: Props) {
     observedStateOnly(urn);
     return observedStateProvider.check(olds, news);

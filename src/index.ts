@@ -6,7 +6,19 @@
  */
 export { BinfmtHost } from "./component/host";
 export { BinfmtFleet } from "./component/fleet";
-export type { AcceptanceArgs, BinfmtFleetArgs, BinfmtHostArgs, BinfmtOptionsArgs, FleetHostArgs, HostConnectionArgs, ProxyConnectionArgs } from "./component/args";
+export type {
+  Acceptance,
+  AcceptanceArgs,
+  BinfmtFleetArgs,
+  BinfmtHostArgs,
+  BinfmtOptionsArgs,
+  FleetHost,
+  FleetHostArgs,
+  HostConnection,
+  HostConnectionArgs,
+  ProxyConnection,
+  ProxyConnectionArgs,
+} from "./component/args";
 export type { HostFacts } from "./host/facts";
 export type { AcceptanceReport, HostReport, TargetReport } from "./host/outputs";
 export { AcceptanceStatus, AcceptanceVia, ApplyMode, InstallSource, InterpreterLayout, PackageSet, Privilege, TargetStatus } from "./host/enums";

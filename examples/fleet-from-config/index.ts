@@ -13,7 +13,7 @@ import { readFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { BinfmtFleet, FleetHostArgs, HostConnectionArgs, ProxyConnectionArgs } from "pulumi-qemu-binfmt";
+import { BinfmtFleet, FleetHost, HostConnection, ProxyConnection } from "pulumi-qemu-binfmt";
 
 interface SshEndpoint {
   address: string;
@@ -77,7 +77,7 @@ function keyFor(e: SshEndpoint): pulumi.Output<string> | undefined {
   return pulumi.secret(readFileSync(file, "utf8"));
 }
 
-function endpointArgs(b: SshEndpoint): ProxyConnectionArgs {
+function endpointArgs(b: SshEndpoint): ProxyConnection {
   const key = keyFor(b);
   return {
     host: b.address,
@@ -88,12 +88,12 @@ function endpointArgs(b: SshEndpoint): ProxyConnectionArgs {
   };
 }
 
-function connectionArgs(h: HostEntry): HostConnectionArgs {
+function connectionArgs(h: HostEntry): HostConnection {
   // A host's connection is its endpoint (as for the bastion) plus the optional bastion hop.
   return { ...endpointArgs(h), ...(bastion !== undefined ? { proxy: endpointArgs(bastion) } : {}) };
 }
 
-const fleetHosts: FleetHostArgs[] = hosts.map((h) => ({
+const fleetHosts: FleetHost[] = hosts.map((h) => ({
   id: h.id,
   connection: connectionArgs(h),
   ...(h.architectures !== undefined ? { architectures: h.architectures } : {}),
@@ -105,10 +105,10 @@ const fleet = new BinfmtFleet("builders", {
 });
 
 /** Per host id and target: what `docker run <image> uname -m` printed ("" when no check ran). */
-export const uname = fleet.hosts.apply((hs) =>
+export const uname = fleet.hostReports.apply((hs) =>
   Object.fromEntries(Object.entries(hs).map(([id, r]) => [id, Object.fromEntries(Object.entries(r.targets).map(([t, x]) => [t, x.acceptance.actual]))])),
 );
 /** Per host id: machine and distribution. */
-export const machines = fleet.hosts.apply((hs) => Object.fromEntries(Object.entries(hs).map(([id, r]) => [id, `${r.facts.machine} ${r.facts.distroName}`])));
+export const machines = fleet.hostReports.apply((hs) => Object.fromEntries(Object.entries(hs).map(([id, r]) => [id, `${r.facts.machine} ${r.facts.distroName}`])));
 /** Every host's readable summary. */
 export const summary = fleet.summary;

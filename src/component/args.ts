@@ -12,7 +12,7 @@ import { MaskPolicy, SkipPolicy } from "../binfmt";
 import { AcceptanceVia, ApplyMode, InstallSource, PackageSet } from "../host/enums";
 
 /** The bastion hop of a connection. */
-export interface ProxyConnectionArgs {
+export interface ProxyConnection {
   /** Address of the bastion host. */
   host: pulumi.Input<string>;
   /** SSH port of the bastion. Default: 22 */
@@ -30,7 +30,7 @@ export interface ProxyConnectionArgs {
 }
 
 /** How to reach one host over SSH (the same for every command; see `@pulumi/command`'s remote connection). */
-export interface HostConnectionArgs {
+export interface HostConnection {
   /** Address of the host (DNS name or IP). */
   host: pulumi.Input<string>;
   /** SSH port. Default: 22 */
@@ -64,7 +64,7 @@ export interface HostConnectionArgs {
   /** ssh-agent socket. Default: $SSH_AUTH_SOCK */
   agentSocketPath?: pulumi.Input<string>;
   /** Reach the host through one bastion. Default: direct */
-  proxy?: ProxyConnectionArgs;
+  proxy?: ProxyConnection;
   /** Failed dials before giving up; -1 for unlimited. Default: 10 */
   dialErrorLimit?: pulumi.Input<number>;
   /** Seconds per dial attempt. Default: 15 */
@@ -72,7 +72,7 @@ export interface HostConnectionArgs {
 }
 
 /** The docker check that proves emulation: `docker run IMAGE uname -m` prints the target's machine. */
-export interface AcceptanceArgs {
+export interface Acceptance {
   /** Run the check. Default: true */
   enabled?: boolean;
   /** Through a remote command (no extra plugin) or the `@pulumi/docker` provider. Default: AcceptanceVia.Command */
@@ -178,13 +178,13 @@ export interface BinfmtOptionsArgs {
    */
   interpreters?: Record<string, string>;
   /** The acceptance check. Default: enabled, via AcceptanceVia.Command */
-  acceptance?: AcceptanceArgs;
+  acceptance?: Acceptance;
 }
 
-/** Arguments of BinfmtHost (`pulumi-qemu-binfmt:index:BinfmtHost`). */
+/** Arguments of BinfmtHost (`qemu-binfmt:index:BinfmtHost`). */
 export interface BinfmtHostArgs extends BinfmtOptionsArgs {
   /** How to reach the host. */
-  connection: HostConnectionArgs;
+  connection: HostConnection;
   /**
    * Targets to emulate: QEMU names ("aarch64", "arm", "riscv64") or any name the core accepts ("arm64",
    * "armhf", "linux/arm/v7", "arm64v8"). Must be a plain list (resources fan out per target). Each target
@@ -196,22 +196,36 @@ export interface BinfmtHostArgs extends BinfmtOptionsArgs {
 }
 
 /** One host of a fleet. */
-export interface FleetHostArgs {
+export interface FleetHost {
   /**
    * Stable id: names the host's resources (`<fleet>-<id>-…`), so reordering `hosts` replaces nothing.
    * Lower-case letters, digits and "-".
    */
   id: string;
   /** How to reach the host. */
-  connection: HostConnectionArgs;
+  connection: HostConnection;
   /** Targets for this host instead of the fleet's. Default: the fleet's architectures */
   architectures?: string[];
 }
 
-/** Arguments of BinfmtFleet (`pulumi-qemu-binfmt:index:BinfmtFleet`): shared defaults plus hosts. */
+/** Arguments of BinfmtFleet (`qemu-binfmt:index:BinfmtFleet`): shared defaults plus hosts. */
 export interface BinfmtFleetArgs extends BinfmtOptionsArgs {
   /** The hosts, provisioned in parallel. */
-  hosts: FleetHostArgs[];
+  hosts: FleetHost[];
   /** Targets for every host (a host may override). */
   architectures: string[];
 }
+
+/*
+ * The earlier names, kept for TypeScript programs. The interfaces above are named without "Args" because other
+ * languages' code generators append it to an input type's schema name (Python/Go/C# `HostConnectionArgs`, not
+ * `HostConnectionArgsArgs`); the schema names a type after the interface, not after an alias.
+ */
+/** Same as {@link ProxyConnection}. */
+export type ProxyConnectionArgs = ProxyConnection;
+/** Same as {@link HostConnection}. */
+export type HostConnectionArgs = HostConnection;
+/** Same as {@link Acceptance}. */
+export type AcceptanceArgs = Acceptance;
+/** Same as {@link FleetHost}. */
+export type FleetHostArgs = FleetHost;

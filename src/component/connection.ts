@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
-import { HostConnectionArgs } from "./args";
+import { HostConnection } from "./args";
 import { DEFAULTS } from "../host/config";
 
 type RemoteConnection = command.types.input.remote.ConnectionArgs;
@@ -15,7 +15,7 @@ function secretOrUndefined(v: pulumi.Input<string> | undefined): pulumi.Output<s
 }
 
 /** The connection every remote.Command of the host uses. */
-export function remoteConnection(c: HostConnectionArgs): pulumi.Input<RemoteConnection> {
+export function remoteConnection(c: HostConnection): pulumi.Input<RemoteConnection> {
   const conn: RemoteConnection = {
     host: c.host,
     port: c.port ?? DEFAULTS["connection.port"],
@@ -44,12 +44,12 @@ export function remoteConnection(c: HostConnectionArgs): pulumi.Input<RemoteConn
 }
 
 /** "builder-1 (root@10.0.0.5:22)": how messages and outputs name a host. */
-export function hostLabel(name: string, c: HostConnectionArgs): pulumi.Output<string> {
+export function hostLabel(name: string, c: HostConnection): pulumi.Output<string> {
   return pulumi.interpolate`${name} (${c.user ?? DEFAULTS["connection.user"]}@${c.host}:${c.port ?? DEFAULTS["connection.port"]})`;
 }
 
 /** `ssh://user@host:port` for the docker provider. */
-export function dockerHost(c: HostConnectionArgs): pulumi.Output<string> {
+export function dockerHost(c: HostConnection): pulumi.Output<string> {
   return pulumi.interpolate`ssh://${c.user ?? "root"}@${c.host}:${c.port ?? 22}`;
 }
 
@@ -59,7 +59,7 @@ export function dockerHost(c: HostConnectionArgs): pulumi.Output<string> {
  * OpenSSH's KnownHostsCommand (OpenSSH ≥ 8.5), which prints "%H <hostKey>" for the host being checked,
  * with the user's own known_hosts files switched off so only the pinned key is accepted.
  */
-export function dockerSshOpts(c: HostConnectionArgs, knownHostsPath: string | undefined): pulumi.Output<string[]> {
+export function dockerSshOpts(c: HostConnection, knownHostsPath: string | undefined): pulumi.Output<string[]> {
   const key = c.privateKeyPath;
   if (key === undefined) throw new Error("internal: dockerSshOpts needs connection.privateKeyPath (validated earlier)");
   const base = ["-i", key, "-o", "IdentitiesOnly=yes", "-o", "BatchMode=yes", "-o", "StrictHostKeyChecking=yes"];

@@ -4,7 +4,7 @@
  * evidence (../host/plan, ../host/evidence), drift (../host/drift), scripts (../host/scripts), output
  * shaping (../host/outputs). The class only creates and chains the child resources:
  *
- *   BinfmtHost <name>                             pulumi-qemu-binfmt:index:BinfmtHost
+ *   BinfmtHost <name>                             qemu-binfmt:index:BinfmtHost
  *   ├─ remote.Command <name>-facts                only with observe: false (the observation, once)
  *   ├─ ObservedState <name>-state-packages        drift of the packages (or why the host is unreadable)
  *   ├─ remote.Command <name>-packages             apt install (delete: remove, only if asked)
@@ -40,8 +40,9 @@ import { ObservedState, observedState } from "./observed-state";
 import { HostSpec, parseHostArgs } from "./validate";
 import { attributed } from "./errors";
 import { imageInstallCommand } from "./image-install";
+import { typeToken, withFormerType } from "./package-name";
 
-export const BINFMT_HOST_TYPE = "pulumi-qemu-binfmt:index:BinfmtHost";
+export const BINFMT_HOST_TYPE = typeToken("BinfmtHost");
 
 /**
  * One Linux host turned into a cross-architecture build host over SSH: QEMU user-mode emulators installed,
@@ -66,7 +67,7 @@ export class BinfmtHost extends pulumi.ComponentResource {
   constructor(name: string, args: BinfmtHostArgs, opts?: pulumi.ComponentResourceOptions) {
     // Validate before anything exists: bad input never reaches a host.
     const config = parseHostArgs(`BinfmtHost "${name}"`, args);
-    super(BINFMT_HOST_TYPE, name, {}, opts);
+    super(BINFMT_HOST_TYPE, name, {}, withFormerType("BinfmtHost", opts));
 
     const built = buildHost(this, name, config);
     this.facts = built.facts;

@@ -1,6 +1,18 @@
 export { BinfmtHost, BINFMT_HOST_TYPE } from "./host";
 export { BinfmtFleet, BINFMT_FLEET_TYPE } from "./fleet";
-export type { AcceptanceArgs, BinfmtFleetArgs, BinfmtHostArgs, BinfmtOptionsArgs, FleetHostArgs, HostConnectionArgs, ProxyConnectionArgs } from "./args";
+export type {
+  Acceptance,
+  AcceptanceArgs,
+  BinfmtFleetArgs,
+  BinfmtHostArgs,
+  BinfmtOptionsArgs,
+  FleetHost,
+  FleetHostArgs,
+  HostConnection,
+  HostConnectionArgs,
+  ProxyConnection,
+  ProxyConnectionArgs,
+} from "./args";
 export { AcceptanceStatus, AcceptanceVia, ApplyMode, InterpreterLayout, PackageSet, Privilege, TargetStatus } from "../host/enums";
 export { BinfmtArgsError } from "./errors";
 export type { HostFacts } from "../host/facts";

@@ -7,7 +7,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { HostObservation, ObservationRequest, parseObservation } from "../host/observation";
 import { observeScript } from "../host/scripts/observe";
-import { HostConnectionArgs } from "./args";
+import { HostConnection } from "./args";
 import { ExecResult, SshEndpoint, sshExec } from "./ssh";
 
 /** Runs the observation script; replaced in unit tests, which have no hosts. */
@@ -37,7 +37,7 @@ export function observationDialLimit(limit: number | undefined, preview: boolean
   return limit < 0 && preview ? DEFAULT : limit;
 }
 
-function endpoint(c: pulumi.Unwrap<HostConnectionArgs>): SshEndpoint {
+function endpoint(c: pulumi.Unwrap<HostConnection>): SshEndpoint {
   const base = {
     host: c.host,
     port: c.port ?? 22,
@@ -72,7 +72,7 @@ function endpoint(c: pulumi.Unwrap<HostConnectionArgs>): SshEndpoint {
 }
 
 /** Read the host now. Rejects with a message naming the host when it cannot be read. */
-export async function observeNow(label: string, conn: pulumi.Unwrap<HostConnectionArgs>, req: ObservationRequest): Promise<HostObservation> {
+export async function observeNow(label: string, conn: pulumi.Unwrap<HostConnection>, req: ObservationRequest): Promise<HostObservation> {
   let r: ExecResult;
   try {
     r = await runner(endpoint(conn), observeScript(label, req));
@@ -95,7 +95,7 @@ export type ObservationResult = { readonly observation: HostObservation } | { re
  * message (see ObservedState's check), so the failure stays that host's, and the program, the other hosts
  * of a fleet and their outputs go on.
  */
-export function observeHost(label: pulumi.Output<string>, conn: HostConnectionArgs, req: ObservationRequest): pulumi.Output<ObservationResult> {
+export function observeHost(label: pulumi.Output<string>, conn: HostConnection, req: ObservationRequest): pulumi.Output<ObservationResult> {
   const observed = pulumi.all([label, pulumi.output(conn)]).apply(
     ([l, c]): Promise<ObservationResult> =>
       observeNow(l, c, req).then(

@@ -14,7 +14,7 @@
  * In a TypeScript program it is a `pulumi.dynamic` resource (type `pulumi-nodejs:dynamic/qemu-binfmt:ObservedState`),
  * served by the Node SDK's dynamic-provider plugin; its functions are self-contained because Pulumi serializes
  * them. Served by the component package (pulumi-package/, other languages) it is the package's own custom
- * resource `pulumi-qemu-binfmt:index:ObservedState`, decided by the same functions in the package's provider:
+ * resource `qemu-binfmt:index:ObservedState`, decided by the same functions in the package's provider:
  * the engine starts the dynamic-provider plugin in the PROGRAM's directory and resolves @pulumi/pulumi from
  * there, which a Python/Go/YAML/C# project does not have (measured: "pulumi-resource-pulumi-nodejs:
  * @pulumi/pulumi is not resolvable from <dir>").
@@ -29,6 +29,7 @@
  * new provider's DiffConfig, which the dynamic-provider host does not implement: "no replace").
  */
 import * as pulumi from "@pulumi/pulumi";
+import { typeToken } from "./package-name";
 
 export interface ObservedStateInputs {
   /** What the unit is: "packages" or a QEMU target name. */
@@ -111,7 +112,7 @@ class DynamicObservedState extends pulumi.dynamic.Resource implements ObservedSt
 }
 
 /** The type token of ObservedState when the component package's provider serves it. */
-export const PACKAGE_OBSERVED_STATE_TYPE = "pulumi-qemu-binfmt:index:ObservedState";
+export const PACKAGE_OBSERVED_STATE_TYPE = typeToken("ObservedState");
 
 class PackageObservedState extends pulumi.CustomResource implements ObservedState {
   declare public readonly revision: pulumi.Output<number>;

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { TargetInfo, quote, resolveTarget } from "../binfmt";
-import { BinfmtFleetArgs, BinfmtHostArgs, HostConnectionArgs } from "./args";
+import { BinfmtFleetArgs, BinfmtHostArgs, HostConnection } from "./args";
 import { DEFAULTS, HostConfig, TargetAcceptance } from "../host/config";
 import { AcceptanceVia } from "../host/enums";
 import { installChoice } from "./install-source";
@@ -17,7 +17,7 @@ import { loadDocker } from "./docker-module";
 
 /** A host's validated configuration plus how to reach it (connection values stay pulumi Inputs). */
 export interface HostSpec extends HostConfig {
-  readonly connection: HostConnectionArgs;
+  readonly connection: HostConnection;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -121,7 +121,7 @@ function perTarget(
 }
 
 /** The docker provider's check needs @pulumi/docker installed, a key file and a pinned host key, and no bastion. */
-function checkDockerProvider(component: string, connection: HostConnectionArgs, knownHostsPath: string | undefined): void {
+function checkDockerProvider(component: string, connection: HostConnection, knownHostsPath: string | undefined): void {
   loadDocker(component);
   if (connection.privateKeyPath === undefined) {
     throw new BinfmtArgsError(component, [
@@ -160,7 +160,7 @@ function acceptanceFor(t: TargetInfo, images: Map<string, string>, platforms: Ma
 function hostConfig(
   component: string,
   o: ParsedOptions,
-  connection: HostConnectionArgs,
+  connection: HostConnection,
   requested: readonly TargetInfo[],
   given: readonly string[],
   archField: string,

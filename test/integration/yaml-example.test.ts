@@ -158,7 +158,7 @@ describe("examples/yaml-build-host: BinfmtHost from Pulumi YAML through the comp
     assert.equal(entryExists("qemu-aarch64"), false);
     const drifted = await pulumi(["preview", "--expect-no-changes", "--diff", "--color", "never"]);
     assert.notEqual(drifted.code, 0, "the preview saw no change after the entry was removed");
-    assert.match(drifted.stdout, /~ pulumi-qemu-binfmt:index:ObservedState: \(update\)\n.*\n.*::builder-state-aarch64\]/);
+    assert.match(drifted.stdout, /~ qemu-binfmt:index:ObservedState: \(update\)\n.*\n.*::builder-state-aarch64\]/);
     assert.match(drifted.stdout, /"binfmt_misc entry qemu-aarch64 is not registered"/);
     await ok(["up", "--yes", "--skip-preview", "--color", "never", "--suppress-progress"]);
     assert.equal(entryExists("qemu-aarch64"), true);

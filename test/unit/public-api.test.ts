@@ -32,16 +32,20 @@ const VALUES = [
 ];
 
 const TYPES = [
+  "Acceptance",
   "AcceptanceArgs",
   "AcceptanceReport",
   "BinfmtFleetArgs",
   "BinfmtHostArgs",
   "BinfmtOptionsArgs",
   "BinfmtRule",
+  "FleetHost",
   "FleetHostArgs",
+  "HostConnection",
   "HostConnectionArgs",
   "HostFacts",
   "HostReport",
+  "ProxyConnection",
   "ProxyConnectionArgs",
   "RuleOptions",
   "SkippedTarget",

@@ -64,7 +64,7 @@ function argsDocDefault(iface: string, field: string): string | undefined {
 test("the Default: notes in args.ts say the same defaults", () => {
   for (const [path, value] of Object.entries(DEFAULTS)) {
     const [head, tail] = path.split(".");
-    const [iface, field] = tail === undefined ? ["BinfmtOptionsArgs", head] : [head === "connection" ? "HostConnectionArgs" : "AcceptanceArgs", tail];
+    const [iface, field] = tail === undefined ? ["BinfmtOptionsArgs", head] : [head === "connection" ? "HostConnection" : "Acceptance", tail];
     const doc = argsDocDefault(iface, field ?? "");
     assert.ok(doc?.startsWith(spelled(value).slice(1, -1)), `args.ts ${iface}.${field ?? ""}: Default: ${String(doc)}, DEFAULTS says ${spelled(value)}`);
   }
@@ -74,6 +74,6 @@ test("the table is read for real (a known row)", () => {
   assert.equal(readmeDefaults().get("maskPolicy"), "`MaskPolicy.IgnoreAbiVersion`");
   assert.ok(argumentPaths().includes("interpreters"));
   assert.equal(argsDocDefault("BinfmtOptionsArgs", "flags"), '"F"');
-  assert.equal(argsDocDefault("HostConnectionArgs", "port"), "22");
-  assert.equal(argsDocDefault("AcceptanceArgs", "via"), "AcceptanceVia.Command");
+  assert.equal(argsDocDefault("HostConnection", "port"), "22");
+  assert.equal(argsDocDefault("Acceptance", "via"), "AcceptanceVia.Command");
 });

@@ -14,7 +14,7 @@ before(() => {
   rec = installMocks({ facts: () => DEBIAN12_FACTS });
 });
 
-test("hosted by the package, ObservedState is pulumi-qemu-binfmt:index:ObservedState and carries no serialized provider", async () => {
+test("hosted by the package, ObservedState is qemu-binfmt:index:ObservedState and carries no serialized provider", async () => {
   serveObservedStateFromPackage();
   const { BinfmtHost } = await import("../../../src");
   rec.clear();

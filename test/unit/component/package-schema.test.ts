@@ -17,6 +17,7 @@ import path from "node:path";
 import { Analyzer } from "@pulumi/pulumi/provider/experimental/analyzer";
 import { generateSchema } from "@pulumi/pulumi/provider/experimental/schema";
 import { DEFAULTS } from "../../../src/host/config";
+import { PACKAGE_NAME, withRepository } from "../../../src/component/package-name";
 
 const ROOT = path.join(__dirname, "../../..");
 const PACKAGE_DIR = path.join(ROOT, "pulumi-package");
@@ -51,7 +52,8 @@ function inferSchema(): PackageSchema {
     const name = String(pkg.name);
     const result = new Analyzer(dir, name, pkg, new Set(COMPONENTS)).analyze();
     const schema = generateSchema(name, String(pkg.version), String(pkg.description), result.components, result.typeDefinitions, result.dependencies);
-    return JSON.parse(JSON.stringify(schema)) as PackageSchema;
+    // As pulumi-package/index.ts serves it: plus `repository`.
+    return JSON.parse(JSON.stringify(withRepository(schema, String(pkg.repository)))) as PackageSchema;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -62,7 +64,7 @@ const schema = inferSchema();
 test("the SDK's analyzer infers both components, and the schema is the golden file", () => {
   const text = `${JSON.stringify(schema, null, 2)}\n`;
   if (UPDATE) writeFileSync(GOLDEN, text);
-  assert.deepEqual(Object.keys(schema.resources).sort(), COMPONENTS.map((c) => `pulumi-qemu-binfmt:index:${c}`).sort());
+  assert.deepEqual(Object.keys(schema.resources).sort(), COMPONENTS.map((c) => `${PACKAGE_NAME}:index:${c}`).sort());
   assert.equal(readFileSync(GOLDEN, "utf8"), text, "pulumi-package/schema.golden.json is stale: run UPDATE_SNAPSHOTS=1 on this test and read the diff");
 });
 
@@ -81,22 +83,56 @@ test("every component, input, output, type property and enum member has a descri
 });
 
 test("every default in DEFAULTS reaches the schema's description of its argument", () => {
-  const host = schema.resources["pulumi-qemu-binfmt:index:BinfmtHost"];
+  const host = schema.resources[`${PACKAGE_NAME}:index:BinfmtHost`];
   assert.ok(host);
-  const typeOf = { connection: "HostConnectionArgs", acceptance: "AcceptanceArgs" } as const;
+  const typeOf = { connection: "HostConnection", acceptance: "Acceptance" } as const;
   for (const path of Object.keys(DEFAULTS)) {
     const [head, tail] = path.split(".") as [string, string | undefined];
-    const props = tail === undefined ? host.inputProperties : schema.types[`pulumi-qemu-binfmt:index:${typeOf[head as keyof typeof typeOf]}`]?.properties;
+    const props = tail === undefined ? host.inputProperties : schema.types[`${PACKAGE_NAME}:index:${typeOf[head as keyof typeof typeOf]}`]?.properties;
     const description = props?.[tail ?? head]?.description ?? "";
     assert.match(description, /Default: \S/, `${path}: ${JSON.stringify(description)}`);
   }
 });
 
-test("pulumi-package/ is the library's package: same name, version and description as the root package.json", () => {
+test("pulumi-package/ is the library's package: same version, description and repository as the root package.json", () => {
   const root = readJson(path.join(ROOT, "package.json"));
   const pkg = readJson(path.join(PACKAGE_DIR, "package.json"));
-  for (const k of ["name", "version", "description"]) assert.equal(pkg[k], root[k], k);
+  for (const k of ["version", "description", "repository"]) assert.equal(pkg[k], root[k], k);
+  // The Pulumi name is the type tokens' (qemu-binfmt:index:BinfmtHost); the npm name stays pulumi-qemu-binfmt.
+  assert.equal(pkg.name, PACKAGE_NAME);
+  assert.equal(schema.name, PACKAGE_NAME);
   const entry = readFileSync(path.join(PACKAGE_DIR, "index.ts"), "utf8");
   assert.match(entry, /^import \{ BinfmtFleet, BinfmtHost \} from "\.\.\/dist\/src";$/m);
   assert.match(entry, /components: \[BinfmtHost, BinfmtFleet\]/);
+});
+
+test("no object type is named …Args: Python, Go and C# append Args to an input type's name (no HostConnectionArgsArgs)", () => {
+  const objectTypes = Object.entries(schema.types).filter(([, t]) => t.properties !== undefined);
+  assert.ok(objectTypes.length > 0);
+  assert.deepEqual(
+    objectTypes.map(([token]) => token).filter((token) => token.endsWith("Args")),
+    [],
+  );
+});
+
+test("an input and an output of the same name have the same type (Python and Go SDKs decode one as the other)", () => {
+  const shape = (p: Property): string => JSON.stringify(p, (k, v: unknown) => (["description", "plain", "optional"].includes(k) ? undefined : v));
+  const clashes: string[] = [];
+  for (const [token, r] of Object.entries(schema.resources)) {
+    for (const [k, input] of Object.entries(r.inputProperties)) {
+      const output = r.properties[k];
+      if (output !== undefined && shape(input) !== shape(output)) clashes.push(`${token} ${k}: input ${shape(input)}, output ${shape(output)}`);
+    }
+  }
+  assert.deepEqual(clashes, []);
+});
+
+test("the names other languages derive are pulumi_qemu_binfmt, qemubinfmt and a Go module path on the repository's host", () => {
+  // Python: "pulumi_" + name with "_" for "-" when the schema has no namespace (a namespace replaces "pulumi");
+  // Go: the repository's host and path + /sdk/go (pulumi/pkg codegen/go ExtractModulePath), package = name without "-".
+  assert.equal((schema as { namespace?: string }).namespace, undefined);
+  assert.equal(`pulumi_${schema.name.replaceAll("-", "_")}`, "pulumi_qemu_binfmt");
+  const repo = new URL(String((schema as { repository?: string }).repository));
+  assert.equal(`${repo.host}${repo.pathname}/sdk/go/${schema.name.replaceAll("-", "")}`, "github.com/pulumi-qemu-binfmt/pulumi-qemu-binfmt/sdk/go/qemubinfmt");
+  assert.throws(() => withRepository({}, "https://github.com/o/r.git"), /repository: expected/);
 });
