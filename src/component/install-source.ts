@@ -21,6 +21,7 @@ export interface InstallOptions {
   readonly interpreterSuffix?: unknown;
   readonly interpreters?: unknown;
   readonly removePackagesOnDestroy?: unknown;
+  readonly lockTimeoutSeconds?: unknown;
 }
 
 export interface InstallChoice {
@@ -30,7 +31,7 @@ export interface InstallChoice {
 }
 
 /** The apt layout's arguments, meaningless with interpreters from an image. */
-const APT_ONLY = ["packageVersion", "installPackages", "packages", "interpreterDir", "interpreterSuffix", "interpreters", "removePackagesOnDestroy"] as const;
+const APT_ONLY = ["packageVersion", "installPackages", "packages", "interpreterDir", "interpreterSuffix", "interpreters", "removePackagesOnDestroy", "lockTimeoutSeconds"] as const;
 
 export function installChoice(component: string, o: InstallOptions): InstallChoice {
   const source = o.installSource ?? DEFAULTS.installSource;
@@ -59,6 +60,15 @@ export function installChoice(component: string, o: InstallOptions): InstallChoi
       {
         field: "args.interpreterImage",
         message: `interpreterImage (${quote(o.interpreterImage)}) is only used with installSource "image"; installSource is "apt": set installSource to "image" or remove interpreterImage`,
+      },
+    ]);
+  }
+  // packageVersion constrains the QEMU package apt installs: with no package installed it would be ignored.
+  if (o.packageVersion !== undefined && o.installPackages === "none") {
+    throw new BinfmtArgsError(component, [
+      {
+        field: "args.packageVersion",
+        message: `packageVersion (${quote(o.packageVersion)}) constrains the QEMU package apt installs, but installPackages is "none" (nothing is installed); remove packageVersion or choose a package set`,
       },
     ]);
   }

@@ -10,6 +10,8 @@ import { diffEntry, parseProcEntry, entriesOverlap } from "../binfmt";
 import { HostObservation } from "./observation";
 import { HostPlan, RulePlan } from "./plan";
 import { OWNER_PREFIX } from "./scripts/rule";
+import { VERSIONED_PACKAGES } from "./scripts/packages";
+import { satisfies } from "./version";
 
 export interface TargetDrift {
   /** Sentences, e.g. `binfmt_misc entry qemu-aarch64: flags (expected "F", actual "POC")`; [] when converged. */
@@ -87,11 +89,12 @@ function otherOwner(text: string, owner: string | undefined): string {
 export function hostDrift(plan: HostPlan, obs: HostObservation, marker: string): HostDrift {
   const targets: Record<string, TargetDrift> = {};
   for (const r of plan.rules) if (r.skipped === undefined) targets[r.target.name] = targetDrift(r, obs, marker);
-  // "name=version" (a packageVersion pin) is installed only in that version.
-  const packages = plan.packages.filter((p) => {
-    const [name, version] = p.split("=");
+  // A QEMU package under packageVersion counts as installed only in a version that satisfies it.
+  const c = plan.versionConstraint;
+  const packages = plan.packages.filter((name) => {
     const o = obs.packages.find((x) => x.name === name);
-    return o?.status !== "installed" || (version !== undefined && o.installed !== version);
+    if (o?.status !== "installed") return true;
+    return c !== undefined && VERSIONED_PACKAGES.test(name) && !satisfies(o.installed, c);
   });
   const install = (plan.image?.binaries ?? [])
     .map((b) => `${plan.image?.dir ?? ""}/${b}`)

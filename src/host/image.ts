@@ -32,7 +32,13 @@ export function parsePinnedImage(reference: string): PinnedImage {
   const m = REFERENCE.exec(reference);
   const hex = m?.[4];
   if (m === null || hex === undefined) {
-    const why = /@sha256:/.test(reference) ? "the digest must be sha256: followed by 64 lower-case hex digits" : "it is not pinned by digest (a tag can move)";
+    const at = reference.lastIndexOf("@sha256:");
+    const why =
+      at < 0
+        ? "it is not pinned by digest (a tag can move)"
+        : !/^[a-f0-9]{64}$/.test(reference.slice(at + 8))
+          ? "the digest must be sha256: followed by 64 lower-case hex digits"
+          : `the name ${JSON.stringify(reference.slice(0, at))} is not a docker reference (lower-case registry/path components, an optional :port and :tag; IPv6 registries are not supported)`;
     throw new Error(
       `invalid image ${JSON.stringify(reference)}: ${why}; expected NAME@sha256:<64 hex>, e.g. "registry.example:5000/qemu-user-static@sha256:1c7e…" (docker buildx imagetools inspect NAME:TAG, or the registry's Docker-Content-Digest header, gives the digest)`,
     );

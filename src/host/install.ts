@@ -3,10 +3,11 @@
  * - apt must exist on the host (facts.apt: apt-get and dpkg-query on PATH); on Fedora, Arch, an
  *   immutable OS... the message points at the image source.
  * - packageVersion: the QEMU packages of the set (qemu-user-static, qemu-user) must be offered in a
- *   version that satisfies it (`apt-cache madison`, read by the observation); apt is then asked for
- *   that version (`name=version`), the message otherwise names the versions available. When the host's
- *   apt lists hold no version yet (never updated), the packages script applies the same rule after
- *   `apt-get update`, before installing anything (./scripts/packages.sh).
+ *   version that satisfies it (`apt-cache madison`, read by the observation); the message otherwise
+ *   names the versions available. The plan keeps the bare package names: the packages script chooses
+ *   the version on the host after `apt-get update`, before installing anything (./scripts/packages.sh),
+ *   so the plan (and the step's inputs) does not change when the lists or the candidate move, and a
+ *   converged host previews clean; drift (./drift.ts) flags an installed version that misses the constraint.
  */
 import { HostConfig } from "./config";
 import { HostObservation } from "./observation";
@@ -14,8 +15,8 @@ import { chooseVersion } from "./version";
 import { VERSIONED_PACKAGES as VERSIONED } from "./scripts/packages";
 
 /**
- * The packages apt installs, pinned to a version where packageVersion asks for one. Problems (no apt, no
- * version satisfying the constraint) are appended to `problems`, and the plan refuses to proceed.
+ * The packages apt installs (bare names). Problems (no apt, no version satisfying packageVersion) are
+ * appended to `problems`, and the plan refuses to proceed.
  */
 export function aptPackages(config: HostConfig, obs: HostObservation, packages: readonly string[], problems: string[]): string[] {
   // A host that could not be read has no facts: its own error says why (nothing to check here).
@@ -30,20 +31,18 @@ export function aptPackages(config: HostConfig, obs: HostObservation, packages: 
   }
   const c = config.packageVersion;
   if (c === undefined) return [...packages];
-  return packages.map((p) => {
-    if (!VERSIONED.test(p)) return p;
+  for (const p of packages) {
+    if (!VERSIONED.test(p)) continue;
     const seen = obs.packages.find((o) => o.name === p);
     const offered = [...new Set([...(seen?.versions ?? []), ...(seen?.installed ? [seen.installed] : [])])];
     // No apt lists read yet (a fresh host, before its first apt-get update): the packages script
     // decides after updating them, before installing anything.
-    if (offered.length === 0) return p;
-    const chosen = chooseVersion(offered, [seen?.installed ?? "", seen?.candidate ?? ""], c);
-    if (chosen === undefined) {
+    if (offered.length === 0) continue;
+    if (chooseVersion(offered, [seen?.installed ?? "", seen?.candidate ?? ""], c) === undefined) {
       problems.push(
-        `packageVersion ${JSON.stringify(c.text)} cannot be satisfied for ${p}: the host's repositories offer ${offered.length > 0 ? offered.join(", ") : "no version of it"}${seen?.installed ? ` (installed: ${seen.installed})` : ""}. Choose one of those, or add a repository that has it (e.g. backports), or use installSource "image"`,
+        `packageVersion ${JSON.stringify(c.text)} cannot be satisfied for ${p}: the host's repositories offer ${offered.join(", ")}${seen?.installed ? ` (installed: ${seen.installed})` : ""}. Choose one of those, or add a repository that has it (e.g. backports), or use installSource "image"`,
       );
-      return p;
     }
-    return `${p}=${chosen}`;
-  });
+  }
+  return [...packages];
 }

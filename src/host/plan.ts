@@ -28,6 +28,7 @@ import { interpreterFor } from "./interpreter";
 import { kernelProblems } from "./kernel";
 import { ImagePlan, imageInterpreterPath, imagePlan } from "./image";
 import { aptPackages } from "./install";
+import { VersionConstraint } from "./version";
 
 export interface RulePlan {
   readonly target: TargetInfo;
@@ -43,6 +44,8 @@ export interface HostPlan {
   /** The evidence behind `layout` (./evidence.ts). */
   readonly layoutReason: string;
   readonly packages: readonly string[];
+  /** packageVersion for the QEMU packages (apt source only); the packages script applies it on the host. */
+  readonly versionConstraint: VersionConstraint | undefined;
   /** The image install source's copy (InstallSource.Image); undefined with apt. */
   readonly image: ImagePlan | undefined;
   readonly applyMode: ApplyMode;
@@ -166,6 +169,7 @@ export function planHost(config: HostConfig, obs: HostObservation, label: string
     layout: layout.value,
     layoutReason: layout.reason,
     packages,
+    versionConstraint: image === undefined ? config.packageVersion : undefined,
     image:
       image === undefined
         ? undefined

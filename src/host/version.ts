@@ -17,9 +17,15 @@ export interface VersionConstraint {
 
 const DEB_VERSION = /^(\d+:)?[0-9][A-Za-z0-9.+~-]*$/;
 
-/** Is `v` a syntactically valid Debian version ([epoch:]upstream[-revision], upstream starting with a digit)? */
+/**
+ * Is `v` a syntactically valid Debian version ([epoch:]upstream[-revision], upstream starting with a digit)?
+ * Also what `dpkg --compare-versions` refuses (dpkg's parseversion): an empty revision ("1.0-") and an
+ * epoch above INT_MAX ("epoch in version is too big").
+ */
 export function isDebianVersion(v: string): boolean {
-  return DEB_VERSION.test(v);
+  if (!DEB_VERSION.test(v) || v.endsWith("-")) return false;
+  const colon = v.indexOf(":");
+  return colon < 0 || Number(v.slice(0, colon)) <= 2147483647;
 }
 
 /**

@@ -216,7 +216,8 @@ describe("interpreters from a pinned OCI image", { timeout: 20 * 60_000 }, () =>
     const stack = await stackFor("img-apt-pin", h, () => ({ packageVersion: version }));
     try {
       const r = report(await stack.up(`up, packageVersion ${version}`));
-      assert.deepEqual(r.packages, [`qemu-user-static=${version}`]);
+      // The plan names the package; the packages script pins the version on the host (plan stays stable).
+      assert.deepEqual(r.packages, ["qemu-user-static"]);
       assert.equal(root(h, "dpkg-query -W -f='${Version}' qemu-user-static"), version);
       for (const t of TARGETS) {
         assert.equal(r.targets[t]?.interpreter, `/usr/bin/qemu-${t}-static`);

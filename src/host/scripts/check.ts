@@ -1,7 +1,7 @@
 /**
  * The acceptance check through `@pulumi/command` (./check.sh): on the host, with the host's own docker
- * daemon, `docker run --rm --platform PLATFORM IMAGE uname -m` must print the target's machine (the seed
- * article's test: arm64v8/busybox prints aarch64). On success it prints one JSON object with the fields
+ * daemon, `docker run --rm --platform PLATFORM IMAGE uname -m` must print the target's machine (the "Jetson
+ * Containers" article's test: arm64v8/busybox prints aarch64). On success it prints one JSON object with the fields
  * the docker-provider path reports; a failure or a mismatch fails the command with a message naming
  * host, target, expected and actual.
  *

@@ -27,7 +27,11 @@ MNT=/proc/sys/fs/binfmt_misc
 CID=""; STAGE=""
 cleanup() {
   if [ -n "$CID" ]; then docker rm -f "$CID" >/dev/null 2>&1 || note "could not remove the container $CID"; fi
-  if [ -n "$STAGE" ]; then rm -rf "$STAGE"; fi
+  if [ -n "$STAGE" ]; then
+    rm -rf "$STAGE"
+    # A failed first copy leaves nothing: ROOT and its parent go too when empty (rmdir refuses otherwise).
+    if rmdir "$ROOT" 2>/dev/null; then rmdir "${ROOT%/*}" 2>/dev/null || true; fi
+  fi
 }
 
 # e_machine of FILE (2 bytes at offset 18, in the file's byte order).

@@ -99,7 +99,7 @@ check_before_change() {
     fail "$FILE exists and was not written by pulumi-qemu-binfmt (its first line is not \"$MARKER\"). Move it away (it configures the same entry $NAME) or choose another configDir"
   fi
   if other_owner; then
-    fail "$NAME (target $TARGET) is managed by another stack: $FILE records the owner $_rec (this is $OWNER). Two stacks must not manage the same target on one host; leave $TARGET out of this stack's architectures, or remove it from the owner's stack first (its pulumi up or destroy deletes the file)"
+    fail "$NAME (target $TARGET) is managed by another stack: $FILE records the owner $_rec (this is $OWNER). Two stacks must not manage the same target on one host; leave $TARGET out of this stack's architectures, or remove it from the owner's stack first (its pulumi up or destroy deletes the file). If the recorded owner is this same stack or resource under its former name (pulumi stack rename, a renamed resource or fleet host id), delete the '# Owner:' line from $FILE and run pulumi up again"
   fi
   if [ ! -e "$MNT/register" ]; then
     _err=$(mount -t binfmt_misc binfmt_misc "$MNT" 2>&1) ||

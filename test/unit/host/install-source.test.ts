@@ -38,6 +38,11 @@ describe("install source arguments are validated before any resource exists", ()
     const e = fieldOf(() => parseHostArgs("t", args({ installSource: InstallSource.Image, interpreterImage: "qemu@sha256:abc" })));
     assert.match(e.message, /64 lower-case hex digits/);
   });
+  it("a valid digest behind an invalid name blames the name, not the digest", () => {
+    const e = fieldOf(() => parseHostArgs("t", args({ installSource: InstallSource.Image, interpreterImage: `Reg.Example.COM/q@sha256:${"a".repeat(64)}` })));
+    assert.match(e.message, /the name "Reg\.Example\.COM\/q" is not a docker reference/);
+    assert.doesNotMatch(e.message, /64 lower-case hex digits/);
+  });
   it("installSource image without interpreterImage names the missing field", () => {
     assert.equal(fieldOf(() => parseHostArgs("t", args({ installSource: InstallSource.Image }))).field, "args.interpreterImage");
   });
@@ -57,6 +62,19 @@ describe("install source arguments are validated before any resource exists", ()
     const e = fieldOf(() => parseHostArgs("t", args({ packageVersion: "latest" })));
     assert.equal(e.field, "args.packageVersion");
     assert.match(e.message, /invalid version constraint "latest"/);
+  });
+  it("versions dpkg itself refuses (an empty revision, an epoch above INT_MAX) are rejected", () => {
+    for (const v of ["1.0-", "99999999999999999999999:1.0"]) {
+      assert.match(fieldOf(() => parseHostArgs("t", args({ packageVersion: v }))).message, /invalid version constraint/, v);
+    }
+  });
+  it("packageVersion with installPackages none (nothing installed) is rejected, naming both", () => {
+    const e = fieldOf(() => parseHostArgs("t", args({ packageVersion: ">=1:8.0", installPackages: "none" })));
+    assert.equal(e.field, "args.packageVersion");
+    assert.match(e.message, /installPackages is "none"/);
+  });
+  it("lockTimeoutSeconds (apt's dpkg lock) with the image source is rejected", () => {
+    assert.equal(fieldOf(() => parseHostArgs("t", args({ installSource: InstallSource.Image, interpreterImage: IMAGE, lockTimeoutSeconds: 30 }))).field, "args.lockTimeoutSeconds");
   });
 });
 
@@ -164,12 +182,26 @@ describe("the plan refuses before any change", () => {
       /h1: packageVersion ">=1:9.0" cannot be satisfied for qemu-user-static: the host's repositories offer 1:7.2\+dfsg-7\+deb12u18\+b3/,
     );
   });
-  it("a satisfiable packageVersion pins apt to that version, and an installed other version is drift", () => {
+  it("a satisfiable packageVersion keeps the plan's names (the script pins on the host); an installed version that misses it is drift", () => {
     const obs = withPackages(observed(DEBIAN12_FACTS), [
       pkg("qemu-user-static", { status: "installed", installed: "1:7.2+dfsg-7+deb12u7", candidate: "1:7.2+dfsg-7+deb12u18+b3", versions: ["1:7.2+dfsg-7+deb12u18+b3"] }),
     ]);
     const plan = planHost(parseHostArgs("t", args({ packageVersion: "1:7.2+dfsg-7+deb12u18+b3" })), obs, "h1");
-    assert.deepEqual(plan.packages, ["qemu-user-static=1:7.2+dfsg-7+deb12u18+b3"]);
-    assert.deepEqual(hostDrift(plan, obs, FILE_MARKER).packages, ["qemu-user-static=1:7.2+dfsg-7+deb12u18+b3"]);
+    assert.deepEqual(plan.packages, ["qemu-user-static"]);
+    assert.equal(plan.versionConstraint?.text, "1:7.2+dfsg-7+deb12u18+b3");
+    assert.deepEqual(hostDrift(plan, obs, FILE_MARKER).packages, ["qemu-user-static"]);
+  });
+
+  it("the plan does not change when apt's lists or candidate move: a converged host previews clean (no drift)", () => {
+    const a = parseHostArgs("t", args({ packageVersion: ">=1:7.2" }));
+    const installed = { status: "installed", installed: "1:7.2+dfsg-7+deb12u18+b3" } as const;
+    const fresh = withPackages(observed(DEBIAN12_FACTS), [pkg("qemu-user-static", { ...installed, candidate: "", versions: [] })]);
+    const listsRead = withPackages(observed(DEBIAN12_FACTS), [
+      pkg("qemu-user-static", { ...installed, candidate: "1:7.2+dfsg-7+deb12u19", versions: ["1:7.2+dfsg-7+deb12u18+b3", "1:7.2+dfsg-7+deb12u19"] }),
+    ]);
+    const first = planHost(a, fresh, "h1");
+    const next = planHost(a, listsRead, "h1");
+    assert.deepEqual(next.packages, first.packages);
+    assert.deepEqual(hostDrift(next, listsRead, FILE_MARKER).packages, []);
   });
 });

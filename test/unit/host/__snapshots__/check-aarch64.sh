@@ -27,7 +27,7 @@ js_lines() {
 }
 # --- check.sh
 # shellcheck shell=sh
-# The acceptance check through the host's own docker daemon (the seed article's test):
+# The acceptance check through the host's own docker daemon (the "Jetson Containers" article's test):
 # `docker run --rm --platform PLATFORM IMAGE uname -m` must print the expected machine. Variables:
 # TARGET IMAGE PLATFORM (may be empty: no --platform) EXPECTED TIMEOUT (seconds for pull + run) NATIVE.
 #
