@@ -38,7 +38,8 @@ export const IMAGES = [
 export const LIST_REPO = "library/busybox";
 export const TAG = "latest";
 
-const MT = {
+/** Registry media types (Docker image manifest v2, schema 2). */
+export const MT = {
   manifest: "application/vnd.docker.distribution.manifest.v2+json",
   list: "application/vnd.docker.distribution.manifest.list.v2+json",
   config: "application/vnd.docker.container.image.v1+json",
@@ -189,7 +190,7 @@ export function makeTar(entries) {
 
 // ---- image assembly --------------------------------------------------------------------
 
-const sha256 = (buf) => `sha256:${createHash("sha256").update(buf).digest("hex")}`;
+export const sha256 = (buf) => `sha256:${createHash("sha256").update(buf).digest("hex")}`;
 
 function rootfsEntries(busybox, applets) {
   const passwd = "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/home:/bin/false\n";
@@ -386,11 +387,17 @@ async function push(registryHostPort, binDir, recordFile) {
     process.stderr.write(`  ${LIST_REPO}:${TAG} pushed ${list.digest} (${built.length} platforms)\n`);
   }
   images[LIST_REPO] = { digest: list.digest, platforms: built.map((b) => b.platform) };
-  writeFileSync(`${recordFile}.tmp`, `${JSON.stringify({ key, images }, null, 2)}\n`);
+  writeRecord(recordFile, { key, images });
+}
+
+/** The record of what was pushed (inputs key + digests), written atomically: a killed push leaves none. */
+export function writeRecord(recordFile, record) {
+  writeFileSync(`${recordFile}.tmp`, `${JSON.stringify(record, null, 2)}\n`);
   renameSync(`${recordFile}.tmp`, recordFile);
 }
 
-function arg(args, name) {
+/** The value after the option `name` in `args`; throws when it is missing. */
+export function arg(args, name) {
   const i = args.indexOf(name);
   if (i < 0 || i + 1 >= args.length) throw new Error(`${name} is required`);
   return args[i + 1];

@@ -21,11 +21,11 @@
 //       prints "SUITE PACKAGE SUFFIX" per image: which .deb services.sh extracts, and the
 //       binaries' suffix in it.
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, realpathSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
-import { Registry, makeTar } from "./busybox-images.mjs";
+import { MT, Registry, arg, makeTar, sha256, writeRecord } from "./busybox-images.mjs";
 
 export const REPO = "pqb-lab/qemu-user-static";
 export const CPUS = ["arm", "aarch64", "riscv64", "ppc64le", "s390x"];
@@ -34,13 +34,7 @@ export const IMAGES = [
   { tag: "trixie", suite: "trixie", pkg: "qemu-user", suffix: "" },
 ];
 
-const MT = {
-  manifest: "application/vnd.docker.distribution.manifest.v2+json",
-  config: "application/vnd.docker.container.image.v1+json",
-  layer: "application/vnd.docker.image.rootfs.diff.tar.gzip",
-};
 const CREATED = new Date(0).toISOString().replace(".000Z", "Z");
-const sha256 = (buf) => `sha256:${createHash("sha256").update(buf).digest("hex")}`;
 
 /** Docker's name for the machine's own architecture (the interpreters' platform). */
 function dockerArch() {
@@ -122,14 +116,7 @@ async function push(hostPort, binDir, recordFile) {
     }
     images[b.tag] = { digest: b.digest, version: b.version };
   }
-  writeFileSync(`${recordFile}.tmp`, `${JSON.stringify({ key, images }, null, 2)}\n`);
-  renameSync(`${recordFile}.tmp`, recordFile);
-}
-
-function arg(args, name) {
-  const i = args.indexOf(name);
-  if (i < 0 || i + 1 >= args.length) throw new Error(`${name} is required`);
-  return args[i + 1];
+  writeRecord(recordFile, { key, images });
 }
 
 async function main(argv) {
