@@ -5,14 +5,15 @@
  * (dist/src/*.d.ts), found through the imports below.
  *
  * The provider is the SDK's ComponentProvider (schema, Construct) plus the component's one custom resource,
- * ObservedState (the drift decision, see ../src/component/observed-state.ts): served here rather than by the
- * Node SDK's dynamic-provider plugin, which the engine would start in the consuming program's directory,
- * where a Python/Go/YAML/C# project has no @pulumi/pulumi to run it.
+ * HostRefusal (a host the component will not touch, see ../src/component/refusal.ts): served here rather than
+ * by the Node SDK's dynamic-provider plugin, which the engine would start in the consuming program's
+ * directory, where a Python/Go/YAML/C# project has no @pulumi/pulumi to run it. Stacks made by versions
+ * before 0.2 hold `qemu-binfmt:index:ObservedState` resources: their delete is accepted (a no-op).
  */
 import { main } from "@pulumi/pulumi/provider";
 import { ComponentProvider } from "@pulumi/pulumi/provider/experimental/provider";
 import { BinfmtFleet, BinfmtHost } from "../dist/src";
-import { PACKAGE_OBSERVED_STATE_TYPE, observedStateProvider, serveObservedStateFromPackage } from "../dist/src/component/observed-state";
+import { PACKAGE_HOST_REFUSAL_TYPE, hostRefusalProvider, serveHostRefusalFromPackage } from "../dist/src/component/refusal";
 import { PACKAGE_NAME, withRepository } from "../dist/src/component/package-name";
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -22,10 +23,17 @@ type Props = Record<string, unknown>;
 const pkg = JSON.parse(readFileSync(path.join(__dirname, "package.json"), "utf8")) as { name: string; repository: string };
 if (pkg.name !== PACKAGE_NAME) throw new Error(`pulumi-package/package.json: name ${JSON.stringify(pkg.name)}, the library's type tokens say ${PACKAGE_NAME}`);
 
-function observedStateOnly(urn: string): void {
+/** The former drift resource of versions before 0.2: only deleted. */
+const FORMER_OBSERVED_STATE_TYPE = `${pkg.name}:index:ObservedState`;
+
+function typeOf(urn: string): string {
   // urn:pulumi:<stack>::<project>::<parent types $>…<type>::<name>
-  const type = urn.split("::")[2]?.split("$").pop();
-  if (type !== PACKAGE_OBSERVED_STATE_TYPE) throw new Error(`${pkg.name}: no custom resource of type ${String(type)} (${urn})`);
+  return urn.split("::")[2]?.split("$").pop() ?? "";
+}
+
+function hostRefusalOnly(urn: string): void {
+  const type = typeOf(urn);
+  if (type !== PACKAGE_HOST_REFUSAL_TYPE) throw new Error(`${pkg.name}: no custom resource of type ${type} (${urn})`);
 }
 
 class BinfmtPackageProvider extends ComponentProvider {
@@ -34,26 +42,26 @@ class BinfmtPackageProvider extends ComponentProvider {
     return JSON.stringify(withRepository(JSON.parse(await super.getSchema()) as object, pkg.repository));
   }
   async check(urn: string, olds: Props, news: Props) {
-    observedStateOnly(urn);
-    return observedStateProvider.check(olds, news);
+    hostRefusalOnly(urn);
+    return hostRefusalProvider.check(olds, news);
   }
-  async diff(id: string, urn: string, olds: Props, news: Props) {
-    observedStateOnly(urn);
-    return observedStateProvider.diff(id, olds, news);
+  async diff(_id: string, urn: string) {
+    hostRefusalOnly(urn);
+    return hostRefusalProvider.diff();
   }
   async create(urn: string, inputs: Props) {
-    observedStateOnly(urn);
-    return observedStateProvider.create(inputs);
+    hostRefusalOnly(urn);
+    return hostRefusalProvider.create(inputs);
   }
   async update(id: string, urn: string, olds: Props, news: Props) {
-    observedStateOnly(urn);
-    return observedStateProvider.update(id, olds, news);
+    hostRefusalOnly(urn);
+    return hostRefusalProvider.update(id, olds, news);
   }
   async delete(_id: string, urn: string) {
-    observedStateOnly(urn);
+    if (typeOf(urn) !== FORMER_OBSERVED_STATE_TYPE) hostRefusalOnly(urn);
   }
 }
 
-serveObservedStateFromPackage();
+serveHostRefusalFromPackage();
 // As run-plugin's own component hosting would name it: the package.json name.
 main(new BinfmtPackageProvider({ name: pkg.name, dirname: __dirname, components: [BinfmtHost, BinfmtFleet] }), process.argv.slice(2));

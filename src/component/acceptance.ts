@@ -6,8 +6,8 @@
  *   target a `docker.RemoteImage` `${name}-image-<target>` and a one-shot `docker.Container`
  *   `${name}-check-<target>` (see ./docker-check.ts: inputs the plugin reads back unchanged, a failed
  *   check fails the container's creation and runs again on the next `up`).
- * Both re-run whenever the host's rendered rules change or their target was repaired (its observed-state
- * revision): the command through `triggers`, the container through labels (labels force replacement).
+ * Both re-run whenever the host's rendered rules change or their target was repaired (its repair token,
+ * ../host/units.ts): the command through `triggers`, the container through labels (labels force replacement).
  * Checks are chained with dependsOn after the last rule, so a host never has two commands running at once
  * (the command provider still keeps each command's SSH connection open until the run ends).
  */
@@ -36,8 +36,8 @@ export interface AcceptanceWiring {
   readonly rulesHash: pulumi.Output<string>;
   /** The host's plan: which targets it skips as native (their checks report "skipped" and run nothing). */
   readonly plan: pulumi.Output<HostPlan>;
-  /** Per target: its observed-state revision; a repair of the target re-runs its check. */
-  readonly revisions: Readonly<Record<string, pulumi.Output<number>>>;
+  /** Per target: its repair token (../host/units.ts); a repair of the target re-runs its check. */
+  readonly repairs: Readonly<Record<string, pulumi.Output<string>>>;
   /** The checks run after this (the last rule). */
   readonly after: pulumi.Resource;
 }
@@ -82,7 +82,7 @@ export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Outpu
               native: skip !== undefined,
             }),
           ),
-          triggers: [w.rulesHash, pulumi.output(w.revisions[target.name] ?? 0).apply((r) => `revision ${r}`)],
+          triggers: [w.rulesHash, pulumi.output(w.repairs[target.name] ?? "").apply((r) => `repair ${r}`)],
         },
         { parent, dependsOn: [previous] },
       );
@@ -103,7 +103,7 @@ export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Outpu
         expected: acc.expected,
         timeoutSeconds: config.acceptance.timeoutSeconds,
         rulesHash: w.rulesHash,
-        revision: pulumi.output(w.revisions[target.name] ?? 0).apply((r) => String(r)),
+        repair: pulumi.output(w.repairs[target.name] ?? ""),
         skipped,
       };
       const container = dockerCheck(docker, name, spec, parent, provider, previous);

@@ -28,8 +28,8 @@ import { shellQuote } from "../host/shell";
 /** Label keys on check containers. */
 export const RULES_HASH_LABEL = "pulumi-qemu-binfmt.rules-hash";
 export const TARGET_LABEL = "pulumi-qemu-binfmt.target";
-/** Label carrying the target's observed-state revision (./observed-state.ts). */
-export const REVISION_LABEL = "pulumi-qemu-binfmt.observed-revision";
+/** Label carrying the target's repair token (../host/units.ts): a repair of the target replaces the container too. */
+export const REPAIR_LABEL = "pulumi-qemu-binfmt.repair";
 
 /** The file the healthcheck creates inside the container once `uname -m` printed the expected machine. */
 export const CHECK_PASSED_MARKER = "/tmp/.pulumi-qemu-binfmt-check-passed";
@@ -53,8 +53,8 @@ export interface DockerCheckSpec {
   readonly timeoutSeconds: number;
   /** sha256 of the host's rendered rules: a new value replaces the container, so the check re-runs. */
   readonly rulesHash: pulumi.Input<string>;
-  /** The target's observed-state revision: a repair of the target (drift) replaces the container too. */
-  readonly revision?: pulumi.Input<string>;
+  /** The target's repair token: a repair of the target (drift) replaces the container too. */
+  readonly repair?: pulumi.Input<string>;
   /**
    * Why the host runs this target natively (its own family), from the facts; undefined when emulated.
    * A native run proves nothing about emulation and may print another machine (i386/busybox on x86_64
@@ -112,7 +112,7 @@ export function checkContainerArgs(spec: DockerCheckSpec, imageId: pulumi.Input<
     labels: [
       { label: RULES_HASH_LABEL, value: spec.rulesHash },
       { label: TARGET_LABEL, value: spec.target },
-      ...(spec.revision === undefined ? [] : [{ label: REVISION_LABEL, value: spec.revision }]),
+      ...(spec.repair === undefined ? [] : [{ label: REPAIR_LABEL, value: spec.repair }]),
     ],
   };
 }

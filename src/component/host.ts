@@ -6,13 +6,15 @@
  *
  *   BinfmtHost <name>                             qemu-binfmt:index:BinfmtHost
  *   ├─ remote.Command <name>-facts                only with observe: false (the observation, once)
- *   ├─ ObservedState <name>-state-packages        drift of the packages (or why the host is unreadable)
- *   ├─ remote.Command <name>-packages             apt install (delete: remove, only if asked)
+ *   ├─ HostRefusal <name>-refusal                 only when the host is unreadable or its plan refused (./refusal.ts)
+ *   ├─ remote.Command <name>-packages             apt install (delete: forget; remove the packages only if asked)
  *   │  or remote.Command <name>-interpreters     installSource image: the copy out of the pinned image (./image-install.ts)
- *   ├─ per requested target:
- *   │  ├─ ObservedState <name>-state-<target>     its drift; its revision re-runs the rule and the check
- *   │  └─ remote.Command <name>-rule-<target>     binfmt.d file + kernel entry, verified field by field
+ *   ├─ remote.Command <name>-rule-<target>        per requested target: binfmt.d file + kernel entry, verified field by field
  *   └─ acceptance, one per requested target       see ./acceptance.ts
+ *
+ * Drift: each of these commands carries its unit's repair token (../host/units.ts) in its script; the token
+ * changes exactly when the observation shows the unit drifted, so `preview` shows an update of exactly the
+ * drifted units and `up` re-runs exactly them (and their checks). No other resource or plugin is involved.
  *
  * Everything runs in one chain (dependsOn), so one host never has two commands running at once (the
  * command provider keeps each command's SSH connection open until the run ends). Resources fan out per
@@ -28,6 +30,7 @@ import { hostLabel, remoteConnection } from "./connection";
 import { Privilege } from "../host/enums";
 import { HostFacts } from "../host/facts";
 import { HostDrift, hostDrift } from "../host/drift";
+import { UnitRecord, imageUnit, parseUnits, repairToken, unitsFile } from "../host/units";
 import { HostObservation, observationRequest, parseObservation, unreadObservation } from "../host/observation";
 import { observeScript } from "../host/scripts/observe";
 import { HostReport, TargetReport, ruleReport, summarise } from "../host/outputs";
@@ -36,7 +39,7 @@ import { PackagesAction, packagesScript } from "../host/scripts/packages";
 import { FILE_MARKER, RuleAction, ownerRecord, ruleScript, skippedRuleScript } from "../host/scripts/rule";
 import { shellCommand } from "../host/shell";
 import { observeHost } from "./observe";
-import { ObservedState, observedState } from "./observed-state";
+import { hostRefusal } from "./refusal";
 import { HostSpec, parseHostArgs } from "./validate";
 import { attributed } from "./errors";
 import { imageInstallCommand } from "./image-install";
@@ -102,7 +105,11 @@ interface BuiltHost {
 function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): BuiltHost {
   const connection = remoteConnection(config.connection);
   const label = hostLabel(name, config.connection);
-  const request = observationRequest(config);
+  // The owner recorded in each binfmt.d file (another stack's file is refused, never taken over), and the
+  // file where this host's units record their repair tokens.
+  const owner = ownerRecord(pulumi.getProject(), pulumi.getStack(), name);
+  const units = unitsFile(owner);
+  const request = observationRequest(config, units);
 
   // What the host has now: read by the program on every run (observe), or once by a command.
   let observation: pulumi.Output<HostObservation>;
@@ -119,98 +126,115 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
   }
   const facts = observation.apply((o) => o.facts);
   const privilege: pulumi.Output<Privilege> = facts.apply((f) => f.privilege);
-  // A refused plan (e.g. a flag the kernel cannot honour) fails the host's first resource, before any host change.
-  // The owner recorded in each binfmt.d file: another stack's file is refused, never taken over.
-  const owner = ownerRecord(pulumi.getProject(), pulumi.getStack(), name);
-  // A refused plan is reported by the host's first resource (below), not by rejecting the plan: see planOrRefusal.
+  // A refused plan is reported by a HostRefusal (below), not by rejecting the plan: see planOrRefusal.
   const planned = pulumi.all([observation, label]).apply(([o, l]) => attributed(parent, () => planOrRefusal(config, o, l, owner)));
   const plan = planned.apply((r) => r.plan);
-  // A host that could not be read has no drift to report: its first resource fails with the reason.
+  // A host that could not be read has no drift to report: its HostRefusal fails with the reason.
   const drift = pulumi
     .all([plan, observation, unreadable])
     .apply(([p, o, u]): HostDrift => (config.observe && u === "" ? hostDrift(p, o, FILE_MARKER) : { targets: {}, packages: [], install: [] }));
+  const recorded = observation.apply((o) => {
+    const f = o.files.find((x) => x.path === units);
+    return f?.state === "file" ? parseUnits(f.text, owner) : {};
+  });
+  /** The unit's record for its script: the recorded token when the unit did not drift, else a fresh one. */
+  const unitRecord = (unit: string, unitDrift: (d: HostDrift) => readonly string[]): pulumi.Output<UnitRecord> =>
+    pulumi.all([drift, recorded, unreadable]).apply(([d, r, u]) => ({
+      file: units,
+      owner,
+      unit,
+      // observe: false reads nothing after the first run: nothing can drift, the token never changes.
+      token: config.observe ? repairToken(u === "" ? unitDrift(d) : undefined, r[unit]) : "0",
+    }));
 
-  const pkgState: ObservedState = observedState(
-    `${name}-state-packages`,
-    {
-      unit: "packages",
-      drift: drift.apply((d) => [...d.packages.map((p) => `package ${p} is not installed`), ...d.install]),
-      // In a preview nothing runs, so say it here, naming the host (other hosts of a fleet still plan); in an
-      // update the resource's create/update fails with the reason.
-      unreadable: unreadable.apply((u) => {
-        if (u !== "" && pulumi.runtime.isDryRun()) void pulumi.log.error(u, pkgState);
-        return u;
-      }),
-      // A refused plan (see planOrRefusal) fails this resource's check, in preview and up alike.
-      refused: planned.apply((r) => r.refused),
-    },
-    { parent, dependsOn: first },
-  );
-  const pkgInput = pulumi.all([plan, label]).apply(([p, l]) => ({
-    label: l,
-    packages: p.packages,
-    lockTimeoutSeconds: config.lockTimeoutSeconds,
-    versionConstraint: config.packageVersion,
-  }));
+  // Only a host that cannot be converged gets a HostRefusal; every command of the host depends on it.
+  const gate: pulumi.Output<pulumi.Resource[]> = pulumi.all([planned, unreadable]).apply(([p, u]) => {
+    if (p.refused === "" && u === "") return first;
+    // In a preview nothing is created, so say it here, naming the host (other hosts of a fleet still plan).
+    if (u !== "" && pulumi.runtime.isDryRun()) void pulumi.log.error(u, parent);
+    return [...first, hostRefusal(`${name}-refusal`, { refused: p.refused, unreadable: u }, { parent, dependsOn: first })];
+  });
+
   const image = config.interpreterImage;
   // The install source: an image's interpreters (./image-install.ts), or the apt packages.
   const packagesCmd =
     image !== undefined
       ? imageInstallCommand(
           name,
-          { connection, label, plan, privilege, image, timeoutSeconds: config.acceptance.timeoutSeconds, revision: pkgState.revision },
-          { parent, dependsOn: [pkgState] },
+          {
+            connection,
+            label,
+            plan,
+            privilege,
+            image,
+            timeoutSeconds: config.acceptance.timeoutSeconds,
+            unit: unitRecord(imageUnit(image.digestHex), (d) => d.install),
+          },
+          { parent, dependsOn: gate },
         )
       : remoteCommand(
           `${name}-packages`,
           {
             connection,
             create: privilege.apply((pr) => shellCommand(pr, PackagesAction.Install)),
-            stdin: pulumi.all([pkgInput, pkgState.revision]).apply(([i, rev]) => withRevision(packagesScript(i), rev)),
-            ...(config.removePackagesOnDestroy ? { delete: privilege.apply((pr) => shellCommand(pr, PackagesAction.Remove)) } : {}),
+            stdin: pulumi.all([plan, label, unitRecord("packages", (d) => d.packages.map((p) => `package ${p} is not installed`))]).apply(([p, l, unit]) =>
+              packagesScript({
+                label: l,
+                packages: p.packages,
+                lockTimeoutSeconds: config.lockTimeoutSeconds,
+                versionConstraint: config.packageVersion,
+                removeOnDelete: config.removePackagesOnDestroy,
+                unit,
+              }),
+            ),
+            // Always: the delete forgets the unit's token; it removes the packages only when asked.
+            delete: privilege.apply((pr) => shellCommand(pr, PackagesAction.Remove)),
           },
-          { parent, dependsOn: [pkgState] },
+          { parent, dependsOn: gate },
         );
+  logDrift(
+    label,
+    drift.apply((d) => [...d.packages.map((p) => `package ${p} is not installed`), ...d.install]),
+    "",
+    packagesCmd,
+    pulumi.output(false),
+  );
 
   let previous: pulumi.Resource = packagesCmd;
   const ruleOutputs: Record<string, pulumi.Output<Omit<TargetReport, "acceptance">>> = {};
-  const revisions: Record<string, pulumi.Output<number>> = {};
+  const repairs: Record<string, pulumi.Output<string>> = {};
   config.targets.forEach((target, index) => {
     const rulePlan = plan.apply((p) => {
       const r = p.rules[index];
       if (r === undefined || r.target.name !== target.name) throw new pulumi.ResourceError(`internal: plan order differs for ${target.name}`, parent);
       return r;
     });
-    const targetDrift = pulumi.all([drift, label]).apply(([d, l]) => {
-      const reasons = d.targets[target.name]?.reasons ?? [];
-      if (reasons.length > 0 && pulumi.runtime.isDryRun()) {
-        // Attached to the target's state resource, so `pulumi preview` prints it under that resource.
-        const present = d.targets[target.name]?.present === true;
-        const say = present ? pulumi.log.warn : pulumi.log.info;
-        // A conflict or a host-wide switch is not ours to change: up fails (or repeats) until someone does.
-        const ours = !reasons.some((r) => r.startsWith("conflict:") || r.startsWith("binfmt_misc is switched off"));
-        const what = present ? (ours ? " (up repairs it)" : " (up cannot repair this: see above)") : "";
-        void say(`${l}: ${target.name}: ${reasons.join("; ")}${what}`, state);
-      }
-      return reasons;
-    });
-    const state: ObservedState = observedState(`${name}-state-${target.name}`, { unit: target.name, drift: targetDrift }, { parent, dependsOn: [previous] });
+    const unit = unitRecord(target.name, (d) => d.targets[target.name]?.reasons ?? []);
     const cmd = remoteCommand(
       `${name}-rule-${target.name}`,
       {
         connection,
         create: pulumi.all([rulePlan, privilege]).apply(([r, pr]) => (r.skipped !== undefined ? shellCommand(undefined) : shellCommand(pr, RuleAction.Apply))),
         stdin: pulumi
-          .all([rulePlan, state.revision])
-          .apply(([r, rev]) => withRevision(r.skipped !== undefined ? skippedRuleScript(r.script.label, target.name, r.rule.name, "native") : ruleScript(r.script), rev)),
+          .all([rulePlan, unit])
+          .apply(([r, u]) => (r.skipped !== undefined ? skippedRuleScript(r.script.label, target.name, r.rule.name, "native") : ruleScript({ ...r.script, unit: u }))),
         delete: pulumi.all([rulePlan, privilege]).apply(([r, pr]) => (r.skipped !== undefined ? "true" : shellCommand(pr, RuleAction.Remove))),
         // The rule's identity: when the file or entry name changes, replace (delete the old file and
         // entry first: deleteBeforeReplace), instead of updating in place and leaving the old ones behind.
         triggers: [ruleFilePath(config.configDir, target), `qemu-${target.name}`],
       },
-      { parent, dependsOn: [state], deleteBeforeReplace: true },
+      { parent, dependsOn: [previous], deleteBeforeReplace: true },
     );
-    revisions[target.name] = state.revision;
+    const targetDrift = drift.apply((d) => d.targets[target.name]);
+    logDrift(
+      label,
+      targetDrift.apply((t) => t?.reasons ?? []),
+      `${target.name}: `,
+      cmd,
+      targetDrift.apply((t) => t?.present === true),
+    );
+    // A skipped (native) target has no unit: its check's trigger does not change between runs.
+    repairs[target.name] = pulumi.all([rulePlan, unit]).apply(([r, u]) => (r.skipped !== undefined ? "native" : u.token));
     ruleOutputs[target.name] = pulumi.all([label, rulePlan, cmd.stdout]).apply(([l, r, stdout]) => attributed(cmd, () => ruleReport(l, r, stdout)));
     previous = cmd;
   });
@@ -224,7 +248,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
     privilege,
     rulesHash: plan.apply((p) => p.rulesHash),
     plan,
-    revisions,
+    repairs,
     after: previous,
   });
 
@@ -239,9 +263,17 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
 }
 
 /**
- * The unit's observed-state revision as the first line of the script's stdin: a repair planned by
- * ObservedState changes the command's input, so the provider runs the script again (an update).
+ * In a preview, say how a unit drifted, attached to the unit's command (so `pulumi preview` prints it under
+ * that resource): a warning when something of the unit is on the host already (drift, repaired by up), an
+ * info line for a first install.
  */
-function withRevision(script: string, revision: number): string {
-  return `# observed-state revision ${revision}\n${script}`;
+function logDrift(label: pulumi.Output<string>, reasons: pulumi.Output<readonly string[]>, prefix: string, on: pulumi.Resource, present?: pulumi.Output<boolean>): void {
+  void pulumi.all([label, reasons, present ?? pulumi.output(true)]).apply(([l, rs, p]) => {
+    if (rs.length === 0 || !pulumi.runtime.isDryRun()) return;
+    const say = p ? pulumi.log.warn : pulumi.log.info;
+    // A conflict or a host-wide switch is not ours to change: up fails (or repeats) until someone does.
+    const ours = !rs.some((r) => r.startsWith("conflict:") || r.startsWith("binfmt_misc is switched off"));
+    const what = p ? (ours ? " (up repairs it)" : " (up cannot repair this: see above)") : "";
+    void say(`${l}: ${prefix}${rs.join("; ")}${what}`, on);
+  });
 }

@@ -14,6 +14,7 @@ import { HostPlan } from "../host/plan";
 import { ImageAction, imageScript } from "../host/scripts/image";
 import { PinnedImage } from "../host/image";
 import { shellCommand } from "../host/shell";
+import { UnitRecord } from "../host/units";
 
 export interface ImageInstallSpec {
   readonly connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
@@ -22,8 +23,8 @@ export interface ImageInstallSpec {
   readonly privilege: pulumi.Output<Privilege>;
   readonly image: PinnedImage;
   readonly timeoutSeconds: number;
-  /** The packages unit's observed-state revision: a repair re-runs the copy. */
-  readonly revision: pulumi.Output<number>;
+  /** The unit's repair token (../host/units.ts): a repair re-runs the copy, which records it. */
+  readonly unit: pulumi.Output<UnitRecord>;
 }
 
 export function imageInstallCommand(name: string, spec: ImageInstallSpec, opts: pulumi.CustomResourceOptions): command.remote.Command {
@@ -32,9 +33,9 @@ export function imageInstallCommand(name: string, spec: ImageInstallSpec, opts: 
     {
       connection: spec.connection,
       create: spec.privilege.apply((pr) => shellCommand(pr, ImageAction.Install)),
-      stdin: pulumi.all([spec.plan, spec.label, spec.revision]).apply(([p, l, rev]) => {
+      stdin: pulumi.all([spec.plan, spec.label, spec.unit]).apply(([p, l, unit]) => {
         if (p.image === undefined) throw new Error(`internal: ${l}: no image plan`);
-        return `# observed-state revision ${rev}\n${imageScript({ label: l, plan: p.image, timeoutSeconds: spec.timeoutSeconds })}`;
+        return imageScript({ label: l, plan: p.image, timeoutSeconds: spec.timeoutSeconds, unit });
       }),
       delete: spec.privilege.apply((pr) => shellCommand(pr, ImageAction.Remove)),
       triggers: [spec.image.digestHex],

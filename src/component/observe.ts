@@ -1,7 +1,7 @@
 /**
  * Observing a host from the program: on every `pulumi preview` and `pulumi up`, one read-only SSH
  * session per host (./ssh.ts), all hosts in parallel, before anything is planned. The result feeds the
- * plan (facts, evidence) and the observed-state resources (drift). Never a secret: the observation holds
+ * plan (facts, evidence), the drift and the repair tokens (../host/units.ts). Never a secret: the observation holds
  * no key material, so it is unwrapped from the connection's secrecy and shows in diffs.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -92,7 +92,7 @@ export type ObservationResult = { readonly observation: HostObservation } | { re
 /**
  * The observation as an Output (unknown while the connection is unknown, e.g. in a preview of a new VM).
  * A host that cannot be read is a RESULT, not a rejected Output: the host's first resource fails with the
- * message (see ObservedState's check), so the failure stays that host's, and the program, the other hosts
+ * message (see ./refusal.ts), so the failure stays that host's, and the program, the other hosts
  * of a fleet and their outputs go on.
  */
 export function observeHost(label: pulumi.Output<string>, conn: HostConnection, req: ObservationRequest): pulumi.Output<ObservationResult> {

@@ -3,8 +3,8 @@
  * packages, and each registered target), as sentences naming the field, what was expected and what is
  * there. Pure: computed from the plan and the observation of the same run.
  *
- * An empty list means the unit is converged. The Pulumi layer turns a non-empty list into a change of
- * that unit's observed-state resource, so `pulumi preview` shows it and `pulumi up` repairs exactly it.
+ * An empty list means the unit is converged. The Pulumi layer turns a non-empty list into a new repair
+ * token in that unit's command (./units.ts), so `pulumi preview` shows it and `pulumi up` repairs exactly it.
  */
 import { diffEntry, parseProcEntry, entriesOverlap } from "../binfmt";
 import { HostObservation } from "./observation";

@@ -117,14 +117,17 @@ export function interpreterCandidates(config: HostConfig, target: TargetInfo): s
   return [`${dir}/${target.qemuBinary}`, `${dir}/${target.qemuBinary}-static`];
 }
 
-/** The request for a host's configuration: known before anything is read from the host. */
-export function observationRequest(config: HostConfig): ObservationRequest {
+/**
+ * The request for a host's configuration: known before anything is read from the host. UNITS_FILE, when
+ * given, is read like the rule files (its text: the repair tokens, ./units.ts).
+ */
+export function observationRequest(config: HostConfig, unitsFile?: string): ObservationRequest {
   const probes = config.targets.flatMap((t) => {
     const bytes = probeElf(t.name);
     return bytes === undefined ? [] : [{ target: t.name, bytes }];
   });
   return {
-    files: config.targets.map((t) => ruleFilePath(config.configDir, t)),
+    files: [...config.targets.map((t) => ruleFilePath(config.configDir, t)), ...(unitsFile === undefined ? [] : [unitsFile])],
     elfs: [...new Set(config.targets.flatMap((t) => interpreterCandidates(config, t)))],
     packages: [...new Set([...QEMU_PACKAGES, ...(config.packages ?? [])])],
     probes,

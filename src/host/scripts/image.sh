@@ -1,6 +1,7 @@
 # shellcheck shell=sh
 # The image install source: `install` (create) or `remove` (delete) the static QEMU interpreters that
-# one image, pinned by digest, provides; the action is the first argument. Needs prelude.sh and elf.sh,
+# one image, pinned by digest, provides; the action is the first argument. Needs prelude.sh, units.sh (a
+# successful install records the unit's repair token, remove forgets it) and elf.sh,
 # and these variables: IMAGE (reference pinned by digest), DIR (this pin's directory, keyed by the
 # digest), ROOT (the parent of every pin's directory), SRC_DIR (the interpreters' directory inside the
 # image), BINARIES (qemu-<cpu> names, space separated), TIMEOUT (seconds for the pull).
@@ -95,10 +96,12 @@ image_install() {
     STAGE=""
     trap - EXIT
   fi
+  unit_record
   printf '{"image":%s,"dir":%s,"pulled":%s,"interpreters":%s}\n' "$(js "$IMAGE")" "$(js "$DIR")" "$pulled" "$(interpreters_json)"
 }
 
 image_remove() {
+  unit_forget
   users=""
   if [ -d "$MNT" ]; then
     for e in "$MNT"/*; do

@@ -7,6 +7,7 @@
  */
 import { IMAGE_INTERPRETER_DIR, IMAGE_INTERPRETER_ROOT, ImagePlan } from "../image";
 import { renderScript } from "../shell";
+import { UnitRecord, unitVars } from "../units";
 
 /** The actions of the image script: `sh -s install`, `sh -s remove`. */
 export enum ImageAction {
@@ -22,6 +23,8 @@ export interface ImageScriptInput {
   readonly plan: ImagePlan;
   /** Seconds for the pull. */
   readonly timeoutSeconds: number;
+  /** The repair token recorded once the interpreters are in place (../units.ts); absent: none recorded. */
+  readonly unit?: UnitRecord;
 }
 
 /** stdin of `sh -s install|remove`. */
@@ -35,7 +38,8 @@ export function imageScript(input: ImageScriptInput): string {
       SRC_DIR: IMAGE_INTERPRETER_DIR,
       BINARIES: input.plan.binaries.join(" "),
       TIMEOUT: String(input.timeoutSeconds),
+      ...unitVars(input.unit),
     },
-    files: ["elf.sh", "image.sh"],
+    files: ["units.sh", "elf.sh", "image.sh"],
   });
 }

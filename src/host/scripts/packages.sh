@@ -1,9 +1,10 @@
 # shellcheck shell=sh
-# The distribution packages that provide the QEMU interpreters: `install` (create) or, only when asked,
-# `remove` (delete), the action being the first argument. Debian/Ubuntu (apt) only. Variables:
+# The distribution packages that provide the QEMU interpreters: `install` (create) or `remove` (delete),
+# the action being the first argument; `remove` forgets the unit's repair token and uninstalls only when
+# REMOVE_PACKAGES=true (removePackagesOnDestroy). Debian/Ubuntu (apt) only. Needs units.sh. Variables:
 # PACKAGES (space-separated), LOCK_TIMEOUT (seconds), and packageVersion's constraint: VERSION_OP ("=" or
 # ">="), VERSION_WANT (a Debian version; "" for none), VERSION_TEXT (as written), VERSIONED (the names it
-# applies to).
+# applies to), REMOVE_PACKAGES, and units.sh's UNITS_FILE UNITS_OWNER UNIT UNIT_TOKEN.
 #
 # - Idempotent: packages already installed are not touched and apt is not even called.
 # - Non-interactive: DEBIAN_FRONTEND=noninteractive, keep existing conffiles, no recommends (recommends
@@ -111,7 +112,7 @@ json_list() { sep=""; printf '['; for w in $1; do printf '%s%s' "$sep" "$(js "$w
 
 # Prints {"packages":[...],"installed":[...]}.
 packages_install() {
-  if [ -z "$PACKAGES" ]; then printf '{"packages":[],"installed":[]}\n'; return 0; fi
+  if [ -z "$PACKAGES" ]; then unit_record; printf '{"packages":[],"installed":[]}\n'; return 0; fi
   if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
     fail "apt-get/dpkg not found: packages are installed on Debian and Ubuntu only. Install QEMU's static interpreters yourself and set installPackages to none"
   fi
@@ -135,10 +136,13 @@ packages_install() {
   else
     new=""
   fi
+  unit_record
   printf '{"packages":%s,"installed":%s}\n' "$(json_list "$PACKAGES")" "$(json_list "$new")"
 }
 
 packages_remove() {
+  unit_forget
+  [ "$REMOVE_PACKAGES" = true ] || { printf '{"removed":[]}\n'; return 0; }
   [ -n "$PACKAGES" ] || return 0
   command -v apt-get >/dev/null 2>&1 || return 0
   present=""

@@ -4,6 +4,7 @@
  * both actions, because the command provider keeps ONE stdin per resource for create and delete.
  */
 import { renderScript } from "../shell";
+import { UnitRecord, unitVars } from "../units";
 import { VersionConstraint } from "../version";
 
 /** The packages packageVersion applies to: the ones that ship the interpreters. */
@@ -18,13 +19,17 @@ export interface PackageScriptInput {
   readonly lockTimeoutSeconds: number;
   /** packageVersion: enforced on the host for the VERSIONED_PACKAGES the plan could not pin. */
   readonly versionConstraint?: VersionConstraint | undefined;
+  /** `remove` uninstalls the packages (removePackagesOnDestroy); otherwise it only forgets the unit. Default false. */
+  readonly removeOnDelete?: boolean;
+  /** The repair token recorded once the packages are installed (../units.ts); absent: none recorded. */
+  readonly unit?: UnitRecord;
 }
 
 /** The actions of the package script: `sh -s install`, `sh -s remove`. */
 export enum PackagesAction {
   /** Install the missing packages; prints {"packages":[…],"installed":[…]}. */
   Install = "install",
-  /** Remove the packages that are installed (removePackagesOnDestroy); prints {"removed":[…]}. */
+  /** Forget the unit; with removePackagesOnDestroy also remove the packages that are installed; prints {"removed":[…]}. */
   Remove = "remove",
 }
 
@@ -39,7 +44,9 @@ export function packagesScript(input: PackageScriptInput): string {
       VERSION_WANT: input.versionConstraint?.version ?? "",
       VERSION_TEXT: input.versionConstraint?.text ?? "",
       VERSIONED: input.packages.filter((p) => VERSIONED_PACKAGES.test(p)).join(" "),
+      REMOVE_PACKAGES: input.removeOnDelete === true ? "true" : "false",
+      ...unitVars(input.unit),
     },
-    files: ["packages.sh"],
+    files: ["units.sh", "packages.sh"],
   });
 }

@@ -1,8 +1,9 @@
 # shellcheck shell=sh
 # One binfmt_misc rule of one target: `apply` (create/update) or `remove` (delete), the action being the
-# script's first argument (`sh -s apply`). Needs prelude.sh, elf.sh and binfmt-entries.sh, and these
-# variables: TARGET NAME FILE DIR CONTENT LINE INTERP FLAGS OFFSET MAGIC MASK MARKER OWNER MNT MODE
-# PERSISTENT REQUIRE_STATIC (see rule.ts).
+# script's first argument (`sh -s apply`). Needs prelude.sh, units.sh, elf.sh and binfmt-entries.sh, and
+# these variables: TARGET NAME FILE DIR CONTENT LINE INTERP FLAGS OFFSET MAGIC MASK MARKER OWNER MNT MODE
+# PERSISTENT REQUIRE_STATIC (see rule.ts) and units.sh's. A successful apply records the target's repair
+# token (unit_record); remove forgets it.
 #
 # apply is all or nothing:
 # 1. check everything that can be checked before any change: the interpreter (exists, executable,
@@ -173,6 +174,7 @@ rule_apply() {
   if ! ours_file || [ "$(cat "$FILE")" != "$CONTENT" ]; then write_file; wrote=true; fi
   DONE=true
   [ -z "$BACKUP" ] || rm -f "$BACKUP"
+  unit_record
   # The QEMU version behind the entry, from the interpreter itself (first line of --version).
   _ver=$("$INTERP" --version 2>/dev/null | head -n 1) || _ver=""
   printf '{"target":%s,"name":%s,"file":%s,"wroteFile":%s,"applied":%s,"persistent":%s,"entry":%s,"version":%s}\n' \
@@ -182,6 +184,7 @@ rule_apply() {
 # remove: unregister the entry only if it is still exactly ours (otherwise leave it and say so), and
 # delete the file only if it carries our marker; leave both when the file records another owner.
 rule_remove() {
+  unit_forget
   if other_owner; then
     note "leaving $NAME and $FILE: they are managed by $_rec"
     printf '{"target":%s,"name":%s,"unregistered":false,"removedFile":false}\n' "$(js "$TARGET")" "$(js "$NAME")"

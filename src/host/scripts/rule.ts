@@ -20,6 +20,7 @@
 import { MANAGED_MARKER } from "../../binfmt";
 import { ApplyMode } from "../enums";
 import { renderScript } from "../shell";
+import { UnitRecord, unitVars } from "../units";
 
 /**
  * First line of every binfmt.d file the component writes (the core's marker comment, which
@@ -66,6 +67,8 @@ export interface RuleScriptInput {
   readonly persistent: boolean;
   /** Who manages this rule (ownerRecord); recorded in the file, checked before any change. "" or absent: nobody recorded. */
   readonly owner?: string;
+  /** The repair token recorded on the host once the rule is applied (../units.ts); absent: none recorded. */
+  readonly unit?: UnitRecord;
 }
 
 /** Prefix of the owner line, the binfmt.d file's second line (after FILE_MARKER). */
@@ -117,8 +120,9 @@ export function ruleScript(input: RuleScriptInput): string {
       MODE: input.applyMode,
       PERSISTENT: input.persistent ? "true" : "false",
       REQUIRE_STATIC: input.requireStatic ? "true" : "false",
+      ...unitVars(input.unit),
     },
-    files: ["elf.sh", "binfmt-entries.sh", "rule.sh"],
+    files: ["units.sh", "elf.sh", "binfmt-entries.sh", "rule.sh"],
   });
 }
 

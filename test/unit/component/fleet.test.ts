@@ -31,7 +31,7 @@ describe("BinfmtFleet", () => {
     assert.ok(names.includes("builders-builder-b-rule-riscv64"));
     assert.ok(!names.includes("builders-builder-b-rule-arm"), "a host's own architectures replace the fleet's");
     assert.equal(parents["builders-builder-a"], "builders");
-    assert.equal(parents["builders-builder-a-state-packages"], "builders-builder-a");
+    assert.equal(parents["builders-builder-a-packages"], "builders-builder-a");
   });
 
   it("keeps every child name when the hosts are reordered (nothing would be replaced)", async () => {
@@ -45,7 +45,7 @@ describe("BinfmtFleet", () => {
     rec.clear();
     const f = new BinfmtFleet("par", { architectures: ["aarch64"], hosts: hostsAB }, { transformations: [rec.transformation] });
     await settle(f.hostReports);
-    for (const id of ["builder-a", "builder-b"]) assert.deepEqual(rec.registered.find((r) => r.name === `par-${id}-state-packages`)?.dependsOn, []);
+    for (const id of ["builder-a", "builder-b"]) assert.deepEqual(rec.registered.find((r) => r.name === `par-${id}-packages`)?.dependsOn, []);
   });
 
   it("registers as qemu-binfmt:index:BinfmtFleet with the former type pulumi-qemu-binfmt:… as an alias (stacks made before keep their resources)", async () => {

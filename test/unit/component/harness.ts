@@ -86,7 +86,7 @@ export interface Recorder {
 }
 
 function hostPrefix(name: string): string {
-  return name.replace(/-(facts|packages|state-.*|rule-.*|check-.*|image-.*|docker)$/, "");
+  return name.replace(/-(facts|packages|refusal|rule-.*|check-.*|image-.*|docker)$/, "");
 }
 
 function commandStdout(name: string, inputs: Record<string, unknown>, o: MockOptions): string {
@@ -132,7 +132,6 @@ export function installMocks(o: MockOptions = {}): Recorder {
           state.stdout = commandStdout(args.name, inputs, o);
           state.stderr = "";
         }
-        if (args.type === "pulumi-nodejs:dynamic/qemu-binfmt:ObservedState") state.revision = 1;
         if (args.type === "docker:index/remoteImage:RemoteImage") state.imageId = `sha256:${args.name}`;
         if (args.type === "docker:index/container:Container") {
           const labels = (inputs.labels as { label: string; value: string }[] | undefined) ?? [];
@@ -154,12 +153,21 @@ export function installMocks(o: MockOptions = {}): Recorder {
   const transformation: pulumi.ResourceTransformation = (args) => {
     const opts = args.opts;
     const deps = opts.dependsOn;
-    const list: pulumi.Resource[] = deps === undefined ? [] : Array.isArray(deps) ? (deps as pulumi.Resource[]) : [deps as pulumi.Resource];
+    // dependsOn may be an Output of a list (BinfmtHost's gate): its names are filled in once it resolves.
+    const dependsOn: string[] = [];
+    if (pulumi.Output.isInstance(deps)) {
+      void (deps as pulumi.Output<pulumi.Resource | pulumi.Resource[]>).apply((v) => {
+        dependsOn.push(...(Array.isArray(v) ? v : [v]).map(nameOf));
+      });
+    } else {
+      const list: pulumi.Resource[] = deps === undefined ? [] : Array.isArray(deps) ? (deps as pulumi.Resource[]) : [deps as pulumi.Resource];
+      dependsOn.push(...list.map(nameOf));
+    }
     registered.push({
       type: args.type,
       name: args.name,
       parent: opts.parent === undefined ? undefined : nameOf(opts.parent),
-      dependsOn: list.map(nameOf),
+      dependsOn,
       deleteBeforeReplace: (opts as pulumi.CustomResourceOptions).deleteBeforeReplace === true,
       provider: (opts as pulumi.CustomResourceOptions).provider === undefined ? undefined : nameOf((opts as pulumi.CustomResourceOptions).provider as pulumi.Resource),
       props: args.props as Record<string, unknown>,

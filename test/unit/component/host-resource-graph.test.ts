@@ -12,7 +12,7 @@ async function load() {
 }
 
 describe("BinfmtHost resource graph", () => {
-  it("creates an observed state and a command for the packages and for each requested target, then one check per target, all parented to the host", async () => {
+  it("creates a command for the packages and for each requested target, then one check per target, all parented to the host, and no other resource", async () => {
     const { BinfmtHost } = await load();
     rec.clear();
     const host = new BinfmtHost(
@@ -24,20 +24,11 @@ describe("BinfmtHost resource graph", () => {
     const children = rec.registered.filter((r) => r.name !== "builder-1");
     assert.deepEqual(
       children.map((r) => r.name),
-      [
-        "builder-1-state-packages",
-        "builder-1-packages",
-        "builder-1-state-arm",
-        "builder-1-rule-arm",
-        "builder-1-state-aarch64",
-        "builder-1-rule-aarch64",
-        "builder-1-check-arm",
-        "builder-1-check-aarch64",
-      ],
+      ["builder-1-packages", "builder-1-rule-arm", "builder-1-rule-aarch64", "builder-1-check-arm", "builder-1-check-aarch64"],
     );
     for (const c of children) {
       assert.equal(c.parent, "builder-1", `${c.name} is parented to the component`);
-      assert.equal(c.type, /-state-/.test(c.name) ? "pulumi-nodejs:dynamic/qemu-binfmt:ObservedState" : "command:remote:Command");
+      assert.equal(c.type, "command:remote:Command");
     }
   });
 
@@ -47,14 +38,10 @@ describe("BinfmtHost resource graph", () => {
     const host = new BinfmtHost("chain", { connection: { host: "10.0.0.5" }, architectures: ["arm", "aarch64", "riscv64"] }, { transformations: [rec.transformation] });
     await settle(host.targets);
     const deps = Object.fromEntries(rec.registered.map((r) => [r.name, r.dependsOn]));
-    assert.deepEqual(deps["chain-state-packages"], []);
-    assert.deepEqual(deps["chain-packages"], ["chain-state-packages"]);
-    assert.deepEqual(deps["chain-state-arm"], ["chain-packages"]);
-    assert.deepEqual(deps["chain-rule-arm"], ["chain-state-arm"]);
-    assert.deepEqual(deps["chain-state-aarch64"], ["chain-rule-arm"]);
-    assert.deepEqual(deps["chain-rule-aarch64"], ["chain-state-aarch64"]);
-    assert.deepEqual(deps["chain-state-riscv64"], ["chain-rule-aarch64"]);
-    assert.deepEqual(deps["chain-rule-riscv64"], ["chain-state-riscv64"]);
+    assert.deepEqual(deps["chain-packages"], []);
+    assert.deepEqual(deps["chain-rule-arm"], ["chain-packages"]);
+    assert.deepEqual(deps["chain-rule-aarch64"], ["chain-rule-arm"]);
+    assert.deepEqual(deps["chain-rule-riscv64"], ["chain-rule-aarch64"]);
     assert.deepEqual(deps["chain-check-arm"], ["chain-rule-riscv64"]);
     assert.deepEqual(deps["chain-check-aarch64"], ["chain-check-arm"]);
     assert.deepEqual(deps["chain-check-riscv64"], ["chain-check-aarch64"]);
@@ -108,7 +95,12 @@ describe("BinfmtHost resource graph", () => {
       "observed by the program, no facts command",
     );
     const stdin = String(rec.created.find((c) => c.name === "trixie-h-rule-aarch64")?.inputs.stdin);
-    assert.match(stdin, /^# observed-state revision 1\n\{\nLABEL=.*\nTARGET='aarch64'\n/, "the script reaches the host on stdin, after its target's observed-state revision");
+    assert.match(stdin, /^\{\nLABEL=.*\nTARGET='aarch64'\n/, "the script reaches the host on stdin");
+    const v = scriptVars(stdin);
+    assert.equal(v.UNIT, "aarch64");
+    assert.match(v.UNITS_FILE ?? "", /^\/var\/lib\/pulumi-qemu-binfmt\/units\/[0-9a-f]{16}$/);
+    assert.equal(v.UNITS_OWNER, "project/stack BinfmtHost trixie-h");
+    assert.match(v.UNIT_TOKEN ?? "", /^[0-9a-f]{16}$/, "a first run (nothing recorded, the entry missing) carries a fresh repair token");
   });
 
   it("with observe off, reads the host once through a facts command that runs the observation unprivileged on stdin", async () => {
@@ -121,7 +113,12 @@ describe("BinfmtHost resource graph", () => {
     assert.equal(facts?.inputs.create, "sh -s");
     assert.match(String(facts?.inputs.stdin), /MNT=\/proc\/sys\/fs\/binfmt_misc/);
     const deps = Object.fromEntries(rec.registered.map((r) => [r.name, r.dependsOn]));
-    assert.deepEqual(deps["trixie-once-state-packages"], ["trixie-once-facts"]);
+    assert.deepEqual(deps["trixie-once-packages"], ["trixie-once-facts"]);
+    assert.equal(
+      scriptVars(String(rec.created.find((c) => c.name === "trixie-once-rule-aarch64")?.inputs.stdin)).UNIT_TOKEN,
+      "0",
+      "nothing is observed again: the token never changes",
+    );
   });
 
   it("skips the host's own family (x86_64 on an x86_64 host) without registering anything, and reports why", async () => {
@@ -173,7 +170,7 @@ describe("BinfmtHost resource graph", () => {
     assert.match(summary, /aarch64 +registered \/usr\/bin\/qemu-aarch64-static flags F; arm64v8\/busybox uname -m = aarch64 \(ok\)/);
   });
 
-  it("triggers every check on the hash of the host's rendered rules (which changes when a target is added) and on its target's observed-state revision", async () => {
+  it("triggers every check on the hash of the host's rendered rules (which changes when a target is added) and on its target's repair token", async () => {
     const { BinfmtHost } = await load();
     rec.clear();
     const a = new BinfmtHost("hash-a", { connection: { host: "h" }, architectures: ["aarch64"] });
@@ -183,17 +180,21 @@ describe("BinfmtHost resource graph", () => {
     assert.notEqual(ha, hb);
     assert.equal(hb, hc, "order of the list does not matter");
     const check = rec.created.find((r) => r.name === "hash-b-check-aarch64");
-    assert.deepEqual(check?.inputs.triggers, [hb, "revision 1"]);
+    const token = scriptVars(String(rec.created.find((r) => r.name === "hash-b-rule-aarch64")?.inputs.stdin)).UNIT_TOKEN;
+    assert.deepEqual(check?.inputs.triggers, [hb, `repair ${token}`]);
   });
 
-  it("creates no package removal unless asked, and a removal when removePackagesOnDestroy is set", async () => {
+  it("removes no package unless asked (its delete only forgets the unit's token), and removes them when removePackagesOnDestroy is set", async () => {
     const { BinfmtHost } = await load();
     rec.clear();
     const keep = new BinfmtHost("keep", { connection: { host: "h" }, architectures: ["aarch64"] });
     const drop = new BinfmtHost("drop", { connection: { host: "h" }, architectures: ["aarch64"], removePackagesOnDestroy: true });
     await Promise.all([settle(keep.targets), settle(drop.targets)]);
-    assert.equal(rec.created.find((c) => c.name === "keep-packages")?.inputs.delete, undefined);
-    assert.match(String(rec.created.find((c) => c.name === "drop-packages")?.inputs.delete), /^sh -s remove$/);
+    const pkg = (n: string) => rec.created.find((c) => c.name === n)?.inputs;
+    assert.equal(pkg("keep-packages")?.delete, "sh -s remove");
+    assert.equal(scriptVars(String(pkg("keep-packages")?.stdin)).REMOVE_PACKAGES, "false");
+    assert.equal(pkg("drop-packages")?.delete, "sh -s remove");
+    assert.equal(scriptVars(String(pkg("drop-packages")?.stdin)).REMOVE_PACKAGES, "true");
   });
 
   it("creates no check when acceptance is disabled and reports it", async () => {

@@ -6,6 +6,10 @@ ROOT='/var/lib/pulumi-qemu-binfmt/qemu'
 SRC_DIR='/usr/bin'
 BINARIES='qemu-aarch64 qemu-arm'
 TIMEOUT='300'
+UNITS_FILE=''
+UNITS_OWNER=''
+UNIT=''
+UNIT_TOKEN=''
 # --- prelude.sh
 # shellcheck shell=sh
 # The start of every remote script (after the variables the component defines with shellVars).
@@ -25,6 +29,37 @@ js() { printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' |
 js_lines() {
   printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' | tr -d '\000-\011\013-\037' | awk '{ printf "%s%s", (NR > 1 ? "\\n" : ""), $0 }')"
 }
+# --- units.sh
+# shellcheck shell=sh
+# Repair tokens (../units.ts): `unit_record` writes "UNIT UNIT_TOKEN" into UNITS_FILE once the unit's work
+# succeeded; `unit_forget` takes UNIT out (delete), and removes the file, then its empty directories, when no
+# unit is left. The file's first line names its owner ("# Owner: UNITS_OWNER"); a file with another first
+# line is replaced. Written to a temporary file and renamed: a reader never sees half a file. A failure to
+# write is a note, not a failure: the unit's work is done; the next run re-runs it once (no token recorded).
+# shellcheck disable=SC2154 # UNITS_FILE UNITS_OWNER UNIT UNIT_TOKEN are defined by the component before this text
+units_write() { # TOKEN ("" to forget UNIT)
+  [ -n "$UNITS_FILE" ] && [ -n "$UNIT" ] || return 0
+  _udir=${UNITS_FILE%/*}
+  _ukept=""
+  if [ -f "$UNITS_FILE" ] && [ "$(head -n 1 "$UNITS_FILE")" = "# Owner: $UNITS_OWNER" ]; then
+    _ukept=$(awk -v u="$UNIT" 'NR > 1 && $1 != u' "$UNITS_FILE")
+  fi
+  if [ -z "$1" ] && [ -z "$_ukept" ]; then
+    rm -f "$UNITS_FILE"
+    if rmdir "$_udir" 2>/dev/null; then rmdir "${_udir%/*}" 2>/dev/null || true; fi
+    return 0
+  fi
+  _utmp="$UNITS_FILE.tmp.$$"
+  if mkdir -p "$_udir" 2>/dev/null &&
+    { printf '# Owner: %s\n' "$UNITS_OWNER"; [ -z "$_ukept" ] || printf '%s\n' "$_ukept"; [ -z "$1" ] || printf '%s %s\n' "$UNIT" "$1"; } >"$_utmp" 2>/dev/null &&
+    mv -f "$_utmp" "$UNITS_FILE"; then
+    return 0
+  fi
+  rm -f "$_utmp" 2>/dev/null || true
+  note "could not record $UNIT in $UNITS_FILE (the next pulumi up runs $UNIT again)"
+}
+unit_record() { units_write "$UNIT_TOKEN"; }
+unit_forget() { units_write ""; }
 # --- elf.sh
 # shellcheck shell=sh
 # ELF helpers that need neither `file` nor `readelf` (absent on minimal hosts), only `od`.
@@ -72,7 +107,8 @@ file_hex() {
 # --- image.sh
 # shellcheck shell=sh
 # The image install source: `install` (create) or `remove` (delete) the static QEMU interpreters that
-# one image, pinned by digest, provides; the action is the first argument. Needs prelude.sh and elf.sh,
+# one image, pinned by digest, provides; the action is the first argument. Needs prelude.sh, units.sh (a
+# successful install records the unit's repair token, remove forgets it) and elf.sh,
 # and these variables: IMAGE (reference pinned by digest), DIR (this pin's directory, keyed by the
 # digest), ROOT (the parent of every pin's directory), SRC_DIR (the interpreters' directory inside the
 # image), BINARIES (qemu-<cpu> names, space separated), TIMEOUT (seconds for the pull).
@@ -167,10 +203,12 @@ image_install() {
     STAGE=""
     trap - EXIT
   fi
+  unit_record
   printf '{"image":%s,"dir":%s,"pulled":%s,"interpreters":%s}\n' "$(js "$IMAGE")" "$(js "$DIR")" "$pulled" "$(interpreters_json)"
 }
 
 image_remove() {
+  unit_forget
   users=""
   if [ -d "$MNT" ]; then
     for e in "$MNT"/*; do

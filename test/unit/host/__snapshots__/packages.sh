@@ -6,6 +6,11 @@ VERSION_OP=''
 VERSION_WANT=''
 VERSION_TEXT=''
 VERSIONED='qemu-user-static'
+REMOVE_PACKAGES='false'
+UNITS_FILE=''
+UNITS_OWNER=''
+UNIT=''
+UNIT_TOKEN=''
 # --- prelude.sh
 # shellcheck shell=sh
 # The start of every remote script (after the variables the component defines with shellVars).
@@ -25,13 +30,45 @@ js() { printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' |
 js_lines() {
   printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' | tr -d '\000-\011\013-\037' | awk '{ printf "%s%s", (NR > 1 ? "\\n" : ""), $0 }')"
 }
+# --- units.sh
+# shellcheck shell=sh
+# Repair tokens (../units.ts): `unit_record` writes "UNIT UNIT_TOKEN" into UNITS_FILE once the unit's work
+# succeeded; `unit_forget` takes UNIT out (delete), and removes the file, then its empty directories, when no
+# unit is left. The file's first line names its owner ("# Owner: UNITS_OWNER"); a file with another first
+# line is replaced. Written to a temporary file and renamed: a reader never sees half a file. A failure to
+# write is a note, not a failure: the unit's work is done; the next run re-runs it once (no token recorded).
+# shellcheck disable=SC2154 # UNITS_FILE UNITS_OWNER UNIT UNIT_TOKEN are defined by the component before this text
+units_write() { # TOKEN ("" to forget UNIT)
+  [ -n "$UNITS_FILE" ] && [ -n "$UNIT" ] || return 0
+  _udir=${UNITS_FILE%/*}
+  _ukept=""
+  if [ -f "$UNITS_FILE" ] && [ "$(head -n 1 "$UNITS_FILE")" = "# Owner: $UNITS_OWNER" ]; then
+    _ukept=$(awk -v u="$UNIT" 'NR > 1 && $1 != u' "$UNITS_FILE")
+  fi
+  if [ -z "$1" ] && [ -z "$_ukept" ]; then
+    rm -f "$UNITS_FILE"
+    if rmdir "$_udir" 2>/dev/null; then rmdir "${_udir%/*}" 2>/dev/null || true; fi
+    return 0
+  fi
+  _utmp="$UNITS_FILE.tmp.$$"
+  if mkdir -p "$_udir" 2>/dev/null &&
+    { printf '# Owner: %s\n' "$UNITS_OWNER"; [ -z "$_ukept" ] || printf '%s\n' "$_ukept"; [ -z "$1" ] || printf '%s %s\n' "$UNIT" "$1"; } >"$_utmp" 2>/dev/null &&
+    mv -f "$_utmp" "$UNITS_FILE"; then
+    return 0
+  fi
+  rm -f "$_utmp" 2>/dev/null || true
+  note "could not record $UNIT in $UNITS_FILE (the next pulumi up runs $UNIT again)"
+}
+unit_record() { units_write "$UNIT_TOKEN"; }
+unit_forget() { units_write ""; }
 # --- packages.sh
 # shellcheck shell=sh
-# The distribution packages that provide the QEMU interpreters: `install` (create) or, only when asked,
-# `remove` (delete), the action being the first argument. Debian/Ubuntu (apt) only. Variables:
+# The distribution packages that provide the QEMU interpreters: `install` (create) or `remove` (delete),
+# the action being the first argument; `remove` forgets the unit's repair token and uninstalls only when
+# REMOVE_PACKAGES=true (removePackagesOnDestroy). Debian/Ubuntu (apt) only. Needs units.sh. Variables:
 # PACKAGES (space-separated), LOCK_TIMEOUT (seconds), and packageVersion's constraint: VERSION_OP ("=" or
 # ">="), VERSION_WANT (a Debian version; "" for none), VERSION_TEXT (as written), VERSIONED (the names it
-# applies to).
+# applies to), REMOVE_PACKAGES, and units.sh's UNITS_FILE UNITS_OWNER UNIT UNIT_TOKEN.
 #
 # - Idempotent: packages already installed are not touched and apt is not even called.
 # - Non-interactive: DEBIAN_FRONTEND=noninteractive, keep existing conffiles, no recommends (recommends
@@ -139,7 +176,7 @@ json_list() { sep=""; printf '['; for w in $1; do printf '%s%s' "$sep" "$(js "$w
 
 # Prints {"packages":[...],"installed":[...]}.
 packages_install() {
-  if [ -z "$PACKAGES" ]; then printf '{"packages":[],"installed":[]}\n'; return 0; fi
+  if [ -z "$PACKAGES" ]; then unit_record; printf '{"packages":[],"installed":[]}\n'; return 0; fi
   if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
     fail "apt-get/dpkg not found: packages are installed on Debian and Ubuntu only. Install QEMU's static interpreters yourself and set installPackages to none"
   fi
@@ -163,10 +200,13 @@ packages_install() {
   else
     new=""
   fi
+  unit_record
   printf '{"packages":%s,"installed":%s}\n' "$(json_list "$PACKAGES")" "$(json_list "$new")"
 }
 
 packages_remove() {
+  unit_forget
+  [ "$REMOVE_PACKAGES" = true ] || { printf '{"removed":[]}\n'; return 0; }
   [ -n "$PACKAGES" ] || return 0
   command -v apt-get >/dev/null 2>&1 || return 0
   present=""

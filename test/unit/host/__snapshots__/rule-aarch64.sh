@@ -18,6 +18,10 @@ MNT='/proc/sys/fs/binfmt_misc'
 MODE='per-file'
 PERSISTENT='true'
 REQUIRE_STATIC='true'
+UNITS_FILE=''
+UNITS_OWNER=''
+UNIT=''
+UNIT_TOKEN=''
 # --- prelude.sh
 # shellcheck shell=sh
 # The start of every remote script (after the variables the component defines with shellVars).
@@ -37,6 +41,37 @@ js() { printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' |
 js_lines() {
   printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' | tr -d '\000-\011\013-\037' | awk '{ printf "%s%s", (NR > 1 ? "\\n" : ""), $0 }')"
 }
+# --- units.sh
+# shellcheck shell=sh
+# Repair tokens (../units.ts): `unit_record` writes "UNIT UNIT_TOKEN" into UNITS_FILE once the unit's work
+# succeeded; `unit_forget` takes UNIT out (delete), and removes the file, then its empty directories, when no
+# unit is left. The file's first line names its owner ("# Owner: UNITS_OWNER"); a file with another first
+# line is replaced. Written to a temporary file and renamed: a reader never sees half a file. A failure to
+# write is a note, not a failure: the unit's work is done; the next run re-runs it once (no token recorded).
+# shellcheck disable=SC2154 # UNITS_FILE UNITS_OWNER UNIT UNIT_TOKEN are defined by the component before this text
+units_write() { # TOKEN ("" to forget UNIT)
+  [ -n "$UNITS_FILE" ] && [ -n "$UNIT" ] || return 0
+  _udir=${UNITS_FILE%/*}
+  _ukept=""
+  if [ -f "$UNITS_FILE" ] && [ "$(head -n 1 "$UNITS_FILE")" = "# Owner: $UNITS_OWNER" ]; then
+    _ukept=$(awk -v u="$UNIT" 'NR > 1 && $1 != u' "$UNITS_FILE")
+  fi
+  if [ -z "$1" ] && [ -z "$_ukept" ]; then
+    rm -f "$UNITS_FILE"
+    if rmdir "$_udir" 2>/dev/null; then rmdir "${_udir%/*}" 2>/dev/null || true; fi
+    return 0
+  fi
+  _utmp="$UNITS_FILE.tmp.$$"
+  if mkdir -p "$_udir" 2>/dev/null &&
+    { printf '# Owner: %s\n' "$UNITS_OWNER"; [ -z "$_ukept" ] || printf '%s\n' "$_ukept"; [ -z "$1" ] || printf '%s %s\n' "$UNIT" "$1"; } >"$_utmp" 2>/dev/null &&
+    mv -f "$_utmp" "$UNITS_FILE"; then
+    return 0
+  fi
+  rm -f "$_utmp" 2>/dev/null || true
+  note "could not record $UNIT in $UNITS_FILE (the next pulumi up runs $UNIT again)"
+}
+unit_record() { units_write "$UNIT_TOKEN"; }
+unit_forget() { units_write ""; }
 # --- elf.sh
 # shellcheck shell=sh
 # ELF helpers that need neither `file` nor `readelf` (absent on minimal hosts), only `od`.
@@ -157,9 +192,10 @@ entry_line() {
 # --- rule.sh
 # shellcheck shell=sh
 # One binfmt_misc rule of one target: `apply` (create/update) or `remove` (delete), the action being the
-# script's first argument (`sh -s apply`). Needs prelude.sh, elf.sh and binfmt-entries.sh, and these
-# variables: TARGET NAME FILE DIR CONTENT LINE INTERP FLAGS OFFSET MAGIC MASK MARKER OWNER MNT MODE
-# PERSISTENT REQUIRE_STATIC (see rule.ts).
+# script's first argument (`sh -s apply`). Needs prelude.sh, units.sh, elf.sh and binfmt-entries.sh, and
+# these variables: TARGET NAME FILE DIR CONTENT LINE INTERP FLAGS OFFSET MAGIC MASK MARKER OWNER MNT MODE
+# PERSISTENT REQUIRE_STATIC (see rule.ts) and units.sh's. A successful apply records the target's repair
+# token (unit_record); remove forgets it.
 #
 # apply is all or nothing:
 # 1. check everything that can be checked before any change: the interpreter (exists, executable,
@@ -330,6 +366,7 @@ rule_apply() {
   if ! ours_file || [ "$(cat "$FILE")" != "$CONTENT" ]; then write_file; wrote=true; fi
   DONE=true
   [ -z "$BACKUP" ] || rm -f "$BACKUP"
+  unit_record
   # The QEMU version behind the entry, from the interpreter itself (first line of --version).
   _ver=$("$INTERP" --version 2>/dev/null | head -n 1) || _ver=""
   printf '{"target":%s,"name":%s,"file":%s,"wroteFile":%s,"applied":%s,"persistent":%s,"entry":%s,"version":%s}\n' \
@@ -339,6 +376,7 @@ rule_apply() {
 # remove: unregister the entry only if it is still exactly ours (otherwise leave it and say so), and
 # delete the file only if it carries our marker; leave both when the file records another owner.
 rule_remove() {
+  unit_forget
   if other_owner; then
     note "leaving $NAME and $FILE: they are managed by $_rec"
     printf '{"target":%s,"name":%s,"unregistered":false,"removedFile":false}\n' "$(js "$TARGET")" "$(js "$NAME")"
