@@ -1,12 +1,13 @@
 /**
  * The acceptance checks of one host: per requested target, one resource that runs the target's image
  * on the HOST'S OWN docker daemon and reads `uname -m`. Two interchangeable ways, same report shape:
- * - AcceptanceVia.Command: `remote.Command` `${name}-check-<target>` running ./scripts/check.ts;
+ * - AcceptanceVia.Command: ONE `remote.Command` `${name}-check` running the check of every target in one SSH
+ *   session (../host/scripts/check.ts hostCheckScript), one result line per target;
  * - AcceptanceVia.DockerProvider: one `docker.Provider` `${name}-docker` (ssh://user@host:port), and per
  *   target a `docker.RemoteImage` `${name}-image-<target>` and a one-shot `docker.Container`
  *   `${name}-check-<target>` (see ./docker-check.ts: inputs the plugin reads back unchanged, a failed
  *   check fails the container's creation and runs again on the next `up`).
- * Both re-run whenever the host's rendered rules change or their target was repaired (its repair token,
+ * Both re-run whenever the host's rendered rules change or a target was repaired (its repair token,
  * ../host/units.ts): the command through `triggers`, the container through labels (labels force replacement).
  * Checks are chained with dependsOn after the last rule, so a host never has two commands running at once
  * (the command provider still keeps each command's SSH connection open until the run ends).
@@ -21,7 +22,8 @@ import { loadDocker } from "./docker-module";
 import { AcceptanceVia, Privilege } from "../host/enums";
 import { AcceptanceReport, acceptanceFromCommand, acceptanceFromContainer, disabledAcceptance, noImageAcceptance } from "../host/outputs";
 import { HostPlan } from "../host/plan";
-import { checkScript } from "../host/scripts/check";
+import { TargetAcceptance } from "../host/config";
+import { hostCheckScript } from "../host/scripts/check";
 import { shellCommand } from "../host/shell";
 import { HostSpec } from "./validate";
 import { attributed } from "./errors";
@@ -48,6 +50,8 @@ export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Outpu
   const reports: Record<string, pulumi.Output<AcceptanceReport>> = {};
   let provider: Docker.Provider | undefined;
   let previous: pulumi.Resource = w.after;
+  // The targets the command check runs, in the order of the request: one script, one session (below).
+  const viaCommand: { readonly target: string; readonly acc: TargetAcceptance; readonly skipped: pulumi.Output<string | undefined> }[] = [];
   for (const target of config.targets) {
     const acc = config.acceptance.targets[target.name];
     if (acc === undefined) throw new pulumi.ResourceError(`internal: no acceptance settings for ${target.name}`, parent);
@@ -64,30 +68,7 @@ export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Outpu
     // the docker provider's report says "skipped".
     const skipped = w.plan.apply((p) => p.rules.find((r) => r.target.name === target.name)?.skipped);
     if (config.acceptance.via === AcceptanceVia.Command) {
-      const check = remoteCommand(
-        `${name}-check-${target.name}`,
-        {
-          connection: w.connection,
-          create: w.privilege.apply((pr) => shellCommand(pr)),
-          // A skipped (native) target is checked too, expecting the host's own machine: a check
-          // that did not run never reports passed.
-          stdin: pulumi.all([w.label, skipped]).apply(([label, skip]) =>
-            checkScript({
-              label,
-              target: target.name,
-              image: acc.image,
-              platform: acc.platform,
-              expected: acc.expected,
-              timeoutSeconds: config.acceptance.timeoutSeconds,
-              native: skip !== undefined,
-            }),
-          ),
-          triggers: [w.rulesHash, pulumi.output(w.repairs[target.name] ?? "").apply((r) => `repair ${r}`)],
-        },
-        { parent, dependsOn: [previous] },
-      );
-      reports[target.name] = pulumi.all([w.label, check.stdout]).apply(([label, stdout]) => attributed(check, () => acceptanceFromCommand(label, target.name, acc, stdout)));
-      previous = check;
+      viaCommand.push({ target: target.name, acc, skipped });
     } else {
       // Loaded only on this path (an optional peer dependency); validation already reported it missing.
       const docker = loadDocker(name);
@@ -111,6 +92,37 @@ export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Outpu
         .all([w.label, container.containerLogs, container.exitCode, skipped])
         .apply(([label, logs, code, skip]) => acceptanceFromContainer(label, target.name, acc, logs, code, skip));
       previous = container;
+    }
+  }
+  if (viaCommand.length > 0) {
+    // One command checks every target of the host in ONE SSH session (per-target results from its per-target
+    // lines). A skipped (native) target is checked too, expecting the host's own machine: a check that did
+    // not run never reports passed.
+    const check = remoteCommand(
+      `${name}-check`,
+      {
+        connection: w.connection,
+        create: w.privilege.apply((pr) => shellCommand(pr)),
+        stdin: pulumi.all([w.label, pulumi.all(viaCommand.map((c) => c.skipped))]).apply(([label, skips]) =>
+          hostCheckScript(
+            label,
+            viaCommand.map((c, i) => ({
+              target: c.target,
+              image: c.acc.image,
+              platform: c.acc.platform,
+              expected: c.acc.expected,
+              timeoutSeconds: config.acceptance.timeoutSeconds,
+              native: skips[i] !== undefined,
+            })),
+          ),
+        ),
+        // Re-run when the host's rules change (a target added or removed) or one of its targets was repaired.
+        triggers: [w.rulesHash, ...viaCommand.map((c) => pulumi.output(w.repairs[c.target] ?? "").apply((r) => `${c.target} repair ${r}`))],
+      },
+      { parent, dependsOn: [previous] },
+    );
+    for (const c of viaCommand) {
+      reports[c.target] = pulumi.all([w.label, check.stdout]).apply(([label, stdout]) => attributed(check, () => acceptanceFromCommand(label, c.target, c.acc, stdout)));
     }
   }
   return reports;

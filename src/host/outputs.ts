@@ -170,7 +170,12 @@ export function acceptanceFailure(label: string, target: string, acc: TargetAcce
 
 /** The check command's stdout (AcceptanceVia.Command). */
 export function acceptanceFromCommand(label: string, target: string, acc: TargetAcceptance, stdout: string): AcceptanceReport {
-  const raw = lastJsonLine(stdout, `acceptance check ${target}`, label);
+  // The host's check prints one line per target (scripts/check.ts hostCheckScript): this target's line.
+  const mine = stdout
+    .split("\n")
+    .filter((l) => l.startsWith(`{"target":${JSON.stringify(target)},`))
+    .join("\n");
+  const raw = lastJsonLine(mine, `acceptance check ${target}`, label);
   const r = checkOutputSchema.safeParse(raw);
   if (!r.success) throw new Error(`${label}: unexpected output of the acceptance check for ${target}: ${JSON.stringify(raw)}`);
   const o = r.data;

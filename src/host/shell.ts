@@ -45,7 +45,29 @@ export interface ScriptSpec {
  * reads stdin (apt, sudo, docker) cannot swallow the rest of the script.
  */
 export function renderScript(spec: ScriptSpec): string {
-  const body = [shellVars({ LABEL: spec.label, ...spec.vars }), ...(["prelude.sh", ...spec.files] as const).map((f) => `# --- ${f}\n${scriptText(f).trimEnd()}`)];
+  const body = [shellVars({ LABEL: spec.label, ...spec.vars }), ...(["prelude.sh", ...spec.files] as const).map(section)];
+  return `{\n${body.join("\n")}\n} </dev/null\n`;
+}
+
+/** One step of a script that runs the same files several times with other variables (renderSteps). */
+export interface ScriptStep {
+  readonly vars: Readonly<Record<string, string>>;
+  readonly files: readonly ScriptFile[];
+}
+
+/** A shipped file as a section of a rendered script. */
+function section(f: ScriptFile): string {
+  return `# --- ${f}\n${scriptText(f).trimEnd()}`;
+}
+
+/**
+ * Like renderScript, for a script of several steps in ONE session: LABEL and prelude.sh once, then per step
+ * its variables and its files, in order (e.g. the acceptance check of each target, ./scripts/check.ts). A
+ * step's `fail` ends the whole script: the steps after it do not run.
+ */
+export function renderSteps(label: string, steps: readonly ScriptStep[]): string {
+  const body = [shellVars({ LABEL: label }), section("prelude.sh")];
+  for (const s of steps) body.push(shellVars(s.vars), ...s.files.map(section));
   return `{\n${body.join("\n")}\n} </dev/null\n`;
 }
 

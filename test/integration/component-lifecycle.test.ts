@@ -162,7 +162,7 @@ describe("BinfmtHost lifecycle on Debian 12 and 13 lab hosts", { timeout: 25 * 6
     }
   });
 
-  it("adding riscv64 registers only riscv64 (the checks re-run: the host's rules changed)", async () => {
+  it("adding riscv64 registers only riscv64 (the host's check re-runs: its rules changed)", async () => {
     architectures = ["arm", "aarch64", "riscv64"];
     await stack.up("add riscv64");
     const active = TestStack.activeSteps(stack.last(), "command:remote:Command").map((s) => `${s.op} ${urnName(s.urn)}`);
@@ -172,7 +172,7 @@ describe("BinfmtHost lifecycle on Debian 12 and 13 lab hosts", { timeout: 25 * 6
         !active.some((a) => a.includes(`${c.id}-rule-arm`) || a.includes(`${c.id}-rule-aarch64`) || a.includes(`${c.id}-packages`) || a.includes(`${c.id}-facts`)),
         active.join(", "),
       );
-      assert.ok(active.includes(`replace ${c.id}-check-aarch64`));
+      assert.ok(active.includes(`replace ${c.id}-check`), active.join(", "));
       assert.equal(dockerRun(c, "riscv64/busybox").machine, "riscv64");
       assertEntryAsRendered(c, "riscv64");
     }

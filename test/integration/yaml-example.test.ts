@@ -7,10 +7,8 @@
 // fails the preview with the component's own error naming the field, as a TypeScript user sees it.
 //
 // The program runs from a copy in a temp dir, OUTSIDE this checkout (the package path made absolute), as a
-// user's project would: no node_modules above it. That is what proves the package serves the component's
-// ObservedState itself: the Node SDK's dynamic-provider plugin, which serves it in a TypeScript program, is
-// started in the program's directory and cannot find @pulumi/pulumi there (measured before the fix). The drift
-// case proves its diff works there. The stack's config file lives in the temp dir too (`--config-file`).
+// user's project would: no node_modules above it. The drift case proves the repair tokens (src/host/units.ts)
+// turn a removed entry into an update of exactly that rule there too. The stack's config file lives in the temp dir too (`--config-file`).
 // Lab hosts: prefix `yaml` (yaml1), stopped at the end.
 import { after, before, describe, test, type TestContext } from "node:test";
 import assert from "node:assert/strict";
@@ -149,8 +147,8 @@ describe("examples/yaml-build-host: BinfmtHost from Pulumi YAML through the comp
     await ok(["preview", "--expect-no-changes", "--color", "never"]);
   });
 
-  // ObservedState, created inside the component by the component provider (Construct) and served by the
-  // package's own provider: its diff must turn drift into a planned repair, and back into no changes.
+  // The repair token of the drifted target, in the rule command created by the component provider (Construct):
+  // drift turns into a planned update of that rule, and back into no changes after the repair.
   test("drift: an entry removed on the host is planned for repair by the preview, repaired by up", { timeout: 900_000 }, async (t) => {
     if (!needsUp(t)) return;
     const removed = sshExec(host, host.users.sudo, "echo -1 | sudo tee /proc/sys/fs/binfmt_misc/qemu-aarch64 >/dev/null");
@@ -158,8 +156,8 @@ describe("examples/yaml-build-host: BinfmtHost from Pulumi YAML through the comp
     assert.equal(entryExists("qemu-aarch64"), false);
     const drifted = await pulumi(["preview", "--expect-no-changes", "--diff", "--color", "never"]);
     assert.notEqual(drifted.code, 0, "the preview saw no change after the entry was removed");
-    assert.match(drifted.stdout, /~ qemu-binfmt:index:ObservedState: \(update\)\n.*\n.*::builder-state-aarch64\]/);
-    assert.match(drifted.stdout, /"binfmt_misc entry qemu-aarch64 is not registered"/);
+    assert.match(drifted.stdout, /~ command:remote:Command: \(update\)\n.*\n.*::builder-rule-aarch64\]/);
+    assert.match(drifted.stdout, /binfmt_misc entry qemu-aarch64 is not registered/);
     await ok(["up", "--yes", "--skip-preview", "--color", "never", "--suppress-progress"]);
     assert.equal(entryExists("qemu-aarch64"), true);
     await ok(["preview", "--expect-no-changes", "--color", "never"]);

@@ -62,7 +62,7 @@ export class TestStack {
     const args: InlineProgramArgs = { projectName: o.projectName, stackName: o.stackName ?? "test", program: o.program };
     // The program's directory lies inside the checkout, as a user's program lies in a project with its
     // node_modules: plugins that the engine starts there (the nodejs dynamic-provider host, which serves
-    // ObservedState) resolve @pulumi/pulumi from it, as upstream's do.
+    // HostRefusal) resolve @pulumi/pulumi from it, as upstream's do.
     mkdirSync(path.join(repoRoot, ".state"), { recursive: true });
     const workDir = mkdtempSync(path.join(repoRoot, ".state", `ws-${o.projectName}-`));
     const stack = await LocalWorkspace.createOrSelectStack(args, {

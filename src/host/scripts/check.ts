@@ -9,7 +9,7 @@
  * passed. The script then expects what a native run prints on that host (its own `uname -m`, or armv8l
  * for 32-bit ARM on an aarch64 kernel) and, on "exec format error", says that the skip was wrong.
  */
-import { renderScript } from "../shell";
+import { renderScript, renderSteps } from "../shell";
 
 export interface CheckScriptInput {
   readonly label: string;
@@ -25,18 +25,31 @@ export interface CheckScriptInput {
   readonly native: boolean;
 }
 
-/** stdin of `sh -s` (no action). */
+function checkVars(input: Omit<CheckScriptInput, "label">): Record<string, string> {
+  return {
+    TARGET: input.target,
+    IMAGE: input.image,
+    PLATFORM: input.platform,
+    EXPECTED: input.expected,
+    TIMEOUT: String(input.timeoutSeconds),
+    NATIVE: input.native ? "true" : "false",
+  };
+}
+
+/** stdin of `sh -s` (no action): the check of one target. */
 export function checkScript(input: CheckScriptInput): string {
-  return renderScript({
-    label: input.label,
-    vars: {
-      TARGET: input.target,
-      IMAGE: input.image,
-      PLATFORM: input.platform,
-      EXPECTED: input.expected,
-      TIMEOUT: String(input.timeoutSeconds),
-      NATIVE: input.native ? "true" : "false",
-    },
-    files: ["check.sh"],
-  });
+  return renderScript({ label: input.label, vars: checkVars(input), files: ["check.sh"] });
+}
+
+/**
+ * stdin of `sh -s` (no action): the checks of several targets of one host, in order, in ONE session; one
+ * JSON line per target (each names its target). The first failing check fails the script, naming its target;
+ * the checks after it do not run (as a chain of one resource per check would not run them either).
+ */
+export function hostCheckScript(label: string, inputs: readonly Omit<CheckScriptInput, "label">[]): string {
+  if (inputs.length === 0) throw new Error(`internal: ${label}: a host check without targets`);
+  return renderSteps(
+    label,
+    inputs.map((i) => ({ vars: checkVars(i), files: ["check.sh"] as const })),
+  );
 }

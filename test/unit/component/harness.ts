@@ -86,7 +86,7 @@ export interface Recorder {
 }
 
 function hostPrefix(name: string): string {
-  return name.replace(/-(facts|packages|refusal|rule-.*|check-.*|image-.*|docker)$/, "");
+  return name.replace(/-(facts|packages|refusal|rule-.*|check|check-.*|image-.*|docker)$/, "");
 }
 
 function commandStdout(name: string, inputs: Record<string, unknown>, o: MockOptions): string {
@@ -103,13 +103,21 @@ function commandStdout(name: string, inputs: Record<string, unknown>, o: MockOpt
     const entry = [`enabled`, `interpreter ${v.INTERP}`, `flags: ${v.FLAGS}`, `offset ${v.OFFSET}`, `magic ${v.MAGIC}`, ...(v.MASK ? [`mask ${v.MASK}`] : [])].join("\n");
     return JSON.stringify({ target: v.TARGET, name: v.NAME, file: v.FILE, wroteFile: true, applied: "proc", persistent: v.PERSISTENT === "true", entry }) + "\n";
   }
-  if (/-check-/.test(name)) {
-    // A skipped (native) target's check runs natively: it expects the host's own machine.
-    const native = v.NATIVE === "true";
-    const expected = native ? facts.machine : (v.EXPECTED ?? "");
-    const actual = (o.unameOf ?? ((_t, e) => e))(v.TARGET ?? "", expected);
-    const detail = actual === expected ? "" : "exec /bin/uname: exec format error";
-    return JSON.stringify({ target: v.TARGET, image: v.IMAGE, platform: v.PLATFORM, expected, actual, exitCode: 0, ok: actual === expected, native, detail }) + "\n";
+  if (/-check$/.test(name)) {
+    // One line per target step (hostCheckScript); a skipped (native) target's check runs natively: it
+    // expects the host's own machine.
+    return script
+      .split("# --- check.sh")
+      .slice(0, -1)
+      .map((before) => scriptVars(before.slice(before.lastIndexOf("\nTARGET="))))
+      .map((s) => {
+        const native = s.NATIVE === "true";
+        const expected = native ? facts.machine : (s.EXPECTED ?? "");
+        const actual = (o.unameOf ?? ((_t, e) => e))(s.TARGET ?? "", expected);
+        const detail = actual === expected ? "" : "exec /bin/uname: exec format error";
+        return JSON.stringify({ target: s.TARGET, image: s.IMAGE, platform: s.PLATFORM, expected, actual, exitCode: 0, ok: actual === expected, native, detail }) + "\n";
+      })
+      .join("");
   }
   return "";
 }

@@ -24,7 +24,7 @@ describe("BinfmtHost resource graph", () => {
     const children = rec.registered.filter((r) => r.name !== "builder-1");
     assert.deepEqual(
       children.map((r) => r.name),
-      ["builder-1-packages", "builder-1-rule-arm", "builder-1-rule-aarch64", "builder-1-check-arm", "builder-1-check-aarch64"],
+      ["builder-1-packages", "builder-1-rule-arm", "builder-1-rule-aarch64", "builder-1-check"],
     );
     for (const c of children) {
       assert.equal(c.parent, "builder-1", `${c.name} is parented to the component`);
@@ -42,9 +42,7 @@ describe("BinfmtHost resource graph", () => {
     assert.deepEqual(deps["chain-rule-arm"], ["chain-packages"]);
     assert.deepEqual(deps["chain-rule-aarch64"], ["chain-rule-arm"]);
     assert.deepEqual(deps["chain-rule-riscv64"], ["chain-rule-aarch64"]);
-    assert.deepEqual(deps["chain-check-arm"], ["chain-rule-riscv64"]);
-    assert.deepEqual(deps["chain-check-aarch64"], ["chain-check-arm"]);
-    assert.deepEqual(deps["chain-check-riscv64"], ["chain-check-aarch64"]);
+    assert.deepEqual(deps["chain-check"], ["chain-rule-riscv64"]);
   });
 
   it("replaces a rule delete-first (its delete undoes the path its create writes) and keys the replacement on file and entry name", async () => {
@@ -56,7 +54,7 @@ describe("BinfmtHost resource graph", () => {
     assert.ok(rule);
     assert.equal(rule.deleteBeforeReplace, true);
     assert.deepEqual(rule.props.triggers, ["/etc/binfmt.d/qemu-aarch64.conf", "qemu-aarch64"]);
-    const check = rec.registered.find((r) => r.name === "dbr-check-aarch64");
+    const check = rec.registered.find((r) => r.name === "dbr-check");
     assert.equal(check?.deleteBeforeReplace, false);
   });
 
@@ -144,9 +142,13 @@ describe("BinfmtHost resource graph", () => {
     assert.equal(targets.i386?.acceptance.expected, "x86_64", "a native run prints the host's own machine");
     assert.equal(targets.i386?.acceptance.actual, "x86_64");
     assert.equal(targets.aarch64?.acceptance.status, AcceptanceStatus.Passed);
-    const v = scriptVars(innerScript(rec.created.find((c) => c.name === "native-check-check-i386")?.inputs ?? {}));
-    assert.equal(v.NATIVE, "true");
-    assert.equal(v.IMAGE, "i386/busybox");
+    const script = innerScript(rec.created.find((c) => c.name === "native-check-check")?.inputs ?? {});
+    const [i386, aarch64] = script
+      .split("# --- check.sh")
+      .slice(0, 2)
+      .map((s) => scriptVars(s.slice(s.lastIndexOf("\nTARGET="))));
+    assert.deepEqual([i386?.TARGET, i386?.NATIVE, i386?.IMAGE], ["i386", "true", "i386/busybox"]);
+    assert.deepEqual([aarch64?.TARGET, aarch64?.NATIVE, aarch64?.IMAGE], ["aarch64", "false", "arm64v8/busybox"], "both targets are checked in the one session, in order");
   });
 
   it("renders the Jetson Containers article's aarch64 line and reports the kernel's fields per target", async () => {
@@ -170,7 +172,7 @@ describe("BinfmtHost resource graph", () => {
     assert.match(summary, /aarch64 +registered \/usr\/bin\/qemu-aarch64-static flags F; arm64v8\/busybox uname -m = aarch64 \(ok\)/);
   });
 
-  it("triggers every check on the hash of the host's rendered rules (which changes when a target is added) and on its target's repair token", async () => {
+  it("triggers the host's check on the hash of its rendered rules (which changes when a target is added) and on each target's repair token", async () => {
     const { BinfmtHost } = await load();
     rec.clear();
     const a = new BinfmtHost("hash-a", { connection: { host: "h" }, architectures: ["aarch64"] });
@@ -179,9 +181,9 @@ describe("BinfmtHost resource graph", () => {
     const [ha, hb, hc] = await Promise.all([settle(a.rulesHash), settle(b.rulesHash), settle(c.rulesHash), settle(b.targets)]);
     assert.notEqual(ha, hb);
     assert.equal(hb, hc, "order of the list does not matter");
-    const check = rec.created.find((r) => r.name === "hash-b-check-aarch64");
-    const token = scriptVars(String(rec.created.find((r) => r.name === "hash-b-rule-aarch64")?.inputs.stdin)).UNIT_TOKEN;
-    assert.deepEqual(check?.inputs.triggers, [hb, `repair ${token}`]);
+    const check = rec.created.find((r) => r.name === "hash-b-check");
+    const token = (t: string) => scriptVars(String(rec.created.find((r) => r.name === `hash-b-rule-${t}`)?.inputs.stdin)).UNIT_TOKEN;
+    assert.deepEqual(check?.inputs.triggers, [hb, `aarch64 repair ${token("aarch64")}`, `riscv64 repair ${token("riscv64")}`]);
   });
 
   it("removes no package unless asked (its delete only forgets the unit's token), and removes them when removePackagesOnDestroy is set", async () => {

@@ -8,7 +8,8 @@ import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { checkScript, CheckScriptInput } from "../../../src/host/scripts/check";
+import { checkScript, CheckScriptInput, hostCheckScript } from "../../../src/host/scripts/check";
+import { acceptanceFromCommand } from "../../../src/host/outputs";
 import { runScript, ScriptRun } from "./run-script";
 
 let bin: string;
@@ -36,6 +37,41 @@ function check(input: CheckScriptInput): ScriptRun {
 }
 
 describe("acceptance check script", () => {
+  it("checks every target of a host in one script, one result line per target, each read back for its own target", () => {
+    // The stand-in docker answers what the --platform asks for, as an emulating host does.
+    const f = path.join(bin, "docker");
+    writeFileSync(f, `#!/bin/sh\n[ "$1" = version ] && { echo 26.1.5; exit 0; }\ncase "$*" in *linux/arm64*) echo aarch64 ;; *linux/arm/v7*) echo armv7l ;; *) echo x ;; esac\n`);
+    chmodSync(f, 0o755);
+    const ARM = { target: "arm", image: "arm32v7/busybox", platform: "linux/arm/v7", expected: "armv7l", timeoutSeconds: 30, native: false };
+    const script = hostCheckScript("b-1", [AARCH64, ARM]);
+    const r = runScript(script, [], [["\nPATH=/usr/local/sbin:", `\nPATH=${bin}:/usr/local/sbin:`]]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(
+      r.stdout
+        .trim()
+        .split("\n")
+        .map((l) => (JSON.parse(l) as { target: string; actual: string }).target + "=" + (JSON.parse(l) as { actual: string }).actual),
+      ["aarch64=aarch64", "arm=armv7l"],
+    );
+    const acc = (expected: string) => ({ image: "", platform: "", expected });
+    assert.equal(acceptanceFromCommand("b-1", "arm", acc("armv7l"), r.stdout).actual, "armv7l");
+    assert.equal(acceptanceFromCommand("b-1", "aarch64", acc("aarch64"), r.stdout).actual, "aarch64");
+  });
+
+  it("stops at the first failing target of a host's check, naming it; the targets after it are not run", () => {
+    const f = path.join(bin, "docker");
+    writeFileSync(f, `#!/bin/sh\n[ "$1" = version ] && { echo 26.1.5; exit 0; }\necho "$*" >> ${bin}/runs\necho "exec /bin/uname: exec format error" >&2; exit 1\n`);
+    chmodSync(f, 0o755);
+    const r = runScript(
+      hostCheckScript("b-1", [AARCH64, { ...AARCH64, target: "riscv64", platform: "linux/riscv64" }]),
+      [],
+      [["\nPATH=/usr/local/sbin:", `\nPATH=${bin}:/usr/local/sbin:`]],
+    );
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /^b-1: acceptance check failed for target aarch64:/);
+    assert.doesNotMatch(r.stderr, /riscv64/);
+  });
+
   it("prints the report when the emulated image prints the target's machine", () => {
     fakeDocker("aarch64\n", "", 0);
     const r = check(AARCH64);
