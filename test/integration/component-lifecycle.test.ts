@@ -130,8 +130,15 @@ describe("BinfmtHost lifecycle on Debian 12 and 13 lab hosts", { timeout: 25 * 6
     }
   });
 
-  it("registers arm and aarch64 on every host with the first up; emulated busybox then prints aarch64 and armv7l", async () => {
+  it("registers arm and aarch64 on every host with the first up, in 5 SSH sessions per host; emulated busybox then prints aarch64 and armv7l", async () => {
+    const since = Math.floor(Date.now() / 1000) + 2;
+    await new Promise((r) => setTimeout(r, 2500));
     const o = await stack.up("first up (arm, aarch64)");
+    for (const c of CASES) {
+      // The observation, the packages, one per rule, the host's check (both targets), plus the login that counts them.
+      const logins = sshExec(host(c), "root", `journalctl --since @${since} --no-pager | grep -c 'Accepted publickey' || true`).stdout.trim();
+      assert.equal(logins, "6", `${c.lab}: SSH logins during the first up (5), plus this one`);
+    }
     for (const c of CASES) {
       const rep = outputs(o, c);
       assert.equal(rep.facts.privilege, c.user === "root" ? "root" : "sudo");
@@ -224,6 +231,11 @@ describe("BinfmtHost lifecycle on Debian 12 and 13 lab hosts", { timeout: 25 * 6
       assert.deepEqual(now.sort(), expected.sort(), `${c.lab}: exactly the owned entries are gone`);
       assert.ok(now.includes("foreign-test"));
       assert.equal(root(c, "ls -A /etc/binfmt.d").trim(), "", `${c.lab}: no file left in /etc/binfmt.d`);
+      assert.equal(
+        root(c, "ls -A /var/lib/pulumi-qemu-binfmt 2>&1 || true").trim(),
+        "ls: cannot access '/var/lib/pulumi-qemu-binfmt': No such file or directory",
+        `${c.lab}: the repair tokens' file and its directories are gone`,
+      );
       const pkg = c.suffix === "-static" ? "qemu-user-static" : "qemu-user";
       assert.match(root(c, `dpkg-query -W -f='\${db:Status-Status}' ${pkg}`), /^installed$/, "packages stay");
     }
