@@ -7,8 +7,8 @@
  * The provider is the SDK's ComponentProvider (schema, Construct) plus the component's one custom resource,
  * HostRefusal (a host the component will not touch, see ../src/component/refusal.ts): served here rather than
  * by the Node SDK's dynamic-provider plugin, which the engine would start in the consuming program's
- * directory, where a Python/Go/YAML/C# project has no @pulumi/pulumi to run it. Stacks made by versions
- * before 0.2 hold `qemu-binfmt:index:ObservedState` resources: their delete is accepted (a no-op).
+ * directory, where a Python/Go/YAML/C# project has no @pulumi/pulumi to run it. Stacks made before the repair
+ * tokens (src/host/units.ts) hold `qemu-binfmt:index:ObservedState` resources: their delete is accepted (a no-op).
  */
 import { main } from "@pulumi/pulumi/provider";
 import { ComponentProvider } from "@pulumi/pulumi/provider/experimental/provider";
@@ -23,7 +23,7 @@ type Props = Record<string, unknown>;
 const pkg = JSON.parse(readFileSync(path.join(__dirname, "package.json"), "utf8")) as { name: string; repository: string };
 if (pkg.name !== PACKAGE_NAME) throw new Error(`pulumi-package/package.json: name ${JSON.stringify(pkg.name)}, the library's type tokens say ${PACKAGE_NAME}`);
 
-/** The former drift resource of versions before 0.2: only deleted. */
+/** The former drift resource (before the repair tokens): only deleted. */
 const FORMER_OBSERVED_STATE_TYPE = `${pkg.name}:index:ObservedState`;
 
 function typeOf(urn: string): string {
