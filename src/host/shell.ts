@@ -9,7 +9,7 @@
  * characters and the script's own message comes right after it.
  */
 import { Privilege } from "./enums";
-import { ScriptFile, scriptText } from "./scripts/load";
+import { ScriptFile, shippedText } from "./scripts/load";
 
 /**
  * Quote any string as ONE POSIX shell word. Single quotes keep everything literal (backslashes,
@@ -40,12 +40,13 @@ export interface ScriptSpec {
 }
 
 /**
- * The text given to `sh -s` on stdin: the variables, prelude.sh, then the files, all inside ONE brace
+ * The text given to `sh -s` on stdin: the variables, prelude.sh, then the files (without their comments
+ * and blank lines; each after a `# --- <file>` line for the reader of a diff), all inside ONE brace
  * group read from /dev/null. sh parses the whole group before running any of it, so a command that
  * reads stdin (apt, sudo, docker) cannot swallow the rest of the script.
  */
 export function renderScript(spec: ScriptSpec): string {
-  const body = [shellVars({ LABEL: spec.label, ...spec.vars }), ...(["prelude.sh", ...spec.files] as const).map((f) => `# --- ${f}\n${scriptText(f).trimEnd()}`)];
+  const body = [shellVars({ LABEL: spec.label, ...spec.vars }), ...(["prelude.sh", ...spec.files] as const).map((f) => `# --- ${f}\n${shippedText(f).trimEnd()}`)];
   return `{\n${body.join("\n")}\n} </dev/null\n`;
 }
 
