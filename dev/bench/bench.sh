@@ -7,6 +7,8 @@
 #   --command-plugin BIN  run the pulumi contenders with this pulumi-resource-command (e.g. a private
 #                       upstream build) instead of the toolchain's stand-in; recorded in results.json
 #   --scale-ns 1,8,16,32  N values of the scaling curve (contender s, packages preinstalled); '' for none
+#   --prefix P          lab hosts P1..PN (default bench); raises fs.inotify.max_user_instances for the
+#                       run when N needs it, restored on exit (dev/bench/README.md)
 #
 # Contenders: (a) `pulumi up` of a stack using BinfmtFleet, plus its no-op second up;
 # (b) an Ansible playbook doing the same work; (c) one bash script per host over one ssh
@@ -31,7 +33,7 @@ while [ $# -gt 0 ]; do
     --report) report=1 ;;
     --command-plugin) BENCH_COMMAND_PLUGIN=${2:?--command-plugin needs a path}; shift ;;
     --command-plugin=*) BENCH_COMMAND_PLUGIN=${1#*=} ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) args+=("$1") ;;
   esac
   shift

@@ -9,7 +9,7 @@
  * characters and the script's own message comes right after it.
  */
 import { Privilege } from "./enums";
-import { ScriptFile, scriptText } from "./scripts/load";
+import { ScriptFile, shippedText } from "./scripts/load";
 
 /**
  * Quote any string as ONE POSIX shell word. Single quotes keep everything literal (backslashes,
@@ -40,7 +40,8 @@ export interface ScriptSpec {
 }
 
 /**
- * The text given to `sh -s` on stdin: the variables, prelude.sh, then the files, all inside ONE brace
+ * The text given to `sh -s` on stdin: the variables, prelude.sh, then the files (without their comments
+ * and blank lines; each after a `# --- <file>` line for the reader of a diff), all inside ONE brace
  * group read from /dev/null. sh parses the whole group before running any of it, so a command that
  * reads stdin (apt, sudo, docker) cannot swallow the rest of the script.
  */
@@ -57,7 +58,7 @@ export interface ScriptStep {
 
 /** A shipped file as a section of a rendered script. */
 function section(f: ScriptFile): string {
-  return `# --- ${f}\n${scriptText(f).trimEnd()}`;
+  return `# --- ${f}\n${shippedText(f).trimEnd()}`;
 }
 
 /**

@@ -2,7 +2,7 @@
 """`npm run bench` driver (dev/bench/bench.sh prepares the machine, then runs this).
 
     bench.py run    [--quick] [--ns 1,4,8] [--runs 3] [--contenders a,b,c,d,e]
-                    [--scale-ns 1,8,16,32] [--scale-runs 1]
+                    [--scale-ns 1,8,16,32] [--scale-runs 1] [--prefix bench]
                     [--out dev/bench/results] [--work dev/bench/work]
     bench.py report [--out dev/bench/results]     rewrite results.md + wall-time.png from results.json
 
@@ -29,6 +29,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -38,13 +39,14 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 BENCH = os.path.dirname(HERE)
 REPO = os.path.dirname(os.path.dirname(BENCH))
 PY = sys.executable
-PREFIX = "bench"
+PREFIX = "bench"  # lab host names PREFIX1..PREFIXn (--prefix)
 # the compiled package under test (bench.sh snapshots it into dev/bench/work/pkg); the checkout otherwise
 PACKAGE = os.environ.get("BENCH_PACKAGE", REPO)
 SUITE = "bookworm"
 BOOT_BATCH = 8  # hosts booted at once (see Lab._up_in_batches)
 sys.path.insert(0, HERE)
 import events  # noqa: E402
+import limits  # noqa: E402
 import report  # noqa: E402
 
 CONTENDERS = {
@@ -578,14 +580,27 @@ def cmd_run(a):
     plan += [(r, n, "s") for r in range(1, a.scale_runs + 1) for n in scale_ns]
     if scale_ns and "s" not in contenders:
         contenders.append("s")
+    # all lab hosts share root's inotify instances (limits.py): raised for this run when N needs it
+    kernel_limits = limits.RaisedLimits(max([n for _, n, c in plan if c != "d"], default=0), log)
+    # a SIGTERM (or the terminal's SIGHUP) ends the run through the `with` below, which restores the limit
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, lambda signum, _frame: sys.exit(128 + signum))
+    with kernel_limits:
+        return _run_plan(a, lab, plan, session, spec_file, spec, out, ns, scale_ns, runs, contenders, kernel_limits)
+
+
+def _run_plan(a, lab, plan, session, spec_file, spec, out, ns, scale_ns, runs, contenders, kernel_limits):
     observed = {}
     total_est = sum(estimate(c, n) for _, n, c in plan)
-    log(f"{len(plan)} measurements ({', '.join(c for c in contenders if c != 's')} x N={ns} x {runs} run(s)"
-        + (f"; scaling curve s at N={scale_ns} x {a.scale_runs} run(s)" if scale_ns else "") + "); "
+    main = [c for c in contenders if c != "s"]
+    log(f"{len(plan)} measurements ("
+        + "; ".join(([f"{', '.join(main)} x N={ns} x {runs} run(s)"] if main else [])
+                    + ([f"scaling curve s at N={scale_ns} x {a.scale_runs} run(s)"] if scale_ns else [])) + "); "
         f"first estimate {total_est / 60:.0f} min; raw data in {os.path.relpath(session, REPO)}")
     records = []
     failures = []
     mach = machine()
+    mach["kernel_limits"] = kernel_limits.rec  # the same dict: the final save sees whether it was restored
     log("setup: " + setup_line(mach["setup"]))
     hostinfo = None
     t_all = time.monotonic()
@@ -622,6 +637,7 @@ def cmd_run(a):
             f"(step {spent:.0f} s incl. lab; elapsed {(time.monotonic() - t_all) / 60:.1f} min, "
             f"~{left / 60:.0f} min left)")
         _save(out, mach, hostinfo, spec, records, failures, a, ns, runs, contenders, partial=True)
+    kernel_limits.restore()
     _save(out, mach, hostinfo, spec, records, failures, a, ns, runs, contenders, partial=False)
     report.write_all(out)
     log(f"done in {(time.monotonic() - t_all) / 60:.1f} min: {os.path.relpath(out, REPO)}/results.md, "
@@ -654,6 +670,7 @@ def _save(out, mach, hostinfo, spec, records, failures, a, ns, runs, contenders,
 
 
 def main():
+    global PREFIX
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
     r = sub.add_parser("run")
@@ -664,12 +681,16 @@ def main():
     r.add_argument("--scale-ns", default="1,8,16,32", help="N values of the scaling curve (contender s); '' for none")
     r.add_argument("--scale-runs", type=int, default=1)
     r.add_argument("--attempts", type=int, default=2, help="tries per measurement when one fails")
+    r.add_argument("--prefix", default=PREFIX, help="lab host name prefix (hosts PREFIX1..PREFIXn); only these are ever taken down")
     r.add_argument("--out")
     r.add_argument("--work", default=os.path.join(BENCH, "work"))
     p = sub.add_parser("report")
     p.add_argument("--out", default=os.path.join(BENCH, "results"))
     a = ap.parse_args()
     if a.cmd == "run":
+        if not re.fullmatch(r"[a-z][a-z0-9]*[a-z]", a.prefix):
+            ap.error(f"--prefix {a.prefix!r}: lowercase letters and digits, starting and ending with a letter")
+        PREFIX = a.prefix
         sys.exit(cmd_run(a))
     report.write_all(a.out)
 

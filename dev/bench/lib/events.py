@@ -46,7 +46,16 @@ def urn_type(urn):
     return types.split("$")[-1]
 
 
-STEP_RE = re.compile(r"^bench-bench[0-9]+-")
+# A resource of one host's chain: "[<fleet>-]<host>-<step>", the host named like the lab's hosts
+# (bench.py --prefix: letters and digits ending in a letter, then the host's number), e.g.
+# "bench-bench3-rule-arm" (component) or "s4b3-recipe" (the hand-written recipe).
+STEP_RE = re.compile(r"^(?:[^-]+-)?(?P<host>[a-z](?:[a-z0-9]*[a-z])?[0-9]+)-(?P<step>.+)$")
+
+
+def host_step(name):
+    """(host, step) of a chain resource's name; (None, name) for a name of no host."""
+    m = STEP_RE.match(name)
+    return (m.group("host"), m.group("step")) if m else (None, name)
 
 
 def summarize(stamped, wall=None):
@@ -120,13 +129,22 @@ def summarize(stamped, wall=None):
     res["by_type"] = {k: {"count": len(v), "median_s": round(statistics.median(v), 3),
                           "max_s": round(max(v), 3), "sum_s": round(sum(v), 3)}
                       for k, v in sorted(by_type.items())}
-    by_step = {}
+    # each step name's durations, and its place in its host's chain: the rank of its start among that
+    # host's steps (report.py orders the per-step table by it, whatever the resources are called)
+    by_step, rank, chains = {}, {}, {}
     for s in custom:
         if s["type"].startswith("pulumi:providers:"):
             continue
-        by_step.setdefault(STEP_RE.sub("", s["name"]), []).append(s["duration"])
-    res["by_step"] = {k: {"count": len(v), "median_s": round(statistics.median(v), 3), "max_s": round(max(v), 3)}
-                      for k, v in by_step.items()}
+        host, step = host_step(s["name"])
+        by_step.setdefault(step, []).append(s["duration"])
+        chains.setdefault(host, []).append((s["start"], step))
+    for chain in chains.values():
+        for i, (_, step) in enumerate(sorted(chain)):
+            rank.setdefault(step, []).append(i)
+    order = sorted(by_step, key=lambda k: (statistics.median(rank[k]), k))
+    res["by_step"] = {k: {"count": len(by_step[k]), "median_s": round(statistics.median(by_step[k]), 3),
+                          "max_s": round(max(by_step[k]), 3), "chain_rank": statistics.median(rank[k])}
+                      for k in order}
     res["ops"] = {}
     for s in allsteps:
         res["ops"][s["op"]] = res["ops"].get(s["op"], 0) + 1

@@ -208,6 +208,14 @@ def markdown(doc):
                  f"{en.get('version')}; {st['cores']} cores; load average at start "
                  f"{', '.join(f'{x:.2f}' for x in st['loadavg_at_start'])}.")
         L.append("")
+    kl = m.get("kernel_limits")
+    if kl and kl.get("max_user_instances") is not None:
+        how = (f"raised to {kl['raised_to']} for the run, "
+               + ("restored afterwards" if kl.get("restored") else "NOT restored (see the run's log)" if kl.get("restored") is False else "restore pending")
+               if kl.get("raised_to") else "left as it was")
+        L.append(f"Kernel limit shared by all lab hosts: `fs.inotify.max_user_instances` {kl['max_user_instances']} "
+                 f"({kl.get('instances_in_use_at_start')} in use at start, ~8 per booted host), {how}.")
+        L.append("")
     L.append(f"Work per host: install qemu-user-static + binfmt-support, write /etc/binfmt.d/qemu-<t>.conf for "
              f"{' + '.join(cfg['targets'])} (rules from {cfg.get('rules_source')}), apply (systemd-binfmt), "
              f"verify /proc/sys/fs/binfmt_misc/qemu-<t>, docker acceptance check per target. "
@@ -321,12 +329,7 @@ def markdown(doc):
         L.append("")
         L.append("Per step of one host's chain, first up (median over hosts and runs; max = slowest host):")
         L.append("")
-        steps = []
-        for r in ev:
-            if r["phase"] == "up":
-                for k in r["events"].get("by_step", {}):
-                    if k not in steps:
-                        steps.append(k)
+        steps = step_columns([r["events"].get("by_step", {}) for r in ev if r["phase"] == "up"])
         L.append("| N | " + " | ".join(f"{k} (s)" for k in steps) + " |")
         L.append("|---|" + "---|" * len(steps))
         for r in ev:
@@ -356,6 +359,21 @@ def markdown(doc):
     L.append("Raw per-run records (logs, event logs, per-host session counts) are in results.json; "
              "`npm run bench -- --report` rewrites this file and the chart from it.")
     return "\n".join(L) + "\n"
+
+
+def step_columns(by_steps):
+    """The step names of one host's chain, in chain order: by the median of each step's rank in its
+    host's chain (events.py `chain_rank`), so the table follows whatever resources the component
+    creates. Records without ranks (results.json of older runs) keep the order the steps first
+    appeared in, which was chain order there."""
+    seen, ranks = [], {}
+    for bs in by_steps:
+        for k, v in bs.items():
+            if k not in seen:
+                seen.append(k)
+            if v.get("chain_rank") is not None:
+                ranks.setdefault(k, []).append(v["chain_rank"])
+    return sorted(seen, key=lambda k: (_med(ranks[k]) if k in ranks else seen.index(k), seen.index(k)))
 
 
 TARGETS = [
@@ -422,7 +440,7 @@ def scaling_md(s):
 
 
 # process names (comm, 15 characters at most) of the pulumi contenders' trees
-PROCS = [("pulumi", "engine (pulumi)"), ("pulumi-language", "language host"), ("node", "node (program + dynamic-provider host)"),
+PROCS = [("pulumi", "engine (pulumi)"), ("pulumi-language", "language host"), ("node", "node"),
          ("pulumi-resource", "command provider"), ("ssh", "ssh")]
 
 
@@ -431,10 +449,14 @@ def where_md(s):
     rows = [r for r in s["rows"] if r["contender"] in ("a", "d", "e", "s") and r.get("cpu_by_comm_median_s")]
     if not rows:
         return []
+    # a run with dynamic resources (pulumi-nodejs:dynamic...) has a second node process: the provider host
+    dynamic = any(t.startswith("pulumi-nodejs:dynamic") for r in s["rows"]
+                  for t in ((r.get("events") or {}).get("by_type") or {}))
     L = ["## Where the controller's CPU and memory go (per process name, medians)", "",
          "CPU seconds (user + system, sampled every 50 ms from /proc/PID/stat) and peak RSS (MiB) per process "
-         "name of the measured tree ((d) needs no hosts: N is the round it ran in). In (a) and (s) `node` is two processes: the program and the Node SDK's "
-         "dynamic-provider host that serves ObservedState.", "",
+         "name of the measured tree ((d) needs no hosts: N is the round it ran in)."
+         + (" In (a) and (s) `node` is two processes: the program and the Node SDK's dynamic-provider host that "
+            "serves the component's dynamic resources." if dynamic else ""), "",
          "| contender | N | phase | " + " | ".join(f"{label} CPU s / RSS MiB" for _, label in PROCS[:4]) + " |",
          "|---|---|---|" + "---|" * 4]
     for r in sorted(rows, key=lambda r: (r["contender"], r["n"], r["phase"])):

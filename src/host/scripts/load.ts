@@ -7,6 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { stripComments } from "../strip-comments";
 
 /** Every shipped script, in the order a rendered script may concatenate them. */
 export const SCRIPT_FILES = ["prelude.sh", "units.sh", "elf.sh", "binfmt-entries.sh", "observe.sh", "packages.sh", "image.sh", "rule.sh", "skipped-rule.sh", "check.sh"] as const;
@@ -28,5 +29,20 @@ export function scriptText(file: ScriptFile): string {
     );
   }
   cache.set(file, text);
+  return text;
+}
+
+const shipped = new Map<ScriptFile, string>();
+
+/**
+ * The text of one shipped script as a host receives it: without full-line comments and blank lines
+ * (../strip-comments.ts; they would be stored twice per command in the Pulumi state), read once per process.
+ */
+export function shippedText(file: ScriptFile): string {
+  let text = shipped.get(file);
+  if (text === undefined) {
+    text = stripComments(scriptText(file));
+    shipped.set(file, text);
+  }
   return text;
 }

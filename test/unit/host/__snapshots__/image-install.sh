@@ -11,14 +11,6 @@ UNITS_OWNER=''
 UNIT=''
 UNIT_TOKEN=''
 # --- prelude.sh
-# shellcheck shell=sh
-# The start of every remote script (after the variables the component defines with shellVars).
-# Strict mode, a predictable PATH and locale (apt's messages are matched in English), and helpers:
-# - `fail MSG` prints "LABEL: MSG" on stderr and exits 1 (a non-zero exit fails the Pulumi resource and
-#   the message reaches the Pulumi log);
-# - `note MSG` prints "LABEL: MSG" on stderr;
-# - `js VALUE` prints VALUE as a JSON string (quotes and backslashes escaped, control characters dropped);
-# - `js_lines VALUE` the same, but keeps line breaks as \n (for text such as a /proc entry).
 set -eu
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 LC_ALL=C
@@ -30,13 +22,6 @@ js_lines() {
   printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' | tr -d '\000-\011\013-\037' | awk '{ printf "%s%s", (NR > 1 ? "\\n" : ""), $0 }')"
 }
 # --- units.sh
-# shellcheck shell=sh
-# Repair tokens (../units.ts): `unit_record` writes "UNIT UNIT_TOKEN" into UNITS_FILE once the unit's work
-# succeeded; `unit_forget` takes UNIT out (delete), and removes the file, then its empty directories, when no
-# unit is left. The file's first line names its owner ("# Owner: UNITS_OWNER"); a file with another first
-# line is replaced. Written to a temporary file and renamed: a reader never sees half a file. A failure to
-# write is a note, not a failure: the unit's work is done; the next run re-runs it once (no token recorded).
-# shellcheck disable=SC2154 # UNITS_FILE UNITS_OWNER UNIT UNIT_TOKEN are defined by the component before this text
 units_write() { # TOKEN ("" to forget UNIT)
   [ -n "$UNITS_FILE" ] && [ -n "$UNIT" ] || return 0
   _udir=${UNITS_FILE%/*}
@@ -61,18 +46,6 @@ units_write() { # TOKEN ("" to forget UNIT)
 unit_record() { units_write "$UNIT_TOKEN"; }
 unit_forget() { units_write ""; }
 # --- elf.sh
-# shellcheck shell=sh
-# ELF helpers that need neither `file` nor `readelf` (absent on minimal hosts), only `od`.
-#
-# `elf_static FILE` returns 0 when FILE is statically linked (no PT_INTERP program header: a static or
-# static-pie binary, which is what a binfmt_misc entry with flag F needs: the kernel opens the
-# interpreter once and later runs it inside containers and chroots, where the host's shared libraries
-# are not), 1 when it is dynamically linked, 2 when it is not an ELF file. ELFCLASS32/64, both byte
-# orders; symlinks are followed (od reads the target).
-#
-# `file_hex FILE OFFSET LENGTH` prints LENGTH bytes of FILE from OFFSET as lower-case hex (fewer when the
-# file is shorter; nothing when it cannot be read).
-
 elf_u() { # FILE OFFSET LENGTH ENDIAN -> unsigned integer
   _v=0; _m=1
   for _b in $(od -A n -t u1 -j "$2" -N "$3" "$1"); do
@@ -80,7 +53,6 @@ elf_u() { # FILE OFFSET LENGTH ENDIAN -> unsigned integer
   done
   echo "$_v"
 }
-
 elf_static() {
   _f=$1
   [ "$(od -A n -t x1 -N 4 "$_f" 2>/dev/null | tr -d ' \n')" = 7f454c46 ] || return 2
@@ -100,55 +72,23 @@ elf_static() {
   done
   return 0
 }
-
 file_hex() {
   od -A n -t x1 -j "$2" -N "$3" "$1" 2>/dev/null | tr -d ' \n' || true
 }
 # --- image.sh
-# shellcheck shell=sh
-# The image install source: `install` (create) or `remove` (delete) the static QEMU interpreters that
-# one image, pinned by digest, provides; the action is the first argument. Needs prelude.sh, units.sh (a
-# successful install records the unit's repair token, remove forgets it) and elf.sh,
-# and these variables: IMAGE (reference pinned by digest), DIR (this pin's directory, keyed by the
-# digest), ROOT (the parent of every pin's directory), SRC_DIR (the interpreters' directory inside the
-# image), BINARIES (qemu-<cpu> names, space separated), TIMEOUT (seconds for the pull).
-#
-# install, through the host's own docker daemon; no package manager is touched:
-# 1. nothing to do when DIR already holds every binary (a pin's files never change: the digest names
-#    the content);
-# 2. docker pull IMAGE; docker create it with an entrypoint that does not exist, no network (it is never
-#    started, never privileged); docker cp each missing binary into a temporary directory next to DIR;
-#    the container is removed on every exit path (trap);
-# 3. each binary must be a static ELF for this host's machine (the e_machine of /bin/sh: it runs on the
-#    host) and must call itself by its name in its `--version` line (qemu-aarch64 says "qemu-aarch64
-#    version …": the right target's emulator);
-# 4. then, atomically: the temporary directory is renamed to DIR, or each file renamed into an existing
-#    DIR. On failure the temporary directory is removed: nothing is half-done.
-# Prints {"image":…,"dir":…,"pulled":…,"interpreters":[{"binary":…,"path":…,"version":…}]}.
-#
-# remove deletes DIR only when no binfmt_misc entry names an interpreter inside it (an entry of another
-# program may still use the same pin), then ROOT and its parent when empty. The pulled image stays: it
-# may have been on the host before, and docker's own `image prune` owns that decision.
-# shellcheck disable=SC2154 # the variables above are defined by the component before this text
-
 MNT=/proc/sys/fs/binfmt_misc
 CID=""; STAGE=""
 cleanup() {
   if [ -n "$CID" ]; then docker rm -f "$CID" >/dev/null 2>&1 || note "could not remove the container $CID"; fi
   if [ -n "$STAGE" ]; then
     rm -rf "$STAGE"
-    # A failed first copy leaves nothing: ROOT and its parent go too when empty (rmdir refuses otherwise).
     if rmdir "$ROOT" 2>/dev/null; then rmdir "${ROOT%/*}" 2>/dev/null || true; fi
   fi
 }
-
-# e_machine of FILE (2 bytes at offset 18, in the file's byte order).
 elf_machine() {
   if [ "$(elf_u "$1" 5 1 le)" = 2 ]; then elf_u "$1" 18 2 be; else elf_u "$1" 18 2 le; fi
 }
-
 version_line() { "$1" --version 2>/dev/null | head -n 1 || true; }
-
 interpreters_json() {
   sep=""; printf '['
   for b in $BINARIES; do
@@ -157,7 +97,6 @@ interpreters_json() {
   done
   printf ']'
 }
-
 check_binary() { # FILE NAME
   _rc=0; elf_static "$1" || _rc=$?
   case $_rc in
@@ -174,7 +113,6 @@ check_binary() { # FILE NAME
     *) fail "$2 from $IMAGE does not say it is $2: its --version printed \"$_line\"" ;;
   esac
 }
-
 image_install() {
   missing=""
   for b in $BINARIES; do [ -x "$DIR/$b" ] || missing="$missing $b"; done
@@ -206,7 +144,6 @@ image_install() {
   unit_record
   printf '{"image":%s,"dir":%s,"pulled":%s,"interpreters":%s}\n' "$(js "$IMAGE")" "$(js "$DIR")" "$pulled" "$(interpreters_json)"
 }
-
 image_remove() {
   unit_forget
   users=""
@@ -226,7 +163,6 @@ image_remove() {
   fi
   printf '{"image":%s,"dir":%s,"removed":%s}\n' "$(js "$IMAGE")" "$(js "$DIR")" "$removed"
 }
-
 case ${1:-} in
   install) image_install ;;
   remove) image_remove ;;

@@ -15,14 +15,6 @@ arm \177\105\114\106\001\001\001\000\000\000\000\000\000\000\000\000\002\000\050
 x86_64 \177\105\114\106\002\001\001\000\000\000\000\000\000\000\000\000\002\000\076\000\001\000\000\000\170\000\100\000\000\000\000\000\100\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\100\000\070\000\001\000\000\000\000\000\000\000\001\000\000\000\005\000\000\000\000\000\000\000\000\000\000\000\000\000\100\000\000\000\000\000\000\000\100\000\000\000\000\000\204\000\000\000\000\000\000\000\204\000\000\000\000\000\000\000\000\020\000\000\000\000\000\000\270\074\000\000\000\277\052\000\000\000\017\005'
 CONFIG_DIR='/etc/binfmt.d'
 # --- prelude.sh
-# shellcheck shell=sh
-# The start of every remote script (after the variables the component defines with shellVars).
-# Strict mode, a predictable PATH and locale (apt's messages are matched in English), and helpers:
-# - `fail MSG` prints "LABEL: MSG" on stderr and exits 1 (a non-zero exit fails the Pulumi resource and
-#   the message reaches the Pulumi log);
-# - `note MSG` prints "LABEL: MSG" on stderr;
-# - `js VALUE` prints VALUE as a JSON string (quotes and backslashes escaped, control characters dropped);
-# - `js_lines VALUE` the same, but keeps line breaks as \n (for text such as a /proc entry).
 set -eu
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 LC_ALL=C
@@ -34,18 +26,6 @@ js_lines() {
   printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' | tr -d '\000-\011\013-\037' | awk '{ printf "%s%s", (NR > 1 ? "\\n" : ""), $0 }')"
 }
 # --- elf.sh
-# shellcheck shell=sh
-# ELF helpers that need neither `file` nor `readelf` (absent on minimal hosts), only `od`.
-#
-# `elf_static FILE` returns 0 when FILE is statically linked (no PT_INTERP program header: a static or
-# static-pie binary, which is what a binfmt_misc entry with flag F needs: the kernel opens the
-# interpreter once and later runs it inside containers and chroots, where the host's shared libraries
-# are not), 1 when it is dynamically linked, 2 when it is not an ELF file. ELFCLASS32/64, both byte
-# orders; symlinks are followed (od reads the target).
-#
-# `file_hex FILE OFFSET LENGTH` prints LENGTH bytes of FILE from OFFSET as lower-case hex (fewer when the
-# file is shorter; nothing when it cannot be read).
-
 elf_u() { # FILE OFFSET LENGTH ENDIAN -> unsigned integer
   _v=0; _m=1
   for _b in $(od -A n -t u1 -j "$2" -N "$3" "$1"); do
@@ -53,7 +33,6 @@ elf_u() { # FILE OFFSET LENGTH ENDIAN -> unsigned integer
   done
   echo "$_v"
 }
-
 elf_static() {
   _f=$1
   [ "$(od -A n -t x1 -N 4 "$_f" 2>/dev/null | tr -d ' \n')" = 7f454c46 ] || return 2
@@ -73,28 +52,13 @@ elf_static() {
   done
   return 0
 }
-
 file_hex() {
   od -A n -t x1 -j "$2" -N "$3" "$1" 2>/dev/null | tr -d ' \n' || true
 }
 # --- binfmt-entries.sh
-# shellcheck shell=sh
-# Read-only helpers over binfmt_misc entries, shared by the rule script and any script that only
-# observes a host. They need elf.sh (file_hex). Magic and mask are lower-case hex without separators,
-# as /proc/sys/fs/binfmt_misc/<name> prints them; an empty mask means "every bit counts" (ff...).
-#
-# The kernel's test (fs/binfmt_misc.c, check_file): an entry of type M matches a file when, for every
-# magic byte j, ((header[offset + j] ^ magic[j]) & mask[j]) == 0.
-
-# entry_get FILE PREFIX: the rest of FILE's first line that starts with PREFIX ("interpreter ", "flags: ").
 entry_get() { sed -n "s/^$2//p" "$1" 2>/dev/null | head -n 1; }
-
-# magic_overlap OFFSET_A MAGIC_A MASK_A OFFSET_B MAGIC_B MASK_B
-# Returns 0 when some file header would match both entries: at every byte position that both
-# constrain, (magicA ^ magicB) & maskA & maskB == 0. Positions only one constrains never disagree.
 magic_overlap() {
   _oa=$1 _ma=$2 _ka=$3 _ob=$4 _mb=$5 _kb=$6
-  # Drop the leading bytes of the entry that starts earlier: only the other one constrains them.
   while [ "$_oa" -lt "$_ob" ] && [ -n "$_ma" ]; do _ma=${_ma#??}; _ka=${_ka#??}; _oa=$((_oa + 1)); done
   while [ "$_ob" -lt "$_oa" ] && [ -n "$_mb" ]; do _mb=${_mb#??}; _kb=${_kb#??}; _ob=$((_ob + 1)); done
   while [ -n "$_ma" ] && [ -n "$_mb" ]; do
@@ -105,18 +69,11 @@ magic_overlap() {
   done
   return 0
 }
-
-# header_matches FILE OFFSET MAGIC MASK: 0 when the kernel would hand FILE to an entry with this
-# offset/magic/mask (FILE's bytes at OFFSET, as many as the magic has, pass the kernel's test).
 header_matches() {
   _h=$(file_hex "$1" "$2" $((${#3} / 2)))
   [ "${#_h}" -eq "${#3}" ] || return 1
   magic_overlap "$2" "$3" "$4" "$2" "$_h" ""
 }
-
-# binfmt_conflicts MNT NAME OFFSET MAGIC MASK: prints the name of every OTHER enabled magic (M) entry
-# under MNT whose magic/mask overlaps this one, one per line. Disabled entries and extension (E)
-# entries are ignored: the kernel never hands a file to them by its header.
 binfmt_conflicts() {
   for _e in "$1"/*; do
     _n=${_e##*/}
@@ -129,15 +86,10 @@ binfmt_conflicts() {
     if magic_overlap "$3" "$4" "$5" "${_eo:-0}" "$_em" "$(entry_get "$_e" 'mask ')"; then printf '%s\n' "$_n"; fi
   done
 }
-
-# hex_escape HEX: the bytes as \xNN escapes, the spelling a registration line takes.
 hex_escape() {
   _s=$1
   while [ -n "$_s" ]; do printf '\\x%s' "${_s%"${_s#??}"}"; _s=${_s#??}; done
 }
-
-# entry_line MNT NAME: the registration line that recreates the entry MNT/NAME as the kernel shows it
-# (used to put back an entry that a failed apply replaced).
 entry_line() {
   _f=$1/$2
   _i=$(entry_get "$_f" 'interpreter ')
@@ -151,27 +103,7 @@ entry_line() {
   fi
 }
 # --- observe.sh
-# shellcheck shell=sh
-# The observation: everything the component needs to know about a host, read in ONE session, before any
-# change is planned. Read-only: it changes no configuration (it writes and runs tiny probe executables in
-# a private temporary directory and removes them). Runs as the login user, never through sudo.
-#
-# Needs elf.sh and binfmt-entries.sh. Variables set before this text (each through shellQuote):
-#   LABEL       host label for messages
-#   FILES       binfmt.d paths of the requested targets, one per line
-#   ELFS        executables whose ELF header and linking to report (interpreter candidates), one per line
-#   PACKAGES    package names whose dpkg status and apt versions to report, space separated
-#   PROBES      "<target> <bytes as \ooo escapes>" per line: probe executables (src/binfmt/probe-elf.ts)
-#   CONFIG_DIR  the binfmt.d directory of the rules
-#
-# Prints one JSON object per line; "kind" names the record (parsed by src/host/observation.ts):
-#   facts · binfmt · entry · file · boot · elf · package · probe
-# Fails (non-zero) only when the login user is not root and `sudo -n` would need a password: every
-# change needs root, and remote commands have no terminal to prompt on.
-
 MNT=/proc/sys/fs/binfmt_misc
-
-# --- facts -------------------------------------------------------------------------------------------
 osr=/etc/os-release
 [ -r "$osr" ] || osr=/usr/lib/os-release
 osv() { if [ -r "$osr" ]; then sed -n "s/^$1=//p" "$osr" | head -n 1 | sed -e 's/^"\(.*\)"$/\1/' -e "s/^'\(.*\)'$/\1/"; fi; }
@@ -194,8 +126,6 @@ printf '{"kind":"facts","machine":%s,"kernel":%s,"hostname":%s,"distroId":%s,"di
   "$(js "$(uname -m)")" "$(js "$(uname -r)")" "$(js "$(uname -n)")" \
   "$(js "$(osv ID)")" "$(js "$(osv VERSION_ID)")" "$(js "$(osv VERSION_CODENAME)")" "$(js "$(osv PRETTY_NAME)")" "$(js "$(osv ID_LIKE)")" \
   "$systemd" "$mounted" "$(js "$user")" "$(js "$priv")" "$docker" "$apt"
-
-# --- binfmt_misc: the switch and every entry ----------------------------------------------------------
 status=""
 [ -r "$MNT/status" ] && status=$(cat "$MNT/status")
 printf '{"kind":"binfmt","mounted":%s,"status":%s}\n' "$mounted" "$(js "$status")"
@@ -207,8 +137,6 @@ if [ "$mounted" = true ]; then
     printf '{"kind":"entry","name":%s,"text":%s}\n' "$(js "$n")" "$(js_lines "$(cat "$e")")"
   done
 fi
-
-# --- the rules' binfmt.d files --------------------------------------------------------------------------
 printf '%s\n' "$FILES" | while IFS= read -r f; do
   [ -n "$f" ] || continue
   if [ -L "$f" ]; then state="symlink"; text=""
@@ -218,8 +146,6 @@ printf '%s\n' "$FILES" | while IFS= read -r f; do
   fi
   printf '{"kind":"file","path":%s,"state":%s,"text":%s}\n' "$(js "$f")" "$(js "$state")" "$(js_lines "$text")"
 done
-
-# --- the boot path: does systemd-binfmt apply CONFIG_DIR at the next boot? ----------------------------------
 load=""; unit=""; active=""
 if [ "$systemd" = true ]; then
   load=$(systemctl show --property=LoadState --value systemd-binfmt.service 2>/dev/null || true)
@@ -230,8 +156,6 @@ d=$CONFIG_DIR
 while [ ! -e "$d" ] && [ "$d" != / ]; do d=$(dirname "$d"); done
 fs=$(stat -f -c %T "$d" 2>/dev/null || true)
 printf '{"kind":"boot","load":%s,"unitFileState":%s,"active":%s,"configDirFs":%s}\n' "$(js "$load")" "$(js "$unit")" "$(js "$active")" "$(js "$fs")"
-
-# --- executables: interpreter candidates, the shell and init (for the self-match guard) ------------------------
 elf_report() {
   p=$1
   if [ ! -e "$p" ]; then printf '{"kind":"elf","path":%s,"exists":false,"executable":false,"linking":"missing","header":""}\n' "$(js "$p")"; return 0; fi
@@ -243,11 +167,8 @@ elf_report() {
 printf '%s\n' "$ELFS" | while IFS= read -r p; do [ -n "$p" ] && elf_report "$p"; done
 elf_report /bin/sh
 if [ -r /proc/1/exe ]; then elf_report /proc/1/exe; else elf_report /sbin/init; fi
-
-# --- packages: what is installed and what apt would install -------------------------------------------------
 if [ "$apt" = true ]; then
   for p in $PACKAGES; do
-    # "name=version" (apt's pin syntax) is queried by name; dpkg knows no versions in names.
     n=${p%%=*}
     st=$(dpkg-query -W -f='${db:Status-Status}' "$n" 2>/dev/null || true)
     iv=$(dpkg-query -W -f='${Version}' "$n" 2>/dev/null || true)
@@ -256,17 +177,13 @@ if [ "$apt" = true ]; then
     cand=$(apt-cache policy "$n" 2>/dev/null | sed -n 's/^ *Candidate: //p' | head -n 1)
     [ "$cand" = "(none)" ] && cand=""
     dep=$(apt-cache show --no-all-versions "$n" 2>/dev/null | sed -n 's/^Depends: //p' | head -n 1)
-    # Every version the repositories offer ("pkg | version | source" per line), for packageVersion.
     vers=$(apt-cache madison "$n" 2>/dev/null | awk -F'|' '{ gsub(/[ \t]/, "", $2); if ($2 != "") print $2 }' | sort -u | tr '\n' ' ')
     printf '{"kind":"package","name":%s,"status":%s,"installed":%s,"installedDepends":%s,"candidate":%s,"depends":%s,"versions":%s}\n' \
       "$(js "$p")" "$(js "${st:-not-installed}")" "$(js "$iv")" "$(js "$idep")" "$(js "$cand")" "$(js "$dep")" "$(js "$vers")"
   done
 fi
-
-# --- probes: does the kernel run this format itself? -----------------------------------------------------
 if [ -n "$PROBES" ]; then
   pdir=""
-  # A directory where this user may create AND execute files (a noexec /tmp would make every probe fail).
   for base in "${TMPDIR:-/tmp}" /var/tmp /dev/shm "$HOME"; do
     pdir=$(mktemp -d "$base/pqb-probe.XXXXXX" 2>/dev/null) || { pdir=""; continue; }
     printf '#!/bin/sh\nexit 42\n' >"$pdir/x" && chmod 700 "$pdir/x"
@@ -280,7 +197,6 @@ if [ -n "$PROBES" ]; then
     if [ -z "$pdir" ]; then result=unavailable; detail="no temporary directory where $user may create and run a file"
     else
       f="$pdir/$t"
-      # shellcheck disable=SC2059 # the format IS the probe: \ooo escapes only, no % (src/binfmt/probe-elf.ts)
       printf "$bytes" >"$f" && chmod 700 "$f"
       handler=""
       if [ "$mounted" = true ]; then
@@ -297,8 +213,6 @@ if [ -n "$PROBES" ]; then
         result=inconclusive; detail="binfmt_misc entry $handler would run it"
       else
         rc=0; "$f" >/dev/null 2>&1 || rc=$?
-        # 42 only comes from the probe's own machine code; after ENOEXEC the shell reads the file as a
-        # script (dash: exit 2 or 127) or says "cannot execute binary file" (bash: 126).
         if [ "$rc" -eq 42 ]; then result=native; detail="the kernel ran it (exit 42)"
         else result=foreign; detail="the kernel did not run it (exit $rc)"
         fi

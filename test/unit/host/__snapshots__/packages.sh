@@ -12,14 +12,6 @@ UNITS_OWNER=''
 UNIT=''
 UNIT_TOKEN=''
 # --- prelude.sh
-# shellcheck shell=sh
-# The start of every remote script (after the variables the component defines with shellVars).
-# Strict mode, a predictable PATH and locale (apt's messages are matched in English), and helpers:
-# - `fail MSG` prints "LABEL: MSG" on stderr and exits 1 (a non-zero exit fails the Pulumi resource and
-#   the message reaches the Pulumi log);
-# - `note MSG` prints "LABEL: MSG" on stderr;
-# - `js VALUE` prints VALUE as a JSON string (quotes and backslashes escaped, control characters dropped);
-# - `js_lines VALUE` the same, but keeps line breaks as \n (for text such as a /proc entry).
 set -eu
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 LC_ALL=C
@@ -31,13 +23,6 @@ js_lines() {
   printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' | tr -d '\000-\011\013-\037' | awk '{ printf "%s%s", (NR > 1 ? "\\n" : ""), $0 }')"
 }
 # --- units.sh
-# shellcheck shell=sh
-# Repair tokens (../units.ts): `unit_record` writes "UNIT UNIT_TOKEN" into UNITS_FILE once the unit's work
-# succeeded; `unit_forget` takes UNIT out (delete), and removes the file, then its empty directories, when no
-# unit is left. The file's first line names its owner ("# Owner: UNITS_OWNER"); a file with another first
-# line is replaced. Written to a temporary file and renamed: a reader never sees half a file. A failure to
-# write is a note, not a failure: the unit's work is done; the next run re-runs it once (no token recorded).
-# shellcheck disable=SC2154 # UNITS_FILE UNITS_OWNER UNIT UNIT_TOKEN are defined by the component before this text
 units_write() { # TOKEN ("" to forget UNIT)
   [ -n "$UNITS_FILE" ] && [ -n "$UNIT" ] || return 0
   _udir=${UNITS_FILE%/*}
@@ -62,37 +47,9 @@ units_write() { # TOKEN ("" to forget UNIT)
 unit_record() { units_write "$UNIT_TOKEN"; }
 unit_forget() { units_write ""; }
 # --- packages.sh
-# shellcheck shell=sh
-# The distribution packages that provide the QEMU interpreters: `install` (create) or `remove` (delete),
-# the action being the first argument; `remove` forgets the unit's repair token and uninstalls only when
-# REMOVE_PACKAGES=true (removePackagesOnDestroy). Debian/Ubuntu (apt) only. Needs units.sh. Variables:
-# PACKAGES (space-separated), LOCK_TIMEOUT (seconds), and packageVersion's constraint: VERSION_OP ("=" or
-# ">="), VERSION_WANT (a Debian version; "" for none), VERSION_TEXT (as written), VERSIONED (the names it
-# applies to), REMOVE_PACKAGES, and units.sh's UNITS_FILE UNITS_OWNER UNIT UNIT_TOKEN.
-#
-# - Idempotent: packages already installed are not touched and apt is not even called.
-# - Non-interactive: DEBIAN_FRONTEND=noninteractive, keep existing conffiles, no recommends (recommends
-#   would bring qemu-user-binfmt/binfmt-support, i.e. other registrars).
-# - A held dpkg lock is waited for at most LOCK_TIMEOUT seconds (apt's DPkg::Lock::Timeout); then the
-#   script fails naming the lock and the processes that look like holders.
-# - packageVersion: a package of VERSIONED not pinned by the plan ("name" rather than "name=version":
-#   the observation saw no apt lists) counts as missing unless its installed version satisfies the
-#   constraint; after `apt-get update` and before any install, the versions `apt-cache madison` offers
-#   are compared with `dpkg --compare-versions` (the installed one, then the candidate, then the highest
-#   that satisfies a minimum); none: the script fails naming the field, the constraint and the versions.
-# - An unreachable repository fails saying so, quoting what apt could not fetch.
-# - Foreign registrations survive the install: Debian's systemd package restarts systemd-binfmt from a
-#   dpkg trigger whenever a package ships /usr/lib/binfmt.d files (qemu-user-static on Debian 12,
-#   qemu-user on Debian 13), and that restart unregisters EVERY entry (WSLInterop, docker's, ...). During
-#   the apt run the unit is masked with `--runtime` (the trigger then skips the restart) and unmasked on
-#   exit. A runtime mask lives in /run, so even a killed script leaves nothing behind after a reboot.
-# shellcheck disable=SC2154 # PACKAGES and LOCK_TIMEOUT are defined by the component before this text
-
 lock_holders() {
-  # /proc/locks names the PID before each lock's MAJ:MIN:INODE; match the lock file's inode.
   ino=$(stat -c %i /var/lib/dpkg/lock-frontend 2>/dev/null || true)
   [ -n "$ino" ] || return 0
-  # shellcheck disable=SC2013 # awk prints one PID (a word) per line
   for pid in $(awk -v i="$ino" '{ for (k = 2; k <= NF; k++) if ($k ~ (":" i "$")) print $(k - 1) }' /proc/locks | sort -u); do
     printf '%s[%s] ' "$(cat "/proc/$pid/comm" 2>/dev/null || echo '?')" "$pid"
   done
@@ -106,8 +63,6 @@ guard_binfmt() {
 unguard_binfmt() {
   if [ -n "${GUARDED:-}" ]; then systemctl unmask --runtime --quiet systemd-binfmt.service || true; GUARDED=""; fi
 }
-# apt-get update exits 0 when a repository cannot be reached (it prints "W: Failed to fetch …"); the
-# install then fails with "Unable to locate package". What apt could not fetch is kept for that message.
 FETCH_FAILED=""
 fetch_failures() { grep -E '^[WE]: Failed to fetch' "$1" | head -n 2 | tr '\n' ' ' | sed 's/ *$//' || true; }
 apt_run() {
@@ -127,7 +82,6 @@ apt_run() {
   fi
   fail "apt-get $1 failed (exit $rc); the last lines of its output are above"
 }
-# "name=version" (apt's pin syntax, from packageVersion) is installed only in exactly that version.
 installed() {
   _st=$(dpkg-query -W -f='${db:Status-Status} ${Version}' "${1%%=*}" 2>/dev/null || true)
   case $1 in
@@ -151,7 +105,6 @@ missing_packages() {
     fi
   done
 }
-# Pins each constrained name in MISSING to the version apt is asked for (see the header).
 resolve_versions() {
   _out=""
   for p in $MISSING; do
@@ -173,8 +126,6 @@ resolve_versions() {
   MISSING=$_out
 }
 json_list() { sep=""; printf '['; for w in $1; do printf '%s%s' "$sep" "$(js "$w")"; sep=,; done; printf ']'; }
-
-# Prints {"packages":[...],"installed":[...]}.
 packages_install() {
   if [ -z "$PACKAGES" ]; then unit_record; printf '{"packages":[],"installed":[]}\n'; return 0; fi
   if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
@@ -186,12 +137,10 @@ packages_install() {
     guard_binfmt
     apt_run update
     resolve_versions
-    # shellcheck disable=SC2086 # one word per package
     apt_run install --no-install-recommends --allow-downgrades $MISSING
     unguard_binfmt
     trap - EXIT
     new=$MISSING
-    # Pinned names ("name=version") are checked in that version; constrained names by the constraint.
     _requested=$PACKAGES
     PACKAGES=$MISSING
     missing_packages
@@ -203,7 +152,6 @@ packages_install() {
   unit_record
   printf '{"packages":%s,"installed":%s}\n' "$(json_list "$PACKAGES")" "$(json_list "$new")"
 }
-
 packages_remove() {
   unit_forget
   [ "$REMOVE_PACKAGES" = true ] || { printf '{"removed":[]}\n'; return 0; }
@@ -214,11 +162,9 @@ packages_remove() {
   [ -n "$present" ] || return 0
   trap unguard_binfmt EXIT
   guard_binfmt
-  # shellcheck disable=SC2086 # one word per package
   apt_run remove $present
   printf '{"removed":%s}\n' "$(json_list "$present")"
 }
-
 case ${1:-} in
   install) packages_install ;;
   remove) packages_remove ;;

@@ -23,14 +23,6 @@ UNITS_OWNER=''
 UNIT=''
 UNIT_TOKEN=''
 # --- prelude.sh
-# shellcheck shell=sh
-# The start of every remote script (after the variables the component defines with shellVars).
-# Strict mode, a predictable PATH and locale (apt's messages are matched in English), and helpers:
-# - `fail MSG` prints "LABEL: MSG" on stderr and exits 1 (a non-zero exit fails the Pulumi resource and
-#   the message reaches the Pulumi log);
-# - `note MSG` prints "LABEL: MSG" on stderr;
-# - `js VALUE` prints VALUE as a JSON string (quotes and backslashes escaped, control characters dropped);
-# - `js_lines VALUE` the same, but keeps line breaks as \n (for text such as a /proc entry).
 set -eu
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 LC_ALL=C
@@ -42,13 +34,6 @@ js_lines() {
   printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' | tr -d '\000-\011\013-\037' | awk '{ printf "%s%s", (NR > 1 ? "\\n" : ""), $0 }')"
 }
 # --- units.sh
-# shellcheck shell=sh
-# Repair tokens (../units.ts): `unit_record` writes "UNIT UNIT_TOKEN" into UNITS_FILE once the unit's work
-# succeeded; `unit_forget` takes UNIT out (delete), and removes the file, then its empty directories, when no
-# unit is left. The file's first line names its owner ("# Owner: UNITS_OWNER"); a file with another first
-# line is replaced. Written to a temporary file and renamed: a reader never sees half a file. A failure to
-# write is a note, not a failure: the unit's work is done; the next run re-runs it once (no token recorded).
-# shellcheck disable=SC2154 # UNITS_FILE UNITS_OWNER UNIT UNIT_TOKEN are defined by the component before this text
 units_write() { # TOKEN ("" to forget UNIT)
   [ -n "$UNITS_FILE" ] && [ -n "$UNIT" ] || return 0
   _udir=${UNITS_FILE%/*}
@@ -73,18 +58,6 @@ units_write() { # TOKEN ("" to forget UNIT)
 unit_record() { units_write "$UNIT_TOKEN"; }
 unit_forget() { units_write ""; }
 # --- elf.sh
-# shellcheck shell=sh
-# ELF helpers that need neither `file` nor `readelf` (absent on minimal hosts), only `od`.
-#
-# `elf_static FILE` returns 0 when FILE is statically linked (no PT_INTERP program header: a static or
-# static-pie binary, which is what a binfmt_misc entry with flag F needs: the kernel opens the
-# interpreter once and later runs it inside containers and chroots, where the host's shared libraries
-# are not), 1 when it is dynamically linked, 2 when it is not an ELF file. ELFCLASS32/64, both byte
-# orders; symlinks are followed (od reads the target).
-#
-# `file_hex FILE OFFSET LENGTH` prints LENGTH bytes of FILE from OFFSET as lower-case hex (fewer when the
-# file is shorter; nothing when it cannot be read).
-
 elf_u() { # FILE OFFSET LENGTH ENDIAN -> unsigned integer
   _v=0; _m=1
   for _b in $(od -A n -t u1 -j "$2" -N "$3" "$1"); do
@@ -92,7 +65,6 @@ elf_u() { # FILE OFFSET LENGTH ENDIAN -> unsigned integer
   done
   echo "$_v"
 }
-
 elf_static() {
   _f=$1
   [ "$(od -A n -t x1 -N 4 "$_f" 2>/dev/null | tr -d ' \n')" = 7f454c46 ] || return 2
@@ -112,28 +84,13 @@ elf_static() {
   done
   return 0
 }
-
 file_hex() {
   od -A n -t x1 -j "$2" -N "$3" "$1" 2>/dev/null | tr -d ' \n' || true
 }
 # --- binfmt-entries.sh
-# shellcheck shell=sh
-# Read-only helpers over binfmt_misc entries, shared by the rule script and any script that only
-# observes a host. They need elf.sh (file_hex). Magic and mask are lower-case hex without separators,
-# as /proc/sys/fs/binfmt_misc/<name> prints them; an empty mask means "every bit counts" (ff...).
-#
-# The kernel's test (fs/binfmt_misc.c, check_file): an entry of type M matches a file when, for every
-# magic byte j, ((header[offset + j] ^ magic[j]) & mask[j]) == 0.
-
-# entry_get FILE PREFIX: the rest of FILE's first line that starts with PREFIX ("interpreter ", "flags: ").
 entry_get() { sed -n "s/^$2//p" "$1" 2>/dev/null | head -n 1; }
-
-# magic_overlap OFFSET_A MAGIC_A MASK_A OFFSET_B MAGIC_B MASK_B
-# Returns 0 when some file header would match both entries: at every byte position that both
-# constrain, (magicA ^ magicB) & maskA & maskB == 0. Positions only one constrains never disagree.
 magic_overlap() {
   _oa=$1 _ma=$2 _ka=$3 _ob=$4 _mb=$5 _kb=$6
-  # Drop the leading bytes of the entry that starts earlier: only the other one constrains them.
   while [ "$_oa" -lt "$_ob" ] && [ -n "$_ma" ]; do _ma=${_ma#??}; _ka=${_ka#??}; _oa=$((_oa + 1)); done
   while [ "$_ob" -lt "$_oa" ] && [ -n "$_mb" ]; do _mb=${_mb#??}; _kb=${_kb#??}; _ob=$((_ob + 1)); done
   while [ -n "$_ma" ] && [ -n "$_mb" ]; do
@@ -144,18 +101,11 @@ magic_overlap() {
   done
   return 0
 }
-
-# header_matches FILE OFFSET MAGIC MASK: 0 when the kernel would hand FILE to an entry with this
-# offset/magic/mask (FILE's bytes at OFFSET, as many as the magic has, pass the kernel's test).
 header_matches() {
   _h=$(file_hex "$1" "$2" $((${#3} / 2)))
   [ "${#_h}" -eq "${#3}" ] || return 1
   magic_overlap "$2" "$3" "$4" "$2" "$_h" ""
 }
-
-# binfmt_conflicts MNT NAME OFFSET MAGIC MASK: prints the name of every OTHER enabled magic (M) entry
-# under MNT whose magic/mask overlaps this one, one per line. Disabled entries and extension (E)
-# entries are ignored: the kernel never hands a file to them by its header.
 binfmt_conflicts() {
   for _e in "$1"/*; do
     _n=${_e##*/}
@@ -168,15 +118,10 @@ binfmt_conflicts() {
     if magic_overlap "$3" "$4" "$5" "${_eo:-0}" "$_em" "$(entry_get "$_e" 'mask ')"; then printf '%s\n' "$_n"; fi
   done
 }
-
-# hex_escape HEX: the bytes as \xNN escapes, the spelling a registration line takes.
 hex_escape() {
   _s=$1
   while [ -n "$_s" ]; do printf '\\x%s' "${_s%"${_s#??}"}"; _s=${_s#??}; done
 }
-
-# entry_line MNT NAME: the registration line that recreates the entry MNT/NAME as the kernel shows it
-# (used to put back an entry that a failed apply replaced).
 entry_line() {
   _f=$1/$2
   _i=$(entry_get "$_f" 'interpreter ')
@@ -190,28 +135,6 @@ entry_line() {
   fi
 }
 # --- rule.sh
-# shellcheck shell=sh
-# One binfmt_misc rule of one target: `apply` (create/update) or `remove` (delete), the action being the
-# script's first argument (`sh -s apply`). Needs prelude.sh, units.sh, elf.sh and binfmt-entries.sh, and
-# these variables: TARGET NAME FILE DIR CONTENT LINE INTERP FLAGS OFFSET MAGIC MASK MARKER OWNER MNT MODE
-# PERSISTENT REQUIRE_STATIC (see rule.ts) and units.sh's. A successful apply records the target's repair
-# token (unit_record); remove forgets it.
-#
-# apply is all or nothing:
-# 1. check everything that can be checked before any change: the interpreter (exists, executable,
-#    static when flag F is asked for), the binfmt.d path (absent or ours, and not recorded as another
-#    stack's: its "# Owner:" line names project/stack and resource), binfmt_misc mounted (mount it
-#    when not: the mount itself is no rule artifact and stays), the self-match guard (the rule must not
-#    match the interpreter, /bin/sh or init) and the conflict guard (no other enabled entry matches the
-#    same binaries);
-# 2. register the entry (nothing when it already matches), then read it back and compare every field;
-# 3. write the binfmt.d file LAST (atomically: temp file + rename).
-# On any failure after step 1, the EXIT trap removes what this run wrote (the entry it registered, the
-# file it wrote) and puts back what it replaced (the previous entry of this name, our previous file).
-# The kernel's and mount's own error text is passed through.
-# shellcheck disable=SC2154 # the variables above are defined by the component before this text
-
-# Sets DIFF to "" when the entry MNT/NAME is exactly the rendered one, else to the differing fields.
 cmp_field() { [ "$2" = "$3" ] || DIFF="${DIFF:+$DIFF; }$1 (expected \"$2\", actual \"$3\")"; }
 entry_diff() {
   DIFF=""
@@ -224,14 +147,9 @@ entry_diff() {
   cmp_field mask "$MASK" "$(entry_get "$MNT/$NAME" 'mask ')"
 }
 ours_file() { [ -f "$FILE" ] && [ ! -L "$FILE" ] && [ "$(head -n 1 "$FILE")" = "$MARKER" ]; }
-# The owner our file records (its "# Owner: " line), "" when none. other_owner: a different one is recorded.
 file_owner() { sed -n 's/^# Owner: //p' "$FILE" | head -n 1; }
 other_owner() { ours_file && _rec=$(file_owner) && [ -n "$_rec" ] && [ -n "$OWNER" ] && [ "$_rec" != "$OWNER" ]; }
-
-# Writes one line to a binfmt_misc control file; on failure prints the kernel's error (errno text).
-# `env printf`: the external printf reports the write error, the shell builtin may not.
 proc_write() { { env printf '%s\n' "$2" >"$1"; } 2>&1; }
-
 kernel_hint() { # a hint only when the facts on this host support it
   _kv=$(uname -r); _maj=${_kv%%.*}; _rest=${_kv#*.}; _min=${_rest%%[!0-9]*}
   case $FLAGS in *F*)
@@ -240,7 +158,6 @@ kernel_hint() { # a hint only when the facts on this host support it
     fi ;;
   esac
 }
-
 mount_hint() {
   if ! grep -qw binfmt_misc /proc/filesystems 2>/dev/null; then
     printf ' (/proc/filesystems lists no binfmt_misc: the kernel lacks it or its module is not loaded)'
@@ -248,7 +165,6 @@ mount_hint() {
     printf ' (/proc/sys is mounted read-only here, as in an unprivileged container)'
   fi
 }
-
 self_match_guard() {
   _init=/sbin/init
   [ -r /proc/1/exe ] && _init=/proc/1/exe
@@ -261,13 +177,10 @@ self_match_guard() {
     fi
   done
 }
-
 conflict_guard() {
   _others=$(binfmt_conflicts "$MNT" "$NAME" "$OFFSET" "$MAGIC" "$MASK")
   [ -z "$_others" ] && return 0
   _list=""; _fix=""
-  # One name per line; a name may hold spaces (the kernel refuses only '/', '.' and '..'), so read lines
-  # and quote the path in the command we suggest.
   while IFS= read -r _o; do
     _list="${_list:+$_list, }$_o (interpreter $(entry_get "$MNT/$_o" 'interpreter '))"
     _fix="${_fix:+$_fix; }echo 0 > '$MNT/$_o'"
@@ -276,7 +189,6 @@ $_others
 EOF_OTHERS
   fail "cannot register $NAME for target $TARGET: the enabled binfmt_misc entry $_list matches the same binaries, and the kernel hands each binary to whichever matching entry comes first, so which interpreter runs would depend on registration order. This component never changes entries it does not own: disable that entry ($_fix), or remove it (echo -1 instead of 0) together with the binfmt.d file or package that registers it, then run pulumi up again"
 }
-
 check_before_change() {
   [ -e "$INTERP" ] || fail "interpreter $INTERP for target $TARGET does not exist. Install the package that provides it (installPackages) or point interpreterDir/interpreterSuffix at it"
   [ -x "$INTERP" ] || fail "interpreter $INTERP for target $TARGET is not executable"
@@ -301,7 +213,6 @@ check_before_change() {
   self_match_guard
   conflict_guard
 }
-
 REGISTERED=false; REPLACED=""; REPLACED_STATE=""; WROTE=false; BACKUP=""; DONE=false
 rollback() {
   [ "$DONE" = true ] && return 0
@@ -325,7 +236,6 @@ rollback() {
   fi
   [ -z "$_undone" ] || note "nothing of $NAME is left half-done: $_undone"
 }
-
 write_file() {
   WROTE=true
   mkdir -p "$DIR"
@@ -335,7 +245,6 @@ write_file() {
   chmod 0644 "$_tmp"
   mv -f "$_tmp" "$FILE"
 }
-
 rule_apply() {
   check_before_change
   trap rollback EXIT
@@ -344,7 +253,6 @@ rule_apply() {
   entry_diff
   if [ -n "$DIFF" ]; then
     if [ "$MODE" = systemd-restart ]; then
-      # systemd-binfmt registers from the files, so here the file comes first; rollback still undoes it.
       if ! ours_file || [ "$(cat "$FILE")" != "$CONTENT" ]; then write_file; wrote=true; fi
       [ -e "$MNT/$NAME" ] && { REPLACED=$(entry_line "$MNT" "$NAME"); REPLACED_STATE=$(sed -n 1p "$MNT/$NAME"); }
       REGISTERED=true
@@ -367,14 +275,10 @@ rule_apply() {
   DONE=true
   [ -z "$BACKUP" ] || rm -f "$BACKUP"
   unit_record
-  # The QEMU version behind the entry, from the interpreter itself (first line of --version).
   _ver=$("$INTERP" --version 2>/dev/null | head -n 1) || _ver=""
   printf '{"target":%s,"name":%s,"file":%s,"wroteFile":%s,"applied":%s,"persistent":%s,"entry":%s,"version":%s}\n' \
     "$(js "$TARGET")" "$(js "$NAME")" "$(js "$FILE")" "$wrote" "$(js "$applied")" "$PERSISTENT" "$(js_lines "$(cat "$MNT/$NAME")")" "$(js "$_ver")"
 }
-
-# remove: unregister the entry only if it is still exactly ours (otherwise leave it and say so), and
-# delete the file only if it carries our marker; leave both when the file records another owner.
 rule_remove() {
   unit_forget
   if other_owner; then
@@ -400,7 +304,6 @@ rule_remove() {
   fi
   printf '{"target":%s,"name":%s,"unregistered":%s,"removedFile":%s}\n' "$(js "$TARGET")" "$(js "$NAME")" "$unregistered" "$removed"
 }
-
 case ${1:-} in
   apply) rule_apply ;;
   remove) rule_remove ;;

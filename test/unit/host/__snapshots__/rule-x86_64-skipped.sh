@@ -4,14 +4,6 @@ TARGET='x86_64'
 NAME='qemu-x86_64'
 REASON='native'
 # --- prelude.sh
-# shellcheck shell=sh
-# The start of every remote script (after the variables the component defines with shellVars).
-# Strict mode, a predictable PATH and locale (apt's messages are matched in English), and helpers:
-# - `fail MSG` prints "LABEL: MSG" on stderr and exits 1 (a non-zero exit fails the Pulumi resource and
-#   the message reaches the Pulumi log);
-# - `note MSG` prints "LABEL: MSG" on stderr;
-# - `js VALUE` prints VALUE as a JSON string (quotes and backslashes escaped, control characters dropped);
-# - `js_lines VALUE` the same, but keeps line breaks as \n (for text such as a /proc entry).
 set -eu
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 LC_ALL=C
@@ -23,9 +15,5 @@ js_lines() {
   printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' | tr -d '\000-\011\013-\037' | awk '{ printf "%s%s", (NR > 1 ? "\\n" : ""), $0 }')"
 }
 # --- skipped-rule.sh
-# shellcheck shell=sh
-# The rule of a target the host runs natively (skipped by the plan): touches nothing, prints why.
-# Variables: TARGET NAME REASON.
-# shellcheck disable=SC2154 # defined by the component before this text
 printf '{"target":%s,"name":%s,"skipped":%s}\n' "$(js "$TARGET")" "$(js "$NAME")" "$(js "$REASON")"
 } </dev/null

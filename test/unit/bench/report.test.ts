@@ -1,0 +1,81 @@
+/**
+ * The benchmark's report (dev/bench/lib/events.py + report.py, Python 3) follows the resources the
+ * component creates: the per-step table's columns come from the steps in the event logs, in the
+ * order of one host's chain, and the committed results.json of earlier runs stays readable.
+ */
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+
+const LIB = path.join(__dirname, "../../../dev/bench/lib");
+const RESULTS = path.join(__dirname, "../../../dev/bench/results/results.json");
+
+function python(code: string, input = ""): string {
+  const r = spawnSync("python3", ["-B", "-c", `import sys; sys.path.insert(0, ${JSON.stringify(LIB)})\n${code}`], { input, encoding: "utf8" });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+/** A stamped engine event log: one remote command per (host, step, start, end). */
+function eventLog(steps: readonly (readonly [string, string, number, number])[]): string {
+  const meta = (host: string, step: string) => ({
+    urn: `urn:pulumi:bench::bench-component::qemu-binfmt:index:BinfmtFleet$command:remote:Command::bench-${host}-${step}`,
+    type: "command:remote:Command",
+    op: "create",
+    provider: "urn:pulumi:bench::bench-component::pulumi:providers:command::default",
+  });
+  const events = steps.flatMap(([host, step, start, end]) => [
+    { t: start, event: { resourcePreEvent: { metadata: meta(host, step) } } },
+    { t: end, event: { resOutputsEvent: { metadata: meta(host, step) } } },
+  ]);
+  events.sort((a, b) => a.t - b.t);
+  return events.map((e) => JSON.stringify(e)).join("\n");
+}
+
+describe("benchmark report", () => {
+  it("orders the per-step columns by each step's place in its host's chain, whatever the steps are called", () => {
+    // s4b2 reaches its check before s4b1 reaches its rule: first appearance would put check before rule
+    const log = eventLog([
+      ["s4b2", "packages", 0.0, 1.0],
+      ["s4b1", "packages", 0.5, 1.5],
+      ["s4b2", "check-arm", 1.0, 2.0],
+      ["s4b1", "rule-arm", 1.5, 2.0],
+      ["s4b1", "check-arm", 2.0, 3.0],
+    ]);
+    const out = python(
+      `import json, events, report
+recs = [json.loads(l) for l in sys.stdin.read().splitlines()]
+bs = events.summarize(recs, 3.5)["by_step"]
+print(json.dumps({"steps": report.step_columns([bs]), "counts": {k: v["count"] for k, v in bs.items()}}))`,
+      log,
+    );
+    assert.deepEqual(JSON.parse(out), { steps: ["packages", "rule-arm", "check-arm"], counts: { packages: 2, "rule-arm": 1, "check-arm": 2 } });
+  });
+
+  it("splits host and step from the names of the component, of the hand-written recipe and of any lab prefix", () => {
+    const out = python(`import json, events
+print(json.dumps([events.host_step(n) for n in ["bench-bench3-rule-arm", "bench-s4b12-state-packages", "s4b3-recipe", "bench"]]))`);
+    assert.deepEqual(JSON.parse(out), [
+      ["bench3", "rule-arm"],
+      ["s4b12", "state-packages"],
+      ["s4b3", "recipe"],
+      [null, "bench"],
+    ]);
+  });
+
+  it("still writes results.md from the committed results.json (steps of the earlier resource layout)", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "pqb-bench-report-"));
+    try {
+      copyFileSync(RESULTS, path.join(dir, "results.json"));
+      python(`import report\nreport.write_all(${JSON.stringify(dir)})`);
+      const md = readFileSync(path.join(dir, "results.md"), "utf8");
+      assert.match(md, /\| N \| state-packages \(s\) \| packages \(s\) \| state-arm \(s\) \| rule-arm \(s\) \|/);
+      assert.match(md, /## Scaling curve of the controller/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
