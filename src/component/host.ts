@@ -155,6 +155,16 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
     return [...first, hostRefusal(`${name}-refusal`, { refused: p.refused, unreadable: u }, { parent, dependsOn: first })];
   });
 
+  // Drift messages are logged while the command's stdin is computed (an input: its registration, and a component
+  // provider's Construct, wait for it), attached to the command once it exists.
+  const packagesRef: { resource?: pulumi.Resource } = {};
+  const packagesLogged = logDrift(
+    label,
+    drift.apply((d) => [...d.packages.map((p) => `package ${p} is not installed`), ...d.install]),
+    "",
+    () => packagesRef.resource ?? parent,
+    pulumi.output(false),
+  );
   const image = config.interpreterImage;
   // The install source: an image's interpreters (./image-install.ts), or the apt packages.
   const packagesCmd =
@@ -168,7 +178,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
             privilege,
             image,
             timeoutSeconds: config.acceptance.timeoutSeconds,
-            unit: unitRecord(imageUnit(image.digestHex), (d) => d.install),
+            unit: pulumi.all([unitRecord(imageUnit(image.digestHex), (d) => d.install), packagesLogged]).apply(([u]) => u),
           },
           { parent, dependsOn: gate },
         )
@@ -177,7 +187,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
           {
             connection,
             create: privilege.apply((pr) => shellCommand(pr, PackagesAction.Install)),
-            stdin: pulumi.all([plan, label, unitRecord("packages", (d) => d.packages.map((p) => `package ${p} is not installed`))]).apply(([p, l, unit]) =>
+            stdin: pulumi.all([plan, label, unitRecord("packages", (d) => d.packages.map((p) => `package ${p} is not installed`)), packagesLogged]).apply(([p, l, unit]) =>
               packagesScript({
                 label: l,
                 packages: p.packages,
@@ -192,13 +202,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
           },
           { parent, dependsOn: gate },
         );
-  logDrift(
-    label,
-    drift.apply((d) => [...d.packages.map((p) => `package ${p} is not installed`), ...d.install]),
-    "",
-    packagesCmd,
-    pulumi.output(false),
-  );
+  packagesRef.resource = packagesCmd;
 
   let previous: pulumi.Resource = packagesCmd;
   const ruleOutputs: Record<string, pulumi.Output<Omit<TargetReport, "acceptance">>> = {};
@@ -210,13 +214,22 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
       return r;
     });
     const unit = unitRecord(target.name, (d) => d.targets[target.name]?.reasons ?? []);
+    const targetDrift = drift.apply((d) => d.targets[target.name]);
+    const ref: { resource?: pulumi.Resource } = {};
+    const logged = logDrift(
+      label,
+      targetDrift.apply((t) => t?.reasons ?? []),
+      `${target.name}: `,
+      () => ref.resource ?? parent,
+      targetDrift.apply((t) => t?.present === true),
+    );
     const cmd = remoteCommand(
       `${name}-rule-${target.name}`,
       {
         connection,
         create: pulumi.all([rulePlan, privilege]).apply(([r, pr]) => (r.skipped !== undefined ? shellCommand(undefined) : shellCommand(pr, RuleAction.Apply))),
         stdin: pulumi
-          .all([rulePlan, unit])
+          .all([rulePlan, unit, logged])
           .apply(([r, u]) => (r.skipped !== undefined ? skippedRuleScript(r.script.label, target.name, r.rule.name, "native") : ruleScript({ ...r.script, unit: u }))),
         delete: pulumi.all([rulePlan, privilege]).apply(([r, pr]) => (r.skipped !== undefined ? "true" : shellCommand(pr, RuleAction.Remove))),
         // The rule's identity: when the file or entry name changes, replace (delete the old file and
@@ -225,14 +238,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
       },
       { parent, dependsOn: [previous], deleteBeforeReplace: true },
     );
-    const targetDrift = drift.apply((d) => d.targets[target.name]);
-    logDrift(
-      label,
-      targetDrift.apply((t) => t?.reasons ?? []),
-      `${target.name}: `,
-      cmd,
-      targetDrift.apply((t) => t?.present === true),
-    );
+    ref.resource = cmd;
     // A skipped (native) target has no unit: its check's trigger does not change between runs.
     repairs[target.name] = pulumi.all([rulePlan, unit]).apply(([r, u]) => (r.skipped !== undefined ? "native" : u.token));
     ruleOutputs[target.name] = pulumi.all([label, rulePlan, cmd.stdout]).apply(([l, r, stdout]) => attributed(cmd, () => ruleReport(l, r, stdout)));
@@ -265,15 +271,22 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
 /**
  * In a preview, say how a unit drifted, attached to the unit's command (so `pulumi preview` prints it under
  * that resource): a warning when something of the unit is on the host already (drift, repaired by up), an
- * info line for a first install.
+ * info line for a first install. Resolves once said: the command's stdin waits for it.
  */
-function logDrift(label: pulumi.Output<string>, reasons: pulumi.Output<readonly string[]>, prefix: string, on: pulumi.Resource, present?: pulumi.Output<boolean>): void {
-  void pulumi.all([label, reasons, present ?? pulumi.output(true)]).apply(([l, rs, p]) => {
-    if (rs.length === 0 || !pulumi.runtime.isDryRun()) return;
+function logDrift(
+  label: pulumi.Output<string>,
+  reasons: pulumi.Output<readonly string[]>,
+  prefix: string,
+  on: () => pulumi.Resource,
+  present: pulumi.Output<boolean>,
+): pulumi.Output<true> {
+  return pulumi.all([label, reasons, present]).apply(([l, rs, p]): true => {
+    if (rs.length === 0 || !pulumi.runtime.isDryRun()) return true;
     const say = p ? pulumi.log.warn : pulumi.log.info;
     // A conflict or a host-wide switch is not ours to change: up fails (or repeats) until someone does.
     const ours = !rs.some((r) => r.startsWith("conflict:") || r.startsWith("binfmt_misc is switched off"));
     const what = p ? (ours ? " (up repairs it)" : " (up cannot repair this: see above)") : "";
-    void say(`${l}: ${prefix}${rs.join("; ")}${what}`, on);
+    void say(`${l}: ${prefix}${rs.join("; ")}${what}`, on());
+    return true;
   });
 }
