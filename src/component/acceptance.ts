@@ -1,6 +1,6 @@
 /**
- * The acceptance checks of one host: per requested target, one resource that runs the target's image
- * on the HOST'S OWN docker daemon and reads `uname -m`. Two interchangeable ways, same report shape:
+ * The acceptance checks of one host: per requested target, the target's image runs on the HOST'S OWN
+ * docker daemon and `uname -m` is read. Two interchangeable ways, same report shape:
  * - AcceptanceVia.Command: ONE `remote.Command` `${name}-check` running the check of every target in one SSH
  *   session (../host/scripts/check.ts hostCheckScript), one result line per target;
  * - AcceptanceVia.DockerProvider: one `docker.Provider` `${name}-docker` (ssh://user@host:port), and per

@@ -10,7 +10,7 @@
  *   ├─ remote.Command <name>-packages             apt install (delete: forget; remove the packages only if asked)
  *   │  or remote.Command <name>-interpreters     installSource image: the copy out of the pinned image (./image-install.ts)
  *   ├─ remote.Command <name>-rule-<target>        per requested target: binfmt.d file + kernel entry, verified field by field
- *   └─ acceptance, one per requested target       see ./acceptance.ts
+ *   └─ remote.Command <name>-check                every target's acceptance check in one session (or docker resources per target: ./acceptance.ts)
  *
  * Drift: each of these commands carries its unit's repair token (../host/units.ts) in its script; the token
  * changes exactly when the observation shows the unit drifted, so `preview` shows an update of exactly the

@@ -175,6 +175,7 @@ export function acceptanceFromCommand(label: string, target: string, acc: Target
     .split("\n")
     .filter((l) => l.startsWith(`{"target":${JSON.stringify(target)},`))
     .join("\n");
+  if (mine === "") throw new Error(`${label}: the acceptance check printed no result for ${target} (stdout: ${JSON.stringify(stdout.slice(0, 300))})`);
   const raw = lastJsonLine(mine, `acceptance check ${target}`, label);
   const r = checkOutputSchema.safeParse(raw);
   if (!r.success) throw new Error(`${label}: unexpected output of the acceptance check for ${target}: ${JSON.stringify(raw)}`);

@@ -10,11 +10,12 @@
  * `<unit> <token>` lines). The observation reads the file back; the next run's token is:
  * - the recorded one, when the unit shows no drift: the command's input equals what the last run stored,
  *   so nothing runs (also on the run right after a repair);
- * - a fresh random one, when the unit drifted or no token is recorded: the input differs from any stored
- *   input, so the command runs again (an update), and records the new token.
- * Deleting the file (or /var/lib/pulumi-qemu-binfmt) costs one re-run of each unit, nothing else.
+ * - else a hash of the recorded token (or none) and the drift: it differs from the recorded token, so from
+ *   the input the last successful run stored, and the command runs again (an update) and records it. A
+ *   hash, not a random value: a preview and the up after it carry the same token (`pulumi up --plan`).
+ * Deleting the units file costs at most one re-run of each unit, nothing else.
  */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
 
 /** The units file's first line before the owner record (the same form as a binfmt.d file's owner line). */
 const OWNER_PREFIX = "# Owner: ";
@@ -29,35 +30,40 @@ export function unitsFile(owner: string): string {
 
 /** Unit names: what the scripts may use as one awk field. */
 const UNIT = /^[A-Za-z0-9._-]+$/;
+/** Tokens: what repairToken makes (and "0", observe: false). */
+const TOKEN = /^[0-9a-f]{1,64}$/;
 
 /** The unit of an image install source's interpreters: keyed by the digest, so a new pin is its own unit. */
 export function imageUnit(digestHex: string): string {
   return `interpreters-${digestHex.slice(0, 12)}`;
 }
 
-/** The tokens recorded in a units file's TEXT for OWNER; {} when the file is someone else's or malformed. */
+/**
+ * The tokens recorded in a units file's TEXT for OWNER; {} when the file is someone else's. A line that is
+ * not `<unit> <hex token>` (edited by hand, damaged) is ignored: that unit gets a new token.
+ */
 export function parseUnits(text: string, owner: string): Record<string, string> {
   const lines = text.split("\n");
   if (lines[0] !== `${OWNER_PREFIX}${owner}`) return {};
   const tokens: Record<string, string> = {};
   for (const l of lines.slice(1)) {
     const m = /^(\S+) (\S+)$/.exec(l);
-    if (m !== null && m[1] !== undefined && m[2] !== undefined && m[1] !== "__proto__") tokens[m[1]] = m[2];
+    if (m !== null && m[1] !== undefined && m[2] !== undefined && UNIT.test(m[1]) && TOKEN.test(m[2]) && m[1] !== "__proto__") tokens[m[1]] = m[2];
   }
   return tokens;
 }
 
-/** A new token: 16 hex digits, so it differs from every token stored before. */
-export function freshToken(): string {
-  return randomBytes(8).toString("hex");
-}
-
 /**
- * The token a unit's command carries this run: RECORDED when the unit shows no drift, else fresh.
- * `drift` undefined means the drift is not known (the host was not read): fresh.
+ * The token a unit's command carries this run: RECORDED when the unit shows no drift, else 16 hex digits of
+ * sha256(recorded, drift). `drift` undefined means the drift is not known (the host was not read).
  */
-export function repairToken(drift: readonly string[] | undefined, recorded: string | undefined, fresh: () => string = freshToken): string {
-  return drift !== undefined && drift.length === 0 && recorded !== undefined && recorded !== "" ? recorded : fresh();
+export function repairToken(drift: readonly string[] | undefined, recorded: string | undefined): string {
+  if (drift !== undefined && drift.length === 0 && recorded !== undefined && recorded !== "") return recorded;
+  const why = drift === undefined ? "(not read)" : drift.join("\n");
+  return createHash("sha256")
+    .update(`${recorded ?? ""}\n${why}`)
+    .digest("hex")
+    .slice(0, 16);
 }
 
 /** What a script needs to record (apply) or forget (remove) its unit. */
@@ -74,6 +80,6 @@ export interface UnitRecord {
 export function unitVars(r: UnitRecord | undefined): Record<string, string> {
   if (r === undefined) return { UNITS_FILE: "", UNITS_OWNER: "", UNIT: "", UNIT_TOKEN: "" };
   if (!UNIT.test(r.unit)) throw new Error(`internal: unit name ${JSON.stringify(r.unit)} is not one word of [A-Za-z0-9._-]`);
-  if (!/^[0-9a-z]+$/.test(r.token)) throw new Error(`internal: repair token ${JSON.stringify(r.token)} is not lower-case hex`);
+  if (!TOKEN.test(r.token)) throw new Error(`internal: repair token ${JSON.stringify(r.token)} is not 1-64 lower-case hex digits`);
   return { UNITS_FILE: r.file, UNITS_OWNER: r.owner, UNIT: r.unit, UNIT_TOKEN: r.token };
 }

@@ -66,13 +66,13 @@ print(json.dumps([events.host_step(n) for n in ["bench-bench3-rule-arm", "bench-
     ]);
   });
 
-  it("still writes results.md from the committed results.json (steps of the earlier resource layout)", () => {
+  it("writes results.md from the committed results.json, the per-step columns from the steps it recorded", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "pqb-bench-report-"));
     try {
       copyFileSync(RESULTS, path.join(dir, "results.json"));
       python(`import report\nreport.write_all(${JSON.stringify(dir)})`);
       const md = readFileSync(path.join(dir, "results.md"), "utf8");
-      assert.match(md, /\| N \| state-packages \(s\) \| packages \(s\) \| state-arm \(s\) \| rule-arm \(s\) \|/);
+      assert.match(md, /\| N \| packages \(s\) \| rule-arm \(s\) \| rule-aarch64 \(s\) \| check \(s\) \|/);
       assert.match(md, /## Scaling curve of the controller/);
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -4,7 +4,7 @@
  */
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
@@ -70,6 +70,7 @@ describe("acceptance check script", () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /^b-1: acceptance check failed for target aarch64:/);
     assert.doesNotMatch(r.stderr, /riscv64/);
+    assert.equal(readFileSync(path.join(bin, "runs"), "utf8").trim().split("\n").length, 1, "docker ran once: the riscv64 check did not run");
   });
 
   it("prints the report when the emulated image prints the target's machine", () => {

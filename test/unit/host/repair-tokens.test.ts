@@ -6,7 +6,7 @@
  */
 import { describe, it, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import * as path from "node:path";
 import { RuleAction } from "../../../src/host/scripts/rule";
 import { imageUnit, parseUnits, repairToken, unitVars, unitsFile, UNITS_DIR } from "../../../src/host/units";
@@ -23,19 +23,21 @@ beforeEach(() => {
 const withUnit = (unit: string, token: string) => ({ ...s.plan.script, unit: { file, owner: OWNER, unit, token } });
 
 describe("repair tokens", () => {
-  it("keeps the recorded token while the unit shows no drift, and draws a fresh one on drift or when none is recorded", () => {
-    let n = 0;
-    const fresh = () => `f${++n}`;
-    assert.equal(repairToken([], "a1b2", fresh), "a1b2");
-    assert.equal(repairToken(["binfmt_misc entry qemu-aarch64 is not registered"], "a1b2", fresh), "f1");
-    assert.equal(repairToken([], undefined, fresh), "f2");
-    assert.equal(repairToken(undefined, "a1b2", fresh), "f3", "a host that was not read: its drift is unknown");
-    assert.match(repairToken(["x"], "a1b2"), /^[0-9a-f]{16}$/);
+  it("keeps the recorded token while the unit shows no drift, and derives a new one on drift or when none is recorded", () => {
+    const missing = ["binfmt_misc entry qemu-aarch64 is not registered"];
+    assert.equal(repairToken([], "a1b2"), "a1b2");
+    const repaired = repairToken(missing, "a1b2");
+    assert.match(repaired, /^[0-9a-f]{16}$/);
+    assert.notEqual(repaired, "a1b2", "a drifted unit's input differs from the one its last run stored");
+    assert.equal(repairToken(missing, "a1b2"), repaired, "the same in a preview and the up after it");
+    assert.notEqual(repairToken(missing, repaired), repaired, "the same drift again after a repair: another new token");
+    assert.match(repairToken([], undefined), /^[0-9a-f]{16}$/);
+    assert.notEqual(repairToken(undefined, "a1b2"), "a1b2", "a host that was not read: its drift is unknown");
   });
 
   it("reads only its own owner's tokens, one per unit", () => {
-    const text = `# Owner: ${OWNER}\npackages 00aa\naarch64 11bb\nnot a token line\n__proto__ 22cc`;
-    assert.deepEqual(parseUnits(text, OWNER), { packages: "00aa", aarch64: "11bb" });
+    const text = `# Owner: ${OWNER}\npackages 00aa\naarch64 11bb\nnot a token line\n__proto__ 22cc\narm NOT-HEX`;
+    assert.deepEqual(parseUnits(text, OWNER), { packages: "00aa", aarch64: "11bb" }, "a damaged line is ignored: that unit gets a new token");
     assert.deepEqual(parseUnits(text, "other/stack BinfmtHost x"), {});
     assert.match(unitsFile(OWNER), new RegExp(`^${UNITS_DIR}/[0-9a-f]{16}$`));
     assert.notEqual(unitsFile(OWNER), unitsFile("proj/dev BinfmtHost builder"));
@@ -67,11 +69,26 @@ describe("repair tokens", () => {
     assert.equal(existsSync(path.dirname(path.dirname(file))), false, "and /var/lib/pulumi-qemu-binfmt when empty");
   });
 
-  it("a failed apply records nothing: the next run's token is fresh, so the rule runs again", () => {
-    // No kernel entry can be written: the simulated register file is missing, so registration fails.
+  it("a failed apply records nothing: the next run's token is new, so the rule runs again", () => {
+    // The interpreter does not exist: the apply fails at its first check, before any change.
     const r = run(s, RuleAction.Apply, { ...withUnit("aarch64", "11bb"), registerLine: ":qemu-aarch64:M::\\x7f:\\xff:/nonexistent:F" });
     assert.notEqual(r.code, 0);
     assert.equal(existsSync(file), false);
+  });
+
+  it("writes the file 0644 in 0755 directories under a umask of 077 (the observation reads it as the login user)", () => {
+    writeFileSync(path.join(s.mnt, "qemu-aarch64"), kernelText(s.plan.script));
+    const r = run(s, RuleAction.Apply, withUnit("aarch64", "11bb"), undefined, "umask 077");
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(statSync(file).mode & 0o777, 0o644);
+    assert.equal(statSync(path.dirname(file)).mode & 0o777, 0o755);
+  });
+
+  it("forgetting leaves a file of another owner alone", () => {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, `# Owner: someone else\npackages 00aa\n`);
+    assert.equal(run(s, RuleAction.Remove, withUnit("aarch64", "11bb")).code, 0);
+    assert.equal(readFileSync(file, "utf8"), `# Owner: someone else\npackages 00aa\n`);
   });
 
   it("a file of another owner under the same name is replaced, not merged", () => {

@@ -58,10 +58,12 @@ export function sandbox(architectures: string[] = ["aarch64"]): Sandbox {
   return { root, mnt, bin, etc, plan };
 }
 
-export function run(s: Sandbox, action: RuleAction, input: RuleScriptInput = s.plan.script, fakeBin?: string): ScriptRun {
+export function run(s: Sandbox, action: RuleAction, input: RuleScriptInput = s.plan.script, fakeBin?: string, before?: string): ScriptRun {
   const replace: [string, string][] = [[`MNT='${BINFMT_MISC}'`, `MNT='${s.mnt}'`]];
   // Stand-in commands (uname, mount) first on the script's PATH.
   if (fakeBin !== undefined) replace.push(["\nPATH=/usr/local/sbin:", `\nPATH=${fakeBin}:/usr/local/sbin:`]);
+  // A command run before the script (e.g. a umask), as the login shell of a host would.
+  if (before !== undefined) replace.push(["{\nLABEL=", `${before}\n{\nLABEL=`]);
   return runScript(ruleScript(input), [action], replace);
 }
 

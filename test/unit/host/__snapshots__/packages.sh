@@ -27,22 +27,24 @@ units_write() { # TOKEN ("" to forget UNIT)
   [ -n "$UNITS_FILE" ] && [ -n "$UNIT" ] || return 0
   _udir=${UNITS_FILE%/*}
   _ukept=""
-  if [ -f "$UNITS_FILE" ] && [ "$(head -n 1 "$UNITS_FILE")" = "# Owner: $UNITS_OWNER" ]; then
-    _ukept=$(awk -v u="$UNIT" 'NR > 1 && $1 != u' "$UNITS_FILE")
+  _uours=false
+  if [ -f "$UNITS_FILE" ] && [ "$(head -n 1 "$UNITS_FILE" 2>/dev/null || true)" = "# Owner: $UNITS_OWNER" ]; then
+    _uours=true
+    _ukept=$(awk -v u="$UNIT" 'NR > 1 && $1 != u' "$UNITS_FILE" 2>/dev/null) || _ukept=""
   fi
   if [ -z "$1" ] && [ -z "$_ukept" ]; then
-    rm -f "$UNITS_FILE"
+    if [ "$_uours" = true ]; then rm -f "$UNITS_FILE"; fi
     if rmdir "$_udir" 2>/dev/null; then rmdir "${_udir%/*}" 2>/dev/null || true; fi
     return 0
   fi
   _utmp="$UNITS_FILE.tmp.$$"
-  if mkdir -p "$_udir" 2>/dev/null &&
-    { printf '# Owner: %s\n' "$UNITS_OWNER"; [ -z "$_ukept" ] || printf '%s\n' "$_ukept"; [ -z "$1" ] || printf '%s %s\n' "$UNIT" "$1"; } >"$_utmp" 2>/dev/null &&
-    mv -f "$_utmp" "$UNITS_FILE"; then
+  if _uerr=$( (umask 022 && mkdir -p "$_udir" && chmod 0755 "$_udir" "${_udir%/*}" &&
+    { printf '# Owner: %s\n' "$UNITS_OWNER"; [ -z "$_ukept" ] || printf '%s\n' "$_ukept"; [ -z "$1" ] || printf '%s %s\n' "$UNIT" "$1"; } >"$_utmp" &&
+    chmod 0644 "$_utmp" && mv -f "$_utmp" "$UNITS_FILE") 2>&1); then
     return 0
   fi
   rm -f "$_utmp" 2>/dev/null || true
-  note "could not record $UNIT in $UNITS_FILE (the next pulumi up runs $UNIT again)"
+  note "could not record $UNIT in $UNITS_FILE (${_uerr:-no message}); until it can, every pulumi up runs $UNIT again"
 }
 unit_record() { units_write "$UNIT_TOKEN"; }
 unit_forget() { units_write ""; }
