@@ -158,14 +158,16 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
   // Drift messages are logged while the command's stdin is computed (an input: its registration, and a component
   // provider's Construct, wait for it), attached to the command once it exists.
   const packagesRef: { resource?: pulumi.Resource } = {};
+  const image = config.interpreterImage;
+  const installUnit = image !== undefined ? imageUnit(image.digestHex) : "packages";
   const packagesLogged = logDrift(
     label,
     drift.apply((d) => [...d.packages.map((p) => `package ${p} is not installed`), ...d.install]),
     "",
     () => packagesRef.resource ?? parent,
-    pulumi.output(false),
+    // A recorded token: this stack installed them before, so it is drift (a warning), not a first install.
+    recorded.apply((r) => r[installUnit] !== undefined),
   );
-  const image = config.interpreterImage;
   // The install source: an image's interpreters (./image-install.ts), or the apt packages.
   const packagesCmd =
     image !== undefined
@@ -178,7 +180,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
             privilege,
             image,
             timeoutSeconds: config.acceptance.timeoutSeconds,
-            unit: pulumi.all([unitRecord(imageUnit(image.digestHex), (d) => d.install), packagesLogged]).apply(([u]) => u),
+            unit: pulumi.all([unitRecord(installUnit, (d) => d.install), packagesLogged]).apply(([u]) => u),
           },
           { parent, dependsOn: gate },
         )
@@ -187,7 +189,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
           {
             connection,
             create: privilege.apply((pr) => shellCommand(pr, PackagesAction.Install)),
-            stdin: pulumi.all([plan, label, unitRecord("packages", (d) => d.packages.map((p) => `package ${p} is not installed`)), packagesLogged]).apply(([p, l, unit]) =>
+            stdin: pulumi.all([plan, label, unitRecord(installUnit, (d) => d.packages.map((p) => `package ${p} is not installed`)), packagesLogged]).apply(([p, l, unit]) =>
               packagesScript({
                 label: l,
                 packages: p.packages,
