@@ -75,6 +75,8 @@ export interface MockOptions {
   readonly facts?: (hostName: string) => HostFacts;
   /** `uname -m` a check prints, per target; default the expected one. */
   readonly unameOf?: (target: string, expected: string) => string;
+  /** The text of the host's units file (the repair tokens, src/host/units.ts); default: no such file. */
+  readonly unitsText?: (hostName: string) => string | undefined;
 }
 
 export interface Recorder {
@@ -126,8 +128,12 @@ export function installMocks(o: MockOptions = {}): Recorder {
   const created: CreatedResource[] = [];
   // The observation: no SSH in unit tests; the fake host answers with the facts of the host's name.
   useObservationRunner(async (_ep, script) => {
-    const hostName = (scriptVars(script).LABEL ?? "").replace(/ \(.*$/, "");
-    return { code: 0, stderr: "", stdout: observationStdout((o.facts ?? (() => DEBIAN12_FACTS))(hostName)) };
+    const vars = scriptVars(script);
+    const hostName = (vars.LABEL ?? "").replace(/ \(.*$/, "");
+    const units = o.unitsText?.(hostName);
+    const unitsPath = (vars.FILES ?? "").split("\n").find((f) => f.startsWith("/var/lib/pulumi-qemu-binfmt/units/"));
+    const extra = units === undefined || unitsPath === undefined ? "" : `${JSON.stringify({ kind: "file", path: unitsPath, state: "file", text: units })}\n`;
+    return { code: 0, stderr: "", stdout: observationStdout((o.facts ?? (() => DEBIAN12_FACTS))(hostName)) + extra };
   });
   const registered: RegisteredResource[] = [];
   void pulumi.runtime.setMocks(
