@@ -160,9 +160,11 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
   const packagesRef: { resource?: pulumi.Resource } = {};
   const image = config.interpreterImage;
   const installUnit = image !== undefined ? imageUnit(image.digestHex) : "packages";
+  // The install unit's drift: apt packages missing, or the image's interpreters (one of the two is always empty).
+  const installDrift = (d: HostDrift): string[] => [...d.packages.map((p) => `package ${p} is not installed`), ...d.install];
   const packagesLogged = logDrift(
     label,
-    drift.apply((d) => [...d.packages.map((p) => `package ${p} is not installed`), ...d.install]),
+    drift.apply(installDrift),
     "",
     () => packagesRef.resource ?? parent,
     // A recorded token: this stack installed them before, so it is drift (a warning), not a first install.
@@ -180,7 +182,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
             privilege,
             image,
             timeoutSeconds: config.acceptance.timeoutSeconds,
-            unit: pulumi.all([unitRecord(installUnit, (d) => d.install), packagesLogged]).apply(([u]) => u),
+            unit: pulumi.all([unitRecord(installUnit, installDrift), packagesLogged]).apply(([u]) => u),
           },
           { parent, dependsOn: gate },
         )
@@ -189,7 +191,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
           {
             connection,
             create: privilege.apply((pr) => shellCommand(pr, PackagesAction.Install)),
-            stdin: pulumi.all([plan, label, unitRecord(installUnit, (d) => d.packages.map((p) => `package ${p} is not installed`)), packagesLogged]).apply(([p, l, unit]) =>
+            stdin: pulumi.all([plan, label, unitRecord(installUnit, installDrift), packagesLogged]).apply(([p, l, unit]) =>
               packagesScript({
                 label: l,
                 packages: p.packages,

@@ -98,11 +98,11 @@ const checkOutputSchema = z.object({
   detail: z.string(),
 });
 
-function lastJsonLine(stdout: string, what: string, label: string): unknown {
+function lastJsonLine(stdout: string, what: string, label: string, prefix = "{"): unknown {
   const line = stdout
     .trim()
     .split("\n")
-    .filter((l) => l.startsWith("{"))
+    .filter((l) => l.startsWith(prefix))
     .pop();
   if (line === undefined) throw new Error(`${label}: the ${what} command printed no result (stdout: ${JSON.stringify(stdout.slice(0, 300))})`);
   try {
@@ -171,12 +171,7 @@ export function acceptanceFailure(label: string, target: string, acc: TargetAcce
 /** The check command's stdout (AcceptanceVia.Command). */
 export function acceptanceFromCommand(label: string, target: string, acc: TargetAcceptance, stdout: string): AcceptanceReport {
   // The host's check prints one line per target (scripts/check.ts hostCheckScript): this target's line.
-  const mine = stdout
-    .split("\n")
-    .filter((l) => l.startsWith(`{"target":${JSON.stringify(target)},`))
-    .join("\n");
-  if (mine === "") throw new Error(`${label}: the acceptance check printed no result for ${target} (stdout: ${JSON.stringify(stdout.slice(0, 300))})`);
-  const raw = lastJsonLine(mine, `acceptance check ${target}`, label);
+  const raw = lastJsonLine(stdout, `acceptance check ${target}`, label, `{"target":${JSON.stringify(target)},`);
   const r = checkOutputSchema.safeParse(raw);
   if (!r.success) throw new Error(`${label}: unexpected output of the acceptance check for ${target}: ${JSON.stringify(raw)}`);
   const o = r.data;

@@ -46,8 +46,12 @@ export interface ScriptSpec {
  * reads stdin (apt, sudo, docker) cannot swallow the rest of the script.
  */
 export function renderScript(spec: ScriptSpec): string {
-  const body = [shellVars({ LABEL: spec.label, ...spec.vars }), ...(["prelude.sh", ...spec.files] as const).map(section)];
-  return `{\n${body.join("\n")}\n} </dev/null\n`;
+  return group([shellVars({ LABEL: spec.label, ...spec.vars }), ...(["prelude.sh", ...spec.files] as const).map(section)]);
+}
+
+/** The parts as ONE brace group read from /dev/null (see renderScript). */
+function group(parts: readonly string[]): string {
+  return `{\n${parts.join("\n")}\n} </dev/null\n`;
 }
 
 /** One step of a script that runs the same files several times with other variables (renderSteps). */
@@ -69,7 +73,7 @@ function section(f: ScriptFile): string {
 export function renderSteps(label: string, steps: readonly ScriptStep[]): string {
   const body = [shellVars({ LABEL: label }), section("prelude.sh")];
   for (const s of steps) body.push(shellVars(s.vars), ...s.files.map(section));
-  return `{\n${body.join("\n")}\n} </dev/null\n`;
+  return group(body);
 }
 
 /**
