@@ -9,8 +9,8 @@
  *   check fails the container's creation and runs again on the next `up`).
  * Both re-run whenever the host's rendered rules change or a target was repaired (its repair token,
  * ../host/units.ts): the command through `triggers`, the container through labels (labels force replacement).
- * Checks are chained with dependsOn after the last rule, so a host never has two commands running at once
- * (the command provider still keeps each command's SSH connection open until the run ends).
+ * The checks wait for every rule of the host (dependsOn); the docker provider's containers run one after
+ * the other.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type * as Docker from "@pulumi/docker";
@@ -40,8 +40,8 @@ export interface AcceptanceWiring {
   readonly plan: pulumi.Output<HostPlan>;
   /** Per target: its repair token (../host/units.ts); a repair of the target re-runs its check. */
   readonly repairs: Readonly<Record<string, pulumi.Output<string>>>;
-  /** The checks run after this (the last rule). */
-  readonly after: pulumi.Resource;
+  /** The checks run after these (the host's rules, or its install when it has no rule). */
+  readonly after: readonly pulumi.Resource[];
 }
 
 /** Creates the check resources; returns the report per target name. */
@@ -49,7 +49,7 @@ export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Outpu
   const { config, name, parent } = w;
   const reports: Record<string, pulumi.Output<AcceptanceReport>> = {};
   let provider: Docker.Provider | undefined;
-  let previous: pulumi.Resource = w.after;
+  let previous: readonly pulumi.Resource[] = w.after;
   // The targets the command check runs, in the order of the request: one script, one session (below).
   const viaCommand: { readonly target: string; readonly acc: TargetAcceptance; readonly skipped: pulumi.Output<string | undefined> }[] = [];
   for (const target of config.targets) {
@@ -91,7 +91,7 @@ export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Outpu
       reports[target.name] = pulumi
         .all([w.label, container.containerLogs, container.exitCode, skipped])
         .apply(([label, logs, code, skip]) => acceptanceFromContainer(label, target.name, acc, logs, code, skip));
-      previous = container;
+      previous = [container];
     }
   }
   if (viaCommand.length > 0) {
@@ -119,7 +119,7 @@ export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Outpu
         // Re-run when the host's rules change (a target added or removed) or one of its targets was repaired.
         triggers: [w.rulesHash, ...viaCommand.map((c) => pulumi.output(w.repairs[c.target] ?? "").apply((r) => `${c.target} repair ${r}`))],
       },
-      { parent, dependsOn: [previous] },
+      { parent, dependsOn: [...previous] },
     );
     for (const c of viaCommand) {
       reports[c.target] = pulumi.all([w.label, check.stdout]).apply(([label, stdout]) => attributed(check, () => acceptanceFromCommand(label, c.target, c.acc, stdout)));

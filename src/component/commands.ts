@@ -35,3 +35,10 @@ export function remoteCommand(name: string, spec: CommandSpec, opts: pulumi.Cust
   if (spec.triggers !== undefined) args.triggers = spec.triggers;
   return new command.remote.Command(name, args, opts);
 }
+
+/**
+ * How many rule commands of one host may run at once. Each dials its own SSH connection: sshd starts
+ * refusing unauthenticated connections at random past MaxStartups' first number (10 by default), and a
+ * bastion (connection.proxy) carries two per command; 4 stays well below both.
+ */
+export const RULE_LANES = 4;

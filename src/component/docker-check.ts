@@ -117,16 +117,16 @@ export function checkContainerArgs(spec: DockerCheckSpec, imageId: pulumi.Input<
   };
 }
 
-/** Creates the image and the container of one target's check (with `docker`, the loaded module); the container runs after `after`. */
+/** Creates the image and the container of one target's check (with `docker`, the loaded module); the container runs after every resource of `after`. */
 export function dockerCheck(
   docker: DockerModule,
   name: string,
   spec: DockerCheckSpec,
   parent: pulumi.Resource,
   provider: docker.Provider,
-  after: pulumi.Resource,
+  after: readonly pulumi.Resource[],
 ): docker.Container {
-  const img = new docker.RemoteImage(`${name}-image-${spec.target}`, checkImageArgs(spec), { parent, provider, dependsOn: [after] });
+  const img = new docker.RemoteImage(`${name}-image-${spec.target}`, checkImageArgs(spec), { parent, provider, dependsOn: [...after] });
   // A check that failed is kept by the engine as not initialised; "*" makes the next up replace it
   // (run it again) instead of updating it in place, which would run nothing.
   return new docker.Container(`${name}-check-${spec.target}`, checkContainerArgs(spec, img.imageId), { parent, provider, dependsOn: [img], replaceOnChanges: ["*"] });

@@ -16,16 +16,17 @@
  * changes exactly when the observation shows the unit drifted, so `preview` shows an update of exactly the
  * drifted units and `up` re-runs exactly them (and their checks). No other resource or plugin is involved.
  *
- * Everything runs in one chain (dependsOn), so one host never has two commands running at once (the
- * command provider keeps each command's SSH connection open until the run ends). Resources fan out per
- * REQUESTED target, known when the program runs; what depends on the host (native family, package names,
- * interpreter path, persistence) is computed from the observation into the scripts' text, never by
- * creating resources in an apply.
+ * Order (dependsOn): the install first; then the rules, RULE_LANES at a time (each rule script takes the
+ * host's lock, ../host/scripts/lock.sh, so their work on the host still runs one at a time: only the SSH
+ * handshakes and the engine's steps overlap); then the check, after all rules. A host's chain is three
+ * steps long up to RULE_LANES targets. Resources fan out per REQUESTED target, known when the program runs;
+ * what depends on the host (native family, package names, interpreter path, persistence) is computed from
+ * the observation into the scripts' text, never by creating resources in an apply.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { BinfmtHostArgs } from "./args";
 import { wireAcceptance } from "./acceptance";
-import { remoteCommand } from "./commands";
+import { RULE_LANES, remoteCommand } from "./commands";
 import { hostLabel, remoteConnection } from "./connection";
 import { Privilege } from "../host/enums";
 import { HostFacts } from "../host/facts";
@@ -208,7 +209,8 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
         );
   packagesRef.resource = packagesCmd;
 
-  let previous: pulumi.Resource = packagesCmd;
+  // The rules of a host run RULE_LANES at a time, each lane after the install (their scripts take the host's lock).
+  const rules: pulumi.Resource[] = [];
   const ruleOutputs: Record<string, pulumi.Output<Omit<TargetReport, "acceptance">>> = {};
   const repairs: Record<string, pulumi.Output<string>> = {};
   config.targets.forEach((target, index) => {
@@ -240,13 +242,13 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
         // entry first: deleteBeforeReplace), instead of updating in place and leaving the old ones behind.
         triggers: [ruleFilePath(config.configDir, target), `qemu-${target.name}`],
       },
-      { parent, dependsOn: [previous], deleteBeforeReplace: true },
+      { parent, dependsOn: [rules[index - RULE_LANES] ?? packagesCmd], deleteBeforeReplace: true },
     );
     ref.resource = cmd;
     // A skipped (native) target has no unit: its check's trigger does not change between runs.
     repairs[target.name] = pulumi.all([rulePlan, unit]).apply(([r, u]) => (r.skipped !== undefined ? "native" : u.token));
     ruleOutputs[target.name] = pulumi.all([label, rulePlan, cmd.stdout]).apply(([l, r, stdout]) => attributed(cmd, () => ruleReport(l, r, stdout)));
-    previous = cmd;
+    rules.push(cmd);
   });
 
   const acceptance = wireAcceptance({
@@ -259,7 +261,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
     rulesHash: plan.apply((p) => p.rulesHash),
     plan,
     repairs,
-    after: previous,
+    after: rules.length > 0 ? rules : [packagesCmd],
   });
 
   const perTarget = config.targets.map((t) => {

@@ -10,7 +10,19 @@ import * as path from "node:path";
 import { stripComments } from "../strip-comments";
 
 /** Every shipped script, in the order a rendered script may concatenate them. */
-export const SCRIPT_FILES = ["prelude.sh", "units.sh", "elf.sh", "binfmt-entries.sh", "observe.sh", "packages.sh", "image.sh", "rule.sh", "skipped-rule.sh", "check.sh"] as const;
+export const SCRIPT_FILES = [
+  "prelude.sh",
+  "lock.sh",
+  "units.sh",
+  "elf.sh",
+  "binfmt-entries.sh",
+  "observe.sh",
+  "packages.sh",
+  "image.sh",
+  "rule.sh",
+  "skipped-rule.sh",
+  "check.sh",
+] as const;
 export type ScriptFile = (typeof SCRIPT_FILES)[number];
 
 const cache = new Map<ScriptFile, string>();

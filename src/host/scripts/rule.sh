@@ -1,9 +1,10 @@
 # shellcheck shell=sh
 # One binfmt_misc rule of one target: `apply` (create/update) or `remove` (delete), the action being the
-# script's first argument (`sh -s apply`). Needs prelude.sh, units.sh, elf.sh and binfmt-entries.sh, and
-# these variables: TARGET NAME FILE DIR CONTENT LINE INTERP FLAGS OFFSET MAGIC MASK MARKER OWNER MNT MODE
-# PERSISTENT REQUIRE_STATIC (see rule.ts) and units.sh's. A successful apply records the target's repair
-# token (unit_record); remove forgets it.
+# script's first argument (`sh -s apply`). Needs prelude.sh, lock.sh, units.sh, elf.sh and binfmt-entries.sh,
+# and these variables: TARGET NAME FILE DIR CONTENT LINE INTERP FLAGS OFFSET MAGIC MASK MARKER OWNER MNT MODE
+# PERSISTENT REQUIRE_STATIC (see rule.ts), lock.sh's and units.sh's. Both actions first take the host's lock
+# (the rules of a host start together); a successful apply records the target's repair token (unit_record);
+# remove forgets it.
 #
 # apply is all or nothing:
 # 1. check everything that can be checked before any change: the interpreter (exists, executable,
@@ -210,7 +211,7 @@ rule_remove() {
 }
 
 case ${1:-} in
-  apply) rule_apply ;;
-  remove) rule_remove ;;
+  apply) host_lock; rule_apply ;;
+  remove) host_lock; rule_remove ;;
   *) fail "rule script: unknown action \"${1:-}\" (apply or remove)" ;;
 esac

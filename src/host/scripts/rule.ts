@@ -97,6 +97,14 @@ export function withOwner(content: string, owner: string, previous = ""): string
 /** Where binfmt_misc lives; one variable, so tests can point the script at a simulated directory. */
 export const BINFMT_MISC = "/proc/sys/fs/binfmt_misc";
 
+/**
+ * The lock a host's rule scripts take, one at a time (./lock.sh): a 0-byte file in /run, a tmpfs, so it is
+ * gone at the next boot. One variable, so tests can point the script at a lock file of their own.
+ */
+export const HOST_LOCK_FILE = "/run/pulumi-qemu-binfmt.lock";
+/** Seconds a rule script waits for the host's lock before it fails: the other rules' scripts take well under one each. */
+export const HOST_LOCK_WAIT_SECONDS = 300;
+
 /** stdin of `sh -s apply|remove`. */
 export function ruleScript(input: RuleScriptInput): string {
   const slash = input.file.lastIndexOf("/");
@@ -120,9 +128,11 @@ export function ruleScript(input: RuleScriptInput): string {
       MODE: input.applyMode,
       PERSISTENT: input.persistent ? "true" : "false",
       REQUIRE_STATIC: input.requireStatic ? "true" : "false",
+      LOCK_FILE: HOST_LOCK_FILE,
+      LOCK_WAIT: String(HOST_LOCK_WAIT_SECONDS),
       ...unitVars(input.unit),
     },
-    files: ["units.sh", "elf.sh", "binfmt-entries.sh", "rule.sh"],
+    files: ["lock.sh", "units.sh", "elf.sh", "binfmt-entries.sh", "rule.sh"],
   });
 }
 

@@ -66,7 +66,7 @@ describe("acceptance through the docker provider (mocks: the plugin is not avail
 
     const reg = Object.fromEntries(rec.registered.map((r) => [r.name, r]));
     assert.equal(reg["d1-image-arm"]?.provider, "d1-docker");
-    assert.deepEqual(reg["d1-image-arm"]?.dependsOn, ["d1-rule-aarch64"], "checks start after the last rule");
+    assert.deepEqual(reg["d1-image-arm"]?.dependsOn, ["d1-rule-arm", "d1-rule-aarch64"], "checks start after every rule");
     assert.deepEqual(reg["d1-check-arm"]?.dependsOn, ["d1-image-arm"]);
     assert.deepEqual(reg["d1-image-aarch64"]?.dependsOn, ["d1-check-arm"]);
     assert.equal(reg["d1-check-arm"]?.parent, "d1");

@@ -32,7 +32,7 @@ describe("BinfmtHost resource graph", () => {
     }
   });
 
-  it("chains every command of a host with dependsOn, so one host has one SSH session at a time", async () => {
+  it("starts every rule of a host right after the install and the check after all rules: three steps whatever the number of targets", async () => {
     const { BinfmtHost } = await load();
     rec.clear();
     const host = new BinfmtHost("chain", { connection: { host: "10.0.0.5" }, architectures: ["arm", "aarch64", "riscv64"] }, { transformations: [rec.transformation] });
@@ -40,9 +40,27 @@ describe("BinfmtHost resource graph", () => {
     const deps = Object.fromEntries(rec.registered.map((r) => [r.name, r.dependsOn]));
     assert.deepEqual(deps["chain-packages"], []);
     assert.deepEqual(deps["chain-rule-arm"], ["chain-packages"]);
-    assert.deepEqual(deps["chain-rule-aarch64"], ["chain-rule-arm"]);
-    assert.deepEqual(deps["chain-rule-riscv64"], ["chain-rule-aarch64"]);
-    assert.deepEqual(deps["chain-check"], ["chain-rule-riscv64"]);
+    assert.deepEqual(deps["chain-rule-aarch64"], ["chain-packages"]);
+    assert.deepEqual(deps["chain-rule-riscv64"], ["chain-packages"]);
+    assert.deepEqual(deps["chain-check"], ["chain-rule-arm", "chain-rule-aarch64", "chain-rule-riscv64"]);
+  });
+
+  it("runs at most RULE_LANES rules of a host at once: the fifth rule waits for the first", async () => {
+    const { BinfmtHost } = await load();
+    const { RULE_LANES } = await import("../../../src/component/commands");
+    assert.equal(RULE_LANES, 4);
+    rec.clear();
+    const archs = ["arm", "aarch64", "riscv64", "ppc64le", "s390x", "mips64el"];
+    const host = new BinfmtHost("lanes", { connection: { host: "10.0.0.5" }, architectures: archs }, { transformations: [rec.transformation] });
+    await settle(host.targets);
+    const deps = Object.fromEntries(rec.registered.map((r) => [r.name, r.dependsOn]));
+    for (const a of archs.slice(0, 4)) assert.deepEqual(deps[`lanes-rule-${a}`], ["lanes-packages"], a);
+    assert.deepEqual(deps["lanes-rule-s390x"], ["lanes-rule-arm"]);
+    assert.deepEqual(deps["lanes-rule-mips64el"], ["lanes-rule-aarch64"]);
+    assert.deepEqual(
+      deps["lanes-check"],
+      archs.map((a) => `lanes-rule-${a}`),
+    );
   });
 
   it("replaces a rule delete-first (its delete undoes the path its create writes) and keys the replacement on file and entry name", async () => {

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { planHost, RulePlan } from "../../../src/host/plan";
 import { parseHostArgs } from "../../../src/component/validate";
-import { BINFMT_MISC, RuleAction, RuleScriptInput, ruleScript } from "../../../src/host/scripts/rule";
+import { BINFMT_MISC, HOST_LOCK_FILE, RuleAction, RuleScriptInput, ruleScript } from "../../../src/host/scripts/rule";
 import { DEBIAN12_FACTS, observed } from "../component/harness";
 import { runScript, ScriptRun } from "./run-script";
 
@@ -59,7 +59,10 @@ export function sandbox(architectures: string[] = ["aarch64"]): Sandbox {
 }
 
 export function run(s: Sandbox, action: RuleAction, input: RuleScriptInput = s.plan.script, fakeBin?: string, before?: string): ScriptRun {
-  const replace: [string, string][] = [[`MNT='${BINFMT_MISC}'`, `MNT='${s.mnt}'`]];
+  const replace: [string, string][] = [
+    [`MNT='${BINFMT_MISC}'`, `MNT='${s.mnt}'`],
+    [`LOCK_FILE='${HOST_LOCK_FILE}'`, `LOCK_FILE='${path.join(s.root, "lock")}'`],
+  ];
   // Stand-in commands (uname, mount) first on the script's PATH.
   if (fakeBin !== undefined) replace.push(["\nPATH=/usr/local/sbin:", `\nPATH=${fakeBin}:/usr/local/sbin:`]);
   // A command run before the script (e.g. a umask), as the login shell of a host would.

@@ -18,6 +18,8 @@ MNT='/proc/sys/fs/binfmt_misc'
 MODE='per-file'
 PERSISTENT='true'
 REQUIRE_STATIC='true'
+LOCK_FILE='/run/pulumi-qemu-binfmt.lock'
+LOCK_WAIT='300'
 UNITS_FILE=''
 UNITS_OWNER=''
 UNIT=''
@@ -32,6 +34,15 @@ note() { printf '%s: %s\n' "$LABEL" "$*" >&2; }
 js() { printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' | tr -d '\000-\037')"; }
 js_lines() {
   printf '"%s"' "$(printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' | tr -d '\000-\011\013-\037' | awk '{ printf "%s%s", (NR > 1 ? "\\n" : ""), $0 }')"
+}
+# --- lock.sh
+host_lock() {
+  command -v flock >/dev/null 2>&1 ||
+    fail "flock is not installed (Debian/Ubuntu: package util-linux): the rule commands of a host run at the same time and take a lock with it. Install util-linux and run pulumi up again"
+  _lerr=$( { : >>"$LOCK_FILE"; } 2>&1) || fail "cannot open the lock file $LOCK_FILE: ${_lerr:-no message}"
+  exec 9>>"$LOCK_FILE"
+  flock -w "$LOCK_WAIT" 9 ||
+    fail "another command held the lock $LOCK_FILE for more than $LOCK_WAIT s. A pulumi-qemu-binfmt rule command on this host may be stuck (look for an sh process with $LOCK_FILE open on file descriptor 9: ls -l /proc/*/fd/9); end it, then run pulumi up again"
 }
 # --- units.sh
 units_write() { # TOKEN ("" to forget UNIT)
@@ -307,8 +318,8 @@ rule_remove() {
   printf '{"target":%s,"name":%s,"unregistered":%s,"removedFile":%s}\n' "$(js "$TARGET")" "$(js "$NAME")" "$unregistered" "$removed"
 }
 case ${1:-} in
-  apply) rule_apply ;;
-  remove) rule_remove ;;
+  apply) host_lock; rule_apply ;;
+  remove) host_lock; rule_remove ;;
   *) fail "rule script: unknown action \"${1:-}\" (apply or remove)" ;;
 esac
 } </dev/null
