@@ -37,8 +37,12 @@ export function remoteCommand(name: string, spec: CommandSpec, opts: pulumi.Cust
 }
 
 /**
- * How many rule commands of one host may run at once. Each dials its own SSH connection: sshd starts
- * refusing unauthenticated connections at random past MaxStartups' first number (10 by default), and a
- * bastion (connection.proxy) carries two per command; 4 stays well below both.
+ * How many rule commands of one host may run at once. Each dials its own SSH connection, and sshd starts
+ * refusing unauthenticated connections at random past MaxStartups' first number (10 by default); 4 stays
+ * well below it for one host. Behind a bastion (connection.proxy) every host's commands go through the same
+ * bastion sshd, so there a host's rules run one at a time (RULE_LANES_BEHIND_PROXY): N hosts then open at
+ * most N handshakes at once to the bastion, as before lanes existed.
  */
 export const RULE_LANES = 4;
+/** Rule commands of one host at once when the connection goes through a bastion (see RULE_LANES). */
+export const RULE_LANES_BEHIND_PROXY = 1;

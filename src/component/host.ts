@@ -16,17 +16,17 @@
  * changes exactly when the observation shows the unit drifted, so `preview` shows an update of exactly the
  * drifted units and `up` re-runs exactly them (and their checks). No other resource or plugin is involved.
  *
- * Order (dependsOn): the install first; then the rules, RULE_LANES at a time (each rule script takes the
- * host's lock, ../host/scripts/lock.sh, so their work on the host still runs one at a time: only the SSH
- * handshakes and the engine's steps overlap); then the check, after all rules. A host's chain is three
- * steps long up to RULE_LANES targets. Resources fan out per REQUESTED target, known when the program runs;
+ * Order (dependsOn): the install first; then the rules, RULE_LANES (4) at a time, one at a time behind a
+ * bastion (./commands.ts; each rule script takes the host's lock, ../host/scripts/lock.sh, so their work on
+ * the host still runs one at a time: only the SSH handshakes and the engine's steps overlap); then the
+ * check, after all rules. A host's chain is 2 + ceil(T / 4) steps for T targets. Resources fan out per REQUESTED target, known when the program runs;
  * what depends on the host (native family, package names, interpreter path, persistence) is computed from
  * the observation into the scripts' text, never by creating resources in an apply.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { BinfmtHostArgs } from "./args";
 import { wireAcceptance } from "./acceptance";
-import { RULE_LANES, remoteCommand } from "./commands";
+import { RULE_LANES, RULE_LANES_BEHIND_PROXY, remoteCommand } from "./commands";
 import { hostLabel, remoteConnection } from "./connection";
 import { Privilege } from "../host/enums";
 import { HostFacts } from "../host/facts";
@@ -209,7 +209,8 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
         );
   packagesRef.resource = packagesCmd;
 
-  // The rules of a host run RULE_LANES at a time, each lane after the install (their scripts take the host's lock).
+  // The rules of a host run `lanes` at a time, each lane after the install (their scripts take the host's lock).
+  const lanes = config.connection.proxy === undefined ? RULE_LANES : RULE_LANES_BEHIND_PROXY;
   const rules: pulumi.Resource[] = [];
   const ruleOutputs: Record<string, pulumi.Output<Omit<TargetReport, "acceptance">>> = {};
   const repairs: Record<string, pulumi.Output<string>> = {};
@@ -242,7 +243,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
         // entry first: deleteBeforeReplace), instead of updating in place and leaving the old ones behind.
         triggers: [ruleFilePath(config.configDir, target), `qemu-${target.name}`],
       },
-      { parent, dependsOn: [rules[index - RULE_LANES] ?? packagesCmd], deleteBeforeReplace: true },
+      { parent, dependsOn: [rules[index - lanes] ?? packagesCmd], deleteBeforeReplace: true },
     );
     ref.resource = cmd;
     // A skipped (native) target has no unit: its check's trigger does not change between runs.

@@ -329,7 +329,7 @@ def markdown(doc):
         L.append("")
         L.append("Per step of one host's chain, first up (median over hosts and runs; max = slowest host):")
         L.append("")
-        steps = step_columns([r["events"].get("by_step", {}) for r in ev if r["phase"] == "up"])
+        steps = step_columns([r["events"].get("by_step", {}) for r in ev if r["phase"] == "up"], cfg.get("targets") or ())
         L.append("| N | " + " | ".join(f"{k} (s)" for k in steps) + " |")
         L.append("|---|" + "---|" * len(steps))
         for r in ev:
@@ -361,11 +361,13 @@ def markdown(doc):
     return "\n".join(L) + "\n"
 
 
-def step_columns(by_steps):
+def step_columns(by_steps, targets=()):
     """The step names of one host's chain, in chain order: by the median of each step's rank in its
     host's chain (events.py `chain_rank`), so the table follows whatever resources the component
-    creates. Records without ranks (results.json of older runs) keep the order the steps first
-    appeared in, which was chain order there."""
+    creates. Steps that run side by side (the rules of a host: rule-<target>) start in any order, so
+    they share the rank of the first of them and follow the order of TARGETS (the request), then their
+    names. Records without ranks (results.json of older runs) keep the order the steps first appeared
+    in, which was chain order there."""
     seen, ranks = [], {}
     for bs in by_steps:
         for k, v in bs.items():
@@ -373,7 +375,17 @@ def step_columns(by_steps):
                 seen.append(k)
             if v.get("chain_rank") is not None:
                 ranks.setdefault(k, []).append(v["chain_rank"])
-    return sorted(seen, key=lambda k: (_med(ranks[k]) if k in ranks else seen.index(k), seen.index(k)))
+    rank = {k: (_med(ranks[k]) if k in ranks else seen.index(k)) for k in seen}
+    rules = [k for k in seen if k.startswith("rule-")]
+    first_rule = min((rank[k] for k in rules), default=0)
+    order = list(targets)
+
+    def key(k):
+        if k in rules:
+            t = k[len("rule-"):]
+            return (first_rule, order.index(t) if t in order else len(order), k)
+        return (rank[k], -1, k)
+    return sorted(seen, key=key)
 
 
 TARGETS = [

@@ -55,6 +55,22 @@ print(json.dumps({"steps": report.step_columns([bs]), "counts": {k: v["count"] f
     assert.deepEqual(JSON.parse(out), { steps: ["packages", "rule-arm", "check-arm"], counts: { packages: 2, "rule-arm": 1, "check-arm": 2 } });
   });
 
+  it("keeps the rules of a host, which start side by side in any order, in the order of the requested targets", () => {
+    const log = eventLog([
+      ["b1", "packages", 0.0, 1.0],
+      ["b1", "rule-aarch64", 1.0, 1.5],
+      ["b1", "rule-arm", 1.1, 1.6],
+      ["b1", "check", 1.6, 2.0],
+    ]);
+    const out = python(
+      `import json, events, report
+recs = [json.loads(l) for l in sys.stdin.read().splitlines()]
+print(json.dumps(report.step_columns([events.summarize(recs, 2.5)["by_step"]], ["arm", "aarch64"])))`,
+      log,
+    );
+    assert.deepEqual(JSON.parse(out), ["packages", "rule-arm", "rule-aarch64", "check"]);
+  });
+
   it("splits host and step from the names of the component, of the hand-written recipe and of any lab prefix", () => {
     const out = python(`import json, events
 print(json.dumps([events.host_step(n) for n in ["bench-bench3-rule-arm", "bench-s4b12-state-packages", "s4b3-recipe", "bench"]]))`);

@@ -32,7 +32,7 @@ describe("BinfmtHost resource graph", () => {
     }
   });
 
-  it("starts every rule of a host right after the install and the check after all rules: three steps whatever the number of targets", async () => {
+  it("starts every rule of a host right after the install and the check after all rules: three steps up to four targets", async () => {
     const { BinfmtHost } = await load();
     rec.clear();
     const host = new BinfmtHost("chain", { connection: { host: "10.0.0.5" }, architectures: ["arm", "aarch64", "riscv64"] }, { transformations: [rec.transformation] });

@@ -38,11 +38,19 @@ js_lines() {
 # --- lock.sh
 host_lock() {
   command -v flock >/dev/null 2>&1 ||
-    fail "flock is not installed (Debian/Ubuntu: package util-linux): the rule commands of a host run at the same time and take a lock with it. Install util-linux and run pulumi up again"
-  _lerr=$( { : >>"$LOCK_FILE"; } 2>&1) || fail "cannot open the lock file $LOCK_FILE: ${_lerr:-no message}"
+    fail "flock is not installed (Debian/Ubuntu: package util-linux): the rule commands of a host start together and take turns with it. Install util-linux and run pulumi up again"
+  _lerr=$( { : >>"$LOCK_FILE"; } 2>&1) ||
+    fail "cannot create the lock file $LOCK_FILE that the rule commands of a host take turns with (${_lerr:-no message}); /run must exist and be writable by root"
   exec 9>>"$LOCK_FILE"
-  flock -w "$LOCK_WAIT" 9 ||
-    fail "another command held the lock $LOCK_FILE for more than $LOCK_WAIT s. A pulumi-qemu-binfmt rule command on this host may be stuck (look for an sh process with $LOCK_FILE open on file descriptor 9: ls -l /proc/*/fd/9); end it, then run pulumi up again"
+  case $(flock --help 2>&1 || true) in
+    *-w*) _lrc=0; _lerr=$(flock -w "$LOCK_WAIT" 9 2>&1) || _lrc=$? ;;
+    *) _lrc=0; _lerr=$(flock 9 2>&1) || _lrc=$? ;;
+  esac
+  [ "$_lrc" -eq 0 ] && return 0
+  if [ "$_lrc" -eq 1 ] && [ -z "$_lerr" ]; then
+    fail "another command held the lock $LOCK_FILE for more than $LOCK_WAIT s. A pulumi-qemu-binfmt rule command on this host may be stuck, e.g. left running by an interrupted pulumi up (find it: ls -l /proc/[0-9]*/fd/9 2>/dev/null | grep pulumi-qemu-binfmt.lock); end it, then run pulumi up again"
+  fi
+  fail "flock on $LOCK_FILE failed (exit $_lrc): ${_lerr:-no message}"
 }
 # --- units.sh
 units_write() { # TOKEN ("" to forget UNIT)
