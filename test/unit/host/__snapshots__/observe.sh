@@ -129,14 +129,40 @@ printf '{"kind":"facts","machine":%s,"kernel":%s,"hostname":%s,"distroId":%s,"di
 status=""
 [ -r "$MNT/status" ] && status=$(cat "$MNT/status")
 printf '{"kind":"binfmt","mounted":%s,"status":%s}\n' "$mounted" "$(js "$status")"
-if [ "$mounted" = true ]; then
-  for e in "$MNT"/*; do
-    n=${e##*/}
-    case $n in register | status) continue ;; esac
-    [ -f "$e" ] || continue
-    printf '{"kind":"entry","name":%s,"text":%s}\n' "$(js "$n")" "$(js_lines "$(cat "$e")")"
+entry_loop() {
+  for e in "$@"; do
+    [ -f "$e" ] && printf '{"kind":"entry","name":%s,"text":%s}\n' "$(js "${e##*/}")" "$(js_lines "$(cat "$e")")"
   done
-fi
+}
+entry_records() {
+  set --
+  for e in "$MNT"/*; do
+    case ${e##*/} in register | status) continue ;; esac
+    [ -f "$e" ] && set -- "$@" "$e"
+  done
+  [ $# -gt 0 ] || return 0
+  if _recs=$(awk '
+    function swap(v, c, r,  p, n, i, o) { n = split(v, p, c); o = p[1]; for (i = 2; i <= n; i++) o = o r p[i]; return o }
+    function esc(v) { v = swap(v, "\\", "\\\\"); v = swap(v, "\"", "\\\""); gsub(cc, "", v); return v }
+    function flush(  i, last, t) {
+      if (name == "") return
+      last = k; while (last > 0 && line[last] == "") last--
+      t = ""; for (i = 1; i <= last; i++) t = t (i > 1 ? "\\n" : "") line[i]
+      printf "{\"kind\":\"entry\",\"name\":\"%s\",\"text\":\"%s\"}\n", esc(name), t
+    }
+    BEGIN { cc = "[" sprintf("%c", 1) "-" sprintf("%c", 31) "]" }
+    FNR == 1 { flush(); name = FILENAME; seen[name] = 1; sub(/.*\//, "", name); k = 0 }
+    { line[++k] = esc($0) }
+    END {
+      flush()
+      for (i = 1; i < ARGC; i++) if (!(ARGV[i] in seen)) { name = ARGV[i]; sub(/.*\//, "", name); k = 0; flush() }
+    }' "$@" 2>/dev/null); then
+    [ -z "$_recs" ] || printf '%s\n' "$_recs"
+  else
+    entry_loop "$@"
+  fi
+}
+[ "$mounted" != true ] || entry_records
 printf '%s\n' "$FILES" | while IFS= read -r f; do
   [ -n "$f" ] || continue
   if [ -L "$f" ]; then state="symlink"; text=""
