@@ -35,6 +35,18 @@ function eventLog(steps: readonly (readonly [string, string, number, number])[])
   return events.map((e) => JSON.stringify(e)).join("\n");
 }
 
+/** report.step_columns over the steps events.summarize found in LOG (a run of WALL seconds), and each step's count. */
+function stepColumns(log: string, wall: number, targets: readonly string[] = []): { steps: string[]; counts: Record<string, number> } {
+  const out = python(
+    `import json, events, report
+recs = [json.loads(l) for l in sys.stdin.read().splitlines()]
+bs = events.summarize(recs, ${wall})["by_step"]
+print(json.dumps({"steps": report.step_columns([bs], ${JSON.stringify(targets)}), "counts": {k: v["count"] for k, v in bs.items()}}))`,
+    log,
+  );
+  return JSON.parse(out) as { steps: string[]; counts: Record<string, number> };
+}
+
 describe("benchmark report", () => {
   it("orders the per-step columns by each step's place in its host's chain, whatever the steps are called", () => {
     // s4b2 reaches its check before s4b1 reaches its rule: first appearance would put check before rule
@@ -45,14 +57,7 @@ describe("benchmark report", () => {
       ["s4b1", "rule-arm", 1.5, 2.0],
       ["s4b1", "check-arm", 2.0, 3.0],
     ]);
-    const out = python(
-      `import json, events, report
-recs = [json.loads(l) for l in sys.stdin.read().splitlines()]
-bs = events.summarize(recs, 3.5)["by_step"]
-print(json.dumps({"steps": report.step_columns([bs]), "counts": {k: v["count"] for k, v in bs.items()}}))`,
-      log,
-    );
-    assert.deepEqual(JSON.parse(out), { steps: ["packages", "rule-arm", "check-arm"], counts: { packages: 2, "rule-arm": 1, "check-arm": 2 } });
+    assert.deepEqual(stepColumns(log, 3.5), { steps: ["packages", "rule-arm", "check-arm"], counts: { packages: 2, "rule-arm": 1, "check-arm": 2 } });
   });
 
   it("keeps the rules of a host, which start side by side in any order, in the order of the requested targets", () => {
@@ -62,13 +67,7 @@ print(json.dumps({"steps": report.step_columns([bs]), "counts": {k: v["count"] f
       ["b1", "rule-arm", 1.1, 1.6],
       ["b1", "check", 1.6, 2.0],
     ]);
-    const out = python(
-      `import json, events, report
-recs = [json.loads(l) for l in sys.stdin.read().splitlines()]
-print(json.dumps(report.step_columns([events.summarize(recs, 2.5)["by_step"]], ["arm", "aarch64"])))`,
-      log,
-    );
-    assert.deepEqual(JSON.parse(out), ["packages", "rule-arm", "rule-aarch64", "check"]);
+    assert.deepEqual(stepColumns(log, 2.5, ["arm", "aarch64"]).steps, ["packages", "rule-arm", "rule-aarch64", "check"]);
   });
 
   it("splits host and step from the names of the component, of the hand-written recipe and of any lab prefix", () => {
