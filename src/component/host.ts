@@ -19,9 +19,10 @@
  * Order (dependsOn): the install first; then the rules, RULE_LANES (4) at a time, one at a time behind a
  * bastion (./commands.ts; each rule script takes the host's lock, ../host/scripts/lock.sh, so their work on
  * the host still runs one at a time: only the SSH handshakes and the engine's steps overlap); then the
- * check, after all rules. A host's chain is 2 + ceil(T / 4) steps for T targets. Resources fan out per REQUESTED target, known when the program runs;
- * what depends on the host (native family, package names, interpreter path, persistence) is computed from
- * the observation into the scripts' text, never by creating resources in an apply.
+ * check, after all rules. A host's chain is 2 + ceil(T / 4) steps for T targets (2 + T behind a bastion).
+ * Resources fan out per REQUESTED target, known when the program runs; what depends on the host (native
+ * family, package names, interpreter path, persistence) is computed from the observation into the
+ * scripts' text, never by creating resources in an apply.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { BinfmtHostArgs } from "./args";
