@@ -40,7 +40,7 @@ export interface AcceptanceWiring {
   readonly plan: pulumi.Output<HostPlan>;
   /** Per target: its repair token (../host/units.ts); a repair of the target re-runs its check. */
   readonly repairs: Readonly<Record<string, pulumi.Output<string>>>;
-  /** The checks run after these (the host's rules, or its install when it has no rule). */
+  /** The checks run after these: the host's rules (at least one: architectures is never empty). */
   readonly after: readonly pulumi.Resource[];
 }
 

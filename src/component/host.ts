@@ -263,7 +263,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
     rulesHash: plan.apply((p) => p.rulesHash),
     plan,
     repairs,
-    after: rules.length > 0 ? rules : [packagesCmd],
+    after: rules,
   });
 
   const perTarget = config.targets.map((t) => {

@@ -48,10 +48,9 @@ status=""
 printf '{"kind":"binfmt","mounted":%s,"status":%s}\n' "$mounted" "$(js "$status")"
 # One record per entry, as js/js_lines would print it (quotes and backslashes escaped, control characters
 # dropped, lines joined with \n, trailing empty lines dropped), but every entry through ONE awk (a host with
-# QEMU's ~30 entries forked sed, tr and awk per entry); an empty file (awk sees no line of it) is reported at
-# the END from awk's argument list. /proc files all show size 0, so `test -s` cannot tell. The awk's output
-# is kept until it succeeded (an entry can vanish between the listing and the read), else the entries are
-# read one by one.
+# QEMU's ~30 entries forked sed, tr and awk per entry). The awk reads each file itself with getline, so an
+# empty file still gets its record and one that vanished since the listing is skipped. If the awk fails, its
+# output is dropped and the entries are read one by one.
 entry_loop() {
   for e in "$@"; do
     [ -f "$e" ] && printf '{"kind":"entry","name":%s,"text":%s}\n' "$(js "${e##*/}")" "$(js_lines "$(cat "$e")")"
@@ -67,19 +66,16 @@ entry_records() {
   if _recs=$(awk '
     function swap(v, c, r,  p, n, i, o) { n = split(v, p, c); o = p[1]; for (i = 2; i <= n; i++) o = o r p[i]; return o }
     function esc(v) { v = swap(v, "\\", "\\\\"); v = swap(v, "\"", "\\\""); gsub(cc, "", v); return v }
-    function flush(  i, last, t) {
-      if (name == "") return
-      last = k; while (last > 0 && line[last] == "") last--
-      t = ""; for (i = 1; i <= last; i++) t = t (i > 1 ? "\\n" : "") line[i]
+    function flush(f,  name, line, k, r, l, t, i) {
+      k = 0; while ((r = (getline l < f)) > 0) line[++k] = esc(l)
+      close(f)
+      if (r < 0) return
+      while (k > 0 && line[k] == "") k--
+      t = ""; for (i = 1; i <= k; i++) t = t (i > 1 ? "\\n" : "") line[i]
+      name = f; sub(/.*\//, "", name)
       printf "{\"kind\":\"entry\",\"name\":\"%s\",\"text\":\"%s\"}\n", esc(name), t
     }
-    BEGIN { cc = "[" sprintf("%c", 1) "-" sprintf("%c", 31) "]" }
-    FNR == 1 { flush(); name = FILENAME; seen[name] = 1; sub(/.*\//, "", name); k = 0 }
-    { line[++k] = esc($0) }
-    END {
-      flush()
-      for (i = 1; i < ARGC; i++) if (!(ARGV[i] in seen)) { name = ARGV[i]; sub(/.*\//, "", name); k = 0; flush() }
-    }' "$@" 2>/dev/null); then
+    BEGIN { cc = "[" sprintf("%c", 1) "-" sprintf("%c", 31) "]"; for (a = 1; a < ARGC; a++) flush(ARGV[a]) }' "$@" 2>/dev/null); then
     [ -z "$_recs" ] || printf '%s\n' "$_recs"
   else
     entry_loop "$@"

@@ -9,9 +9,9 @@ import assert from "node:assert/strict";
 import { ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { BINFMT_MISC, HOST_LOCK_FILE, HOST_LOCK_WAIT_SECONDS, RuleAction, RuleScriptInput, ruleScript } from "../../../src/host/scripts/rule";
-import { runScript, ScriptRun } from "./run-script";
-import { kernelText, Sandbox, sandbox } from "./rule-sandbox";
+import { HOST_LOCK_WAIT_SECONDS, RuleAction, RuleScriptInput } from "../../../src/host/scripts/rule";
+import { ScriptRun } from "./run-script";
+import { kernelText, run, Sandbox, sandbox } from "./rule-sandbox";
 
 const OWNER = "proj/prod BinfmtHost builder";
 let s: Sandbox;
@@ -49,15 +49,7 @@ async function holdLock(seconds: number): Promise<void> {
 }
 
 function runRule(action: RuleAction, input: RuleScriptInput, waitSeconds = HOST_LOCK_WAIT_SECONDS): ScriptRun {
-  return runScript(
-    ruleScript(input),
-    [action],
-    [
-      [`MNT='${BINFMT_MISC}'`, `MNT='${s.mnt}'`],
-      [`LOCK_FILE='${HOST_LOCK_FILE}'`, `LOCK_FILE='${lockFile()}'`],
-      [`LOCK_WAIT='${HOST_LOCK_WAIT_SECONDS}'`, `LOCK_WAIT='${waitSeconds}'`],
-    ],
-  );
+  return run(s, action, input, undefined, undefined, [[`LOCK_WAIT='${HOST_LOCK_WAIT_SECONDS}'`, `LOCK_WAIT='${waitSeconds}'`]]);
 }
 
 describe("the host's lock of the rule scripts", () => {
@@ -108,14 +100,7 @@ describe("the host's lock of the rule scripts", () => {
   });
 
   it("says why when the lock file cannot be created", () => {
-    const r = runScript(
-      ruleScript(s.plan.script),
-      [RuleAction.Apply],
-      [
-        [`MNT='${BINFMT_MISC}'`, `MNT='${s.mnt}'`],
-        [`LOCK_FILE='${HOST_LOCK_FILE}'`, `LOCK_FILE='${path.join(s.root, "no-such-dir", "lock")}'`],
-      ],
-    );
+    const r = run(s, RuleAction.Apply, s.plan.script, undefined, undefined, [[`LOCK_FILE='${lockFile()}'`, `LOCK_FILE='${path.join(s.root, "no-such-dir", "lock")}'`]]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /cannot create the lock file .*no-such-dir\/lock that the rule commands of a host take turns with/);
     assert.equal(readFileSync(path.join(s.mnt, "register"), "utf8"), "", "nothing registered");

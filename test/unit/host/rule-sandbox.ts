@@ -58,7 +58,15 @@ export function sandbox(architectures: string[] = ["aarch64"]): Sandbox {
   return { root, mnt, bin, etc, plan };
 }
 
-export function run(s: Sandbox, action: RuleAction, input: RuleScriptInput = s.plan.script, fakeBin?: string, before?: string): ScriptRun {
+/** Runs the rule script in the sandbox; EXTRA: further substitutions, applied after the sandbox's own. */
+export function run(
+  s: Sandbox,
+  action: RuleAction,
+  input: RuleScriptInput = s.plan.script,
+  fakeBin?: string,
+  before?: string,
+  extra: readonly (readonly [string, string])[] = [],
+): ScriptRun {
   const replace: [string, string][] = [
     [`MNT='${BINFMT_MISC}'`, `MNT='${s.mnt}'`],
     [`LOCK_FILE='${HOST_LOCK_FILE}'`, `LOCK_FILE='${path.join(s.root, "lock")}'`],
@@ -67,7 +75,7 @@ export function run(s: Sandbox, action: RuleAction, input: RuleScriptInput = s.p
   if (fakeBin !== undefined) replace.push(["\nPATH=/usr/local/sbin:", `\nPATH=${fakeBin}:/usr/local/sbin:`]);
   // A command run before the script (e.g. a umask), as the login shell of a host would.
   if (before !== undefined) replace.push(["{\nLABEL=", `${before}\n{\nLABEL=`]);
-  return runScript(ruleScript(input), [action], replace);
+  return runScript(ruleScript(input), [action], [...replace, ...extra]);
 }
 
 /** A directory with stand-in commands: NAME prints OUT on stdout, ERR on stderr and exits with CODE. */

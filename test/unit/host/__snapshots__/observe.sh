@@ -144,19 +144,16 @@ entry_records() {
   if _recs=$(awk '
     function swap(v, c, r,  p, n, i, o) { n = split(v, p, c); o = p[1]; for (i = 2; i <= n; i++) o = o r p[i]; return o }
     function esc(v) { v = swap(v, "\\", "\\\\"); v = swap(v, "\"", "\\\""); gsub(cc, "", v); return v }
-    function flush(  i, last, t) {
-      if (name == "") return
-      last = k; while (last > 0 && line[last] == "") last--
-      t = ""; for (i = 1; i <= last; i++) t = t (i > 1 ? "\\n" : "") line[i]
+    function flush(f,  name, line, k, r, l, t, i) {
+      k = 0; while ((r = (getline l < f)) > 0) line[++k] = esc(l)
+      close(f)
+      if (r < 0) return
+      while (k > 0 && line[k] == "") k--
+      t = ""; for (i = 1; i <= k; i++) t = t (i > 1 ? "\\n" : "") line[i]
+      name = f; sub(/.*\//, "", name)
       printf "{\"kind\":\"entry\",\"name\":\"%s\",\"text\":\"%s\"}\n", esc(name), t
     }
-    BEGIN { cc = "[" sprintf("%c", 1) "-" sprintf("%c", 31) "]" }
-    FNR == 1 { flush(); name = FILENAME; seen[name] = 1; sub(/.*\//, "", name); k = 0 }
-    { line[++k] = esc($0) }
-    END {
-      flush()
-      for (i = 1; i < ARGC; i++) if (!(ARGV[i] in seen)) { name = ARGV[i]; sub(/.*\//, "", name); k = 0; flush() }
-    }' "$@" 2>/dev/null); then
+    BEGIN { cc = "[" sprintf("%c", 1) "-" sprintf("%c", 31) "]"; for (a = 1; a < ARGC; a++) flush(ARGV[a]) }' "$@" 2>/dev/null); then
     [ -z "$_recs" ] || printf '%s\n' "$_recs"
   else
     entry_loop "$@"
