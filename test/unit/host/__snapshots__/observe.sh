@@ -129,6 +129,13 @@ printf '{"kind":"facts","machine":%s,"kernel":%s,"hostname":%s,"distroId":%s,"di
 status=""
 [ -r "$MNT/status" ] && status=$(cat "$MNT/status")
 printf '{"kind":"binfmt","mounted":%s,"status":%s}\n' "$mounted" "$(js "$status")"
+JSON_AWK='
+  function swap(v, c, r,  p, n, i, o) { n = split(v, p, c); o = p[1]; for (i = 2; i <= n; i++) o = o r p[i]; return o }
+  function esc(v) {
+    if (cc == "") cc = "[" sprintf("%c", 1) "-" sprintf("%c", 31) "]"
+    v = swap(v, "\\", "\\\\"); v = swap(v, "\"", "\\\""); gsub(cc, "", v); return v
+  }
+'
 entry_loop() {
   for e in "$@"; do
     [ -f "$e" ] && printf '{"kind":"entry","name":%s,"text":%s}\n' "$(js "${e##*/}")" "$(js_lines "$(cat "$e")")"
@@ -141,9 +148,7 @@ entry_records() {
     [ -f "$e" ] && set -- "$@" "$e"
   done
   [ $# -gt 0 ] || return 0
-  if _recs=$(awk '
-    function swap(v, c, r,  p, n, i, o) { n = split(v, p, c); o = p[1]; for (i = 2; i <= n; i++) o = o r p[i]; return o }
-    function esc(v) { v = swap(v, "\\", "\\\\"); v = swap(v, "\"", "\\\""); gsub(cc, "", v); return v }
+  if _recs=$(awk "$JSON_AWK"'
     function flush(f,  name, line, k, r, l, t, i) {
       k = 0; while ((r = (getline l < f)) > 0) line[++k] = esc(l)
       close(f)
@@ -153,7 +158,7 @@ entry_records() {
       name = f; sub(/.*\//, "", name)
       printf "{\"kind\":\"entry\",\"name\":\"%s\",\"text\":\"%s\"}\n", esc(name), t
     }
-    BEGIN { cc = "[" sprintf("%c", 1) "-" sprintf("%c", 31) "]"; for (a = 1; a < ARGC; a++) flush(ARGV[a]) }' "$@" 2>/dev/null); then
+    BEGIN { for (a = 1; a < ARGC; a++) flush(ARGV[a]) }' "$@" 2>/dev/null); then
     [ -z "$_recs" ] || printf '%s\n' "$_recs"
   else
     entry_loop "$@"
@@ -190,21 +195,72 @@ elf_report() {
 printf '%s\n' "$ELFS" | while IFS= read -r p; do [ -n "$p" ] && elf_report "$p"; done
 elf_report /bin/sh
 if [ -r /proc/1/exe ]; then elf_report /proc/1/exe; else elf_report /sbin/init; fi
-if [ "$apt" = true ]; then
+package_one() {
+  n=${1%%=*}
+  st=$(dpkg-query -W -f='${db:Status-Status}' "$n" 2>/dev/null || true)
+  iv=$(dpkg-query -W -f='${Version}' "$n" 2>/dev/null || true)
+  idep=$(dpkg-query -W -f='${Depends}' "$n" 2>/dev/null || true)
+  [ "$st" = installed ] || { iv=""; idep=""; }
+  cand=$(apt-cache policy "$n" 2>/dev/null | sed -n 's/^ *Candidate: //p' | head -n 1)
+  [ "$cand" = "(none)" ] && cand=""
+  dep=$(apt-cache show --no-all-versions "$n" 2>/dev/null | sed -n 's/^Depends: //p' | head -n 1)
+  vers=$(apt-cache madison "$n" 2>/dev/null | awk -F'|' '{ gsub(/[ \t]/, "", $2); if ($2 != "") print $2 }' | sort -u | tr '\n' ' ')
+  printf '{"kind":"package","name":%s,"status":%s,"installed":%s,"installedDepends":%s,"candidate":%s,"depends":%s,"versions":%s}\n' \
+    "$(js "$1")" "$(js "${st:-not-installed}")" "$(js "$iv")" "$(js "$idep")" "$(js "$cand")" "$(js "$dep")" "$(js "$vers")"
+}
+package_loop() { for p in $PACKAGES; do package_one "$p"; done; }
+package_queries() {
+  printf '\001dpkg\n'
+  dpkg-query -W -f='${Package}\t${db:Status-Status}\t${Version}\t${Depends}\n' "$@" 2>/dev/null || true
+  printf '\001policy\n'
+  apt-cache policy "$@" 2>/dev/null || true
+  printf '\001show\n'
+  apt-cache show --no-all-versions "$@" 2>/dev/null || true
+  printf '\001madison\n'
+  apt-cache madison "$@" 2>/dev/null || true
+}
+package_records() {
+  set --
   for p in $PACKAGES; do
     n=${p%%=*}
-    st=$(dpkg-query -W -f='${db:Status-Status}' "$n" 2>/dev/null || true)
-    iv=$(dpkg-query -W -f='${Version}' "$n" 2>/dev/null || true)
-    idep=$(dpkg-query -W -f='${Depends}' "$n" 2>/dev/null || true)
-    [ "$st" = installed ] || { iv=""; idep=""; }
-    cand=$(apt-cache policy "$n" 2>/dev/null | sed -n 's/^ *Candidate: //p' | head -n 1)
-    [ "$cand" = "(none)" ] && cand=""
-    dep=$(apt-cache show --no-all-versions "$n" 2>/dev/null | sed -n 's/^Depends: //p' | head -n 1)
-    vers=$(apt-cache madison "$n" 2>/dev/null | awk -F'|' '{ gsub(/[ \t]/, "", $2); if ($2 != "") print $2 }' | sort -u | tr '\n' ' ')
-    printf '{"kind":"package","name":%s,"status":%s,"installed":%s,"installedDepends":%s,"candidate":%s,"depends":%s,"versions":%s}\n' \
-      "$(js "$p")" "$(js "${st:-not-installed}")" "$(js "$iv")" "$(js "$idep")" "$(js "$cand")" "$(js "$dep")" "$(js "$vers")"
+    case $n in *:*) package_loop; return 0 ;; esac
+    set -- "$@" "$n"
   done
-fi
+  [ $# -gt 0 ] || return 0
+  if _recs=$(package_queries "$@" | awk -v packages="$PACKAGES" "$JSON_AWK"'
+    BEGIN { mark = sprintf("%c", 1) }
+    substr($0, 1, 1) == mark { q = substr($0, 2); cur = ""; next }
+    q == "dpkg" { split($0, f, "\t"); if (!(f[1] in st)) { st[f[1]] = f[2]; iv[f[1]] = f[3]; idep[f[1]] = f[4] }; next }
+    q == "policy" && /^[^ \t]/ { cur = $0; sub(/:.*/, "", cur); next }
+    q == "policy" && /^ *Candidate: / { if (cur != "" && !(cur in cand)) { c = $0; sub(/^ *Candidate: /, "", c); cand[cur] = c }; next }
+    q == "show" && /^Package: / { cur = substr($0, 10); next }
+    q == "show" && /^Depends: / { if (cur != "" && !(cur in dep)) dep[cur] = substr($0, 10); next }
+    q == "madison" {
+      if (split($0, f, "|") < 2) next
+      n = f[1]; gsub(/[ \t]/, "", n); v = f[2]; gsub(/[ \t]/, "", v)
+      key = n SUBSEP v
+      if (v == "" || (key in offered)) next
+      offered[key] = 1; k = ++count[n]
+      while (k > 1 && (vs[n, k - 1] "") > (v "")) { vs[n, k] = vs[n, k - 1]; k-- }
+      vs[n, k] = v
+    }
+    END {
+      np = split(packages, req, " ")
+      for (i = 1; i <= np; i++) {
+        n = req[i]; sub(/=.*/, "", n)
+        s = (n in st) && st[n] != "" ? st[n] : "not-installed"
+        c = (n in cand) && cand[n] != "(none)" ? cand[n] : ""
+        t = ""; for (k = 1; k <= count[n]; k++) t = t vs[n, k] " "
+        printf "{\"kind\":\"package\",\"name\":\"%s\",\"status\":\"%s\",\"installed\":\"%s\",\"installedDepends\":\"%s\",\"candidate\":\"%s\",\"depends\":\"%s\",\"versions\":\"%s\"}\n", \
+          esc(req[i]), esc(s), s == "installed" ? esc(iv[n]) : "", s == "installed" ? esc(idep[n]) : "", esc(c), esc(dep[n]), esc(t)
+      }
+    }' 2>/dev/null); then
+    [ -z "$_recs" ] || printf '%s\n' "$_recs"
+  else
+    package_loop
+  fi
+}
+[ "$apt" != true ] || package_records
 if [ -n "$PROBES" ]; then
   pdir=""
   for base in "${TMPDIR:-/tmp}" /var/tmp /dev/shm "$HOME"; do
