@@ -220,6 +220,8 @@ if [ -n "$PROBES" ]; then
     [ "$rc" -eq 42 ] && break
     rm -rf "$pdir"; pdir=""
   done
+  magics=""
+  [ "$mounted" != true ] || magics=$(binfmt_magics "$MNT")
   printf '%s\n' "$PROBES" | while IFS=' ' read -r t bytes; do
     [ -n "$t" ] || continue
     if [ -z "$pdir" ]; then result=unavailable; detail="no temporary directory where $user may create and run a file"
@@ -227,17 +229,7 @@ if [ -n "$PROBES" ]; then
       f="$pdir/$t"
       # shellcheck disable=SC2059 # the format IS the probe: \ooo escapes only, no % (src/binfmt/probe-elf.ts)
       printf "$bytes" >"$f" && chmod 700 "$f"
-      handler=""
-      if [ "$mounted" = true ]; then
-        for e in "$MNT"/*; do
-          case ${e##*/} in register | status) continue ;; esac
-          [ "$(sed -n 1p "$e" 2>/dev/null)" = enabled ] || continue
-          em=$(entry_get "$e" 'magic ')
-          [ -n "$em" ] || continue
-          eo=$(entry_get "$e" 'offset ')
-          if header_matches "$f" "${eo:-0}" "$em" "$(entry_get "$e" 'mask ')"; then handler=${e##*/}; break; fi
-        done
-      fi
+      handler=$(magic_handler "$magics" "$f")
       if [ -n "$handler" ]; then
         result=inconclusive; detail="binfmt_misc entry $handler would run it"
       else

@@ -98,4 +98,82 @@ describe("binfmt-entries.sh", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stdout, ":qemu-x:M:2:\\x7f\\x3a:\\xff\\x00:/usr/bin/qemu-x:OCF\n:ext:E::xyz::/bin/true:\n");
   });
+
+  /** A simulated binfmt_misc directory: register, status and one file per entry, as the kernel prints them. */
+  function mnt(entries: Record<string, string>): string {
+    const dir = mkdtempSync(path.join(tmpdir(), "pqb-mnt-"));
+    writeFileSync(path.join(dir, "register"), "");
+    writeFileSync(path.join(dir, "status"), "enabled\n");
+    for (const [name, text] of Object.entries(entries)) writeFileSync(path.join(dir, name), text);
+    return dir;
+  }
+  const kernelText = (e: Entry, state = "enabled") => `${state}\ninterpreter /usr/bin/x\nflags: F\noffset ${e.offset}\nmagic ${bytesToHex(e.magic)}\nmask ${bytesToHex(e.mask)}\n`;
+
+  it("binfmt_magics lists each enabled magic entry once (offset, magic, mask or -, then the name) and skips disabled and extension entries", () => {
+    const dir = mnt({
+      "qemu-arm": "enabled\ninterpreter /usr/bin/qemu-arm-static\nflags: F\noffset 0\nmagic 7f454c46\nmask fffffffe\n",
+      "no mask": "enabled\ninterpreter /bin/x\nflags: \noffset 3\nmagic 4d5a\n",
+      "no offset": "enabled\ninterpreter /bin/x\nflags: \nmagic cafe\nmask ff00\n",
+      off: "disabled\ninterpreter /bin/x\nflags: \noffset 0\nmagic 7f454c46\n",
+      ext: "enabled\ninterpreter /bin/x\nflags: \nextension .jar\n",
+      empty: "",
+    });
+    const r = runScript(lib([`binfmt_magics ${dir}`]));
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split("\n").sort(), ["0 7f454c46 fffffffe qemu-arm", "0 cafe ff00 no offset", "3 4d5a - no mask"]);
+    const none = runScript(lib([`binfmt_magics ${mnt({})}; echo end`]));
+    assert.equal(none.stdout, "end\n");
+  });
+
+  it("binfmt_conflicts names exactly the other enabled entries whose magic/mask overlaps (magic_overlap), never the rule's own name", () => {
+    const cases = fc.sample(fc.tuple(entry, fc.array(fc.tuple(entry, fc.boolean()), { minLength: 1, maxLength: 6 })), { numRuns: 60, seed: 21 });
+    const dirs = cases.map(([rule, others]) =>
+      mnt({
+        // the rule's own name is registered too, overlapping by construction: never reported
+        "qemu-self": kernelText(rule),
+        ...Object.fromEntries(others.map(([e, on], i) => [`other ${i}`, kernelText(e, on ? "enabled" : "disabled")])),
+      }),
+    );
+    const calls = cases.map(([rule], i) => `binfmt_conflicts ${dirs[i]} qemu-self ${rule.offset} ${bytesToHex(rule.magic)} ${bytesToHex(rule.mask)} | sort | tr '\\n' ,; echo`);
+    const r = runScript(lib(calls));
+    assert.equal(r.code, 0, r.stderr);
+    const got = r.stdout.split("\n");
+    let reported = 0;
+    cases.forEach(([rule, others], i) => {
+      const expected = others
+        .map(([e, on], k) => ({ name: `other ${k}`, hit: on && matchesHeader(asRule(e), witness(rule, e)) && matchesHeader(asRule(rule), witness(rule, e)) }))
+        .filter((x) => x.hit)
+        .map((x) => `${x.name},`)
+        .sort()
+        .join("");
+      reported += expected === "" ? 0 : 1;
+      assert.equal(got[i], expected, JSON.stringify({ rule, others }));
+    });
+    assert.ok(reported > 0 && reported < cases.length, "both answers occur");
+  });
+
+  it("magic_handler names the first enabled entry, in the directory's order, whose magic the file's bytes match, and nothing when none does", () => {
+    const files = mkdtempSync(path.join(tmpdir(), "pqb-handler-"));
+    const cases = fc.sample(fc.tuple(fc.array(fc.tuple(entry, fc.boolean()), { minLength: 1, maxLength: 5 }), fc.uint8Array({ minLength: 0, maxLength: 14 })), {
+      numRuns: 80,
+      seed: 5,
+    });
+    const lines: string[] = [];
+    const expected = cases.map(([entries, bytes], i) => {
+      // Every other file is built to match its first entry, so both answers are exercised.
+      const first = entries[0]?.[0];
+      const h = i % 2 === 0 && first ? Uint8Array.from([...witness(first, first), ...bytes]) : bytes;
+      const f = path.join(files, `f${i}`);
+      writeFileSync(f, h);
+      const names = entries.map((_, k) => `e${k}`); // e0 < e1 < ...: the glob's order
+      const dir = mnt(Object.fromEntries(entries.map(([e, on], k) => [names[k] ?? "", kernelText(e, on ? "enabled" : "disabled")])));
+      lines.push(`magic_handler "$(binfmt_magics ${dir})" ${f}; echo .`);
+      return entries.findIndex(([e, on]) => on && matchesHeader(asRule(e), h));
+    });
+    const r = runScript(lib(lines));
+    assert.equal(r.code, 0, r.stderr);
+    const got = r.stdout.split(".\n").slice(0, cases.length);
+    expected.forEach((k, i) => assert.equal(got[i], k < 0 ? "" : `e${k}\n`, JSON.stringify(cases[i])));
+    assert.ok(expected.some((k) => k >= 0) && expected.some((k) => k < 0), "both answers occur");
+  });
 });

@@ -87,6 +87,30 @@ elf_u() { # FILE OFFSET LENGTH ENDIAN -> unsigned integer
   echo "$_v"
 }
 elf_static() {
+  _r=$(od -A n -t u1 -N 4096 "$1" 2>/dev/null | awk '
+    function u(o, l,  v, i) {
+      v = 0
+      if (e == 1) { for (i = l - 1; i >= 0; i--) v = v * 256 + b[o + i] } else { for (i = 0; i < l; i++) v = v * 256 + b[o + i] }
+      return v
+    }
+    { for (i = 1; i <= NF; i++) b[n++] = $i + 0 }
+    END {
+      if (n < 4 || b[0] != 127 || b[1] != 69 || b[2] != 76 || b[3] != 70) { print 2; exit }
+      c = b[4]; e = b[5]
+      if (e != 1 && e != 2) { print 2; exit }
+      if (c == 2) { off = u(32, 8); sz = u(54, 2); ph = u(56, 2) }
+      else if (c == 1) { off = u(28, 4); sz = u(42, 2); ph = u(44, 2) }
+      else { print 2; exit }
+      if (ph > 0 && off + ph * sz > n) { print "walk"; exit }
+      for (i = 0; i < ph; i++) if (u(off + i * sz, 4) == 3) { print 1; exit }
+      print 0
+    }') || _r=walk
+  case $_r in
+    0 | 1 | 2) return "$_r" ;;
+    *) elf_static_walk "$1" ;;
+  esac
+}
+elf_static_walk() {
   _f=$1
   [ "$(od -A n -t x1 -N 4 "$_f" 2>/dev/null | tr -d ' \n')" = 7f454c46 ] || return 2
   _c=$(elf_u "$_f" 4 1 le); _d=$(elf_u "$_f" 5 1 le)
@@ -127,17 +151,62 @@ header_matches() {
   [ "${#_h}" -eq "${#3}" ] || return 1
   magic_overlap "$2" "$3" "$4" "$2" "$_h" ""
 }
-binfmt_conflicts() {
-  for _e in "$1"/*; do
-    _n=${_e##*/}
-    case $_n in register | status | "$2") continue ;; esac
-    [ -f "$_e" ] || continue
-    [ "$(sed -n 1p "$_e" 2>/dev/null)" = enabled ] || continue
-    _em=$(entry_get "$_e" 'magic ')
-    [ -n "$_em" ] || continue
-    _eo=$(entry_get "$_e" 'offset ')
-    if magic_overlap "$3" "$4" "$5" "${_eo:-0}" "$_em" "$(entry_get "$_e" 'mask ')"; then printf '%s\n' "$_n"; fi
+binfmt_magics() {
+  _mnt=$1
+  set --
+  for _e in "$_mnt"/*; do
+    case ${_e##*/} in register | status) continue ;; esac
+    [ -f "$_e" ] && set -- "$@" "$_e"
   done
+  [ $# -gt 0 ] || return 0
+  awk 'BEGIN {
+    for (a = 1; a < ARGC; a++) {
+      f = ARGV[a]; k = 0; on = 0; m = ""; o = ""; x = ""
+      while ((getline l < f) > 0) {
+        if (++k == 1) on = (l == "enabled")
+        else if (m == "" && substr(l, 1, 6) == "magic ") m = substr(l, 7)
+        else if (o == "" && substr(l, 1, 7) == "offset ") o = substr(l, 8)
+        else if (x == "" && substr(l, 1, 5) == "mask ") x = substr(l, 6)
+      }
+      close(f)
+      if (on && m != "") { n = f; sub(/.*\//, "", n); print (o == "" ? 0 : o), m, (x == "" ? "-" : x), n }
+    }
+  }' "$@" || fail "could not read the binfmt_misc entries under $_mnt"
+}
+binfmt_conflicts() {
+  _recs=$(binfmt_magics "$1")
+  while IFS= read -r _r; do
+    [ -n "$_r" ] || continue
+    _eo=${_r%% *}; _r=${_r#* }; _em=${_r%% *}; _r=${_r#* }; _ek=${_r%% *}; _n=${_r#* }
+    [ "$_n" != "$2" ] || continue
+    [ "$_ek" != - ] || _ek=""
+    if magic_overlap "$3" "$4" "$5" "$_eo" "$_em" "$_ek"; then printf '%s\n' "$_n"; fi
+  done <<EOF_MAGICS
+$_recs
+EOF_MAGICS
+}
+magic_handler() {
+  _far=0
+  while IFS= read -r _r; do
+    [ -n "$_r" ] || continue
+    _eo=${_r%% *}; _r=${_r#* }; _em=${_r%% *}
+    [ $((_eo + ${#_em} / 2)) -le "$_far" ] || _far=$((_eo + ${#_em} / 2))
+  done <<EOF_MAGICS
+$1
+EOF_MAGICS
+  [ "$_far" -gt 0 ] || return 0
+  _hex=$(file_hex "$2" 0 "$_far")
+  while IFS= read -r _r; do
+    [ -n "$_r" ] || continue
+    _eo=${_r%% *}; _r=${_r#* }; _em=${_r%% *}; _r=${_r#* }; _ek=${_r%% *}; _n=${_r#* }
+    [ "$_ek" != - ] || _ek=""
+    _h=$_hex; _i=$_eo
+    while [ "$_i" -gt 0 ] && [ -n "$_h" ]; do _h=${_h#??}; _i=$((_i - 1)); done
+    [ "${#_h}" -ge "${#_em}" ] || continue
+    if magic_overlap "$_eo" "$_em" "$_ek" "$_eo" "$_h" ""; then printf '%s\n' "$_n"; return 0; fi
+  done <<EOF_MAGICS
+$1
+EOF_MAGICS
 }
 hex_escape() {
   _s=$1
