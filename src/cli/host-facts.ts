@@ -72,5 +72,6 @@ export function factsFor(o: FactsOptions): HostFacts {
     privilege: Privilege.Root,
     docker: true,
     apt: true,
+    flock: true,
   };
 }

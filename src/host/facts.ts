@@ -35,6 +35,8 @@ export interface HostFacts {
   readonly docker: boolean;
   /** apt-get and dpkg-query are on the host's PATH (Debian, Ubuntu and derivatives). */
   readonly apt: boolean;
+  /** flock(1) is on the host's PATH (util-linux, or busybox's applet): a host's rule commands take turns with it. */
+  readonly flock: boolean;
 }
 
 export const factsSchema = z.object({
@@ -52,6 +54,7 @@ export const factsSchema = z.object({
   privilege: z.enum([Privilege.Root, Privilege.Sudo]),
   docker: z.boolean(),
   apt: z.boolean(),
+  flock: z.boolean(),
 });
 
 function versionAtLeast(version: string, min: readonly number[]): boolean {

@@ -262,6 +262,7 @@ export function unreadObservation(): HostObservation {
     privilege: Privilege.Root,
     docker: false,
     apt: false,
+    flock: false,
   };
   return {
     facts,

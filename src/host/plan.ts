@@ -158,6 +158,13 @@ export function planHost(config: HostConfig, obs: HostObservation, label: string
   );
   // apt exists and offers what packageVersion asks for (./install.ts); the image source needs no package.
   const packages = image === undefined ? aptPackages(config, obs, packagesFor(config, layout.value), refused) : [];
+  // The rule commands of a host take turns with flock(1) (./scripts/lock.sh): without it each would fail at
+  // its first step, after the packages step. Decided from the observation (an unread host has no kernel).
+  if (registered.length > 0 && facts.kernel !== "" && !facts.flock) {
+    refused.push(
+      `flock is not on this host's PATH, and the rule commands of a host take turns with it (a lock in /run). Install util-linux (Debian, Ubuntu, Fedora) or a busybox with its flock applet, then run pulumi up again`,
+    );
+  }
   if (refused.length > 0) throw new PlanRefusedError(`${label}: ${refused.join("; ")}`);
   const hashed = rules
     .filter((r) => r.skipped === undefined)

@@ -77,6 +77,7 @@ describe("remote scripts against a real host (kernel, docker)", { timeout: 10 * 
       privilege: Privilege.Root,
       docker: true,
       apt: true,
+      flock: true,
     };
     assert.equal(m, "x86_64", "the self-match case below needs an x86_64 host");
     root("for t in aarch64 x86_64 riscv64; do printf '#!/bin/sh\\nexit 0\\n' > /usr/local/bin/qemu-$t-static; chmod 0755 /usr/local/bin/qemu-$t-static; done");

@@ -41,6 +41,7 @@ export const DEBIAN12_FACTS: HostFacts = {
   privilege: Privilege.Root,
   docker: true,
   apt: true,
+  flock: true,
 };
 
 export const DEBIAN13_SUDO_FACTS: HostFacts = {

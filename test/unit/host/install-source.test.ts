@@ -168,6 +168,17 @@ describe("the plan refuses before any change", () => {
       /h1: installSource "apt" needs apt-get and dpkg.*Fedora Linux 41 \(os-release ID=fedora\).*installSource "image"/,
     );
   });
+  it("a host without flock is refused naming it (its rule commands take turns with it), with either install source", () => {
+    const noFlock = observed({ ...DEBIAN12_FACTS, flock: false });
+    assert.throws(() => planHost(parseHostArgs("t", args({})), noFlock, "h1"), /^PlanRefusedError: h1: flock is not on this host's PATH.*util-linux/);
+    assert.throws(() => planHost(parseHostArgs("t", args({ installSource: InstallSource.Image, interpreterImage: IMAGE })), noFlock, "h1"), /h1: flock is not on/);
+    assert.doesNotThrow(() => planHost(parseHostArgs("t", args({})), observed(DEBIAN12_FACTS), "h1"));
+  });
+  it("a host without flock whose every target runs natively registers nothing and is not refused", () => {
+    const noFlock = observed({ ...DEBIAN12_FACTS, flock: false });
+    const plan = planHost(parseHostArgs("t", { connection: { host: "h" }, architectures: ["x86_64"] }), noFlock, "h1");
+    assert.ok(plan.rules.every((r) => r.skipped !== undefined));
+  });
   it("the image source on the same host plans no package and points rules into the digest's directory", () => {
     const fedora = observed({ ...DEBIAN12_FACTS, distroId: "fedora", apt: false });
     const plan = planHost(parseHostArgs("t", args({ installSource: InstallSource.Image, interpreterImage: IMAGE })), fedora, "h1");

@@ -191,10 +191,11 @@ if [ -d /run/systemd/system ]; then systemd=true; else systemd=false; fi
 if [ -e "$MNT/register" ]; then mounted=true; else mounted=false; fi
 if command -v docker >/dev/null 2>&1; then docker=true; else docker=false; fi
 if command -v apt-get >/dev/null 2>&1 && command -v dpkg-query >/dev/null 2>&1; then apt=true; else apt=false; fi
-printf '{"kind":"facts","machine":%s,"kernel":%s,"hostname":%s,"distroId":%s,"distroVersion":%s,"distroCodename":%s,"distroName":%s,"distroLike":%s,"systemd":%s,"binfmtMiscMounted":%s,"user":%s,"privilege":%s,"docker":%s,"apt":%s}\n' \
+if command -v flock >/dev/null 2>&1; then flock=true; else flock=false; fi
+printf '{"kind":"facts","machine":%s,"kernel":%s,"hostname":%s,"distroId":%s,"distroVersion":%s,"distroCodename":%s,"distroName":%s,"distroLike":%s,"systemd":%s,"binfmtMiscMounted":%s,"user":%s,"privilege":%s,"docker":%s,"apt":%s,"flock":%s}\n' \
   "$(js "$(uname -m)")" "$(js "$(uname -r)")" "$(js "$(uname -n)")" \
   "$(js "$(osv ID)")" "$(js "$(osv VERSION_ID)")" "$(js "$(osv VERSION_CODENAME)")" "$(js "$(osv PRETTY_NAME)")" "$(js "$(osv ID_LIKE)")" \
-  "$systemd" "$mounted" "$(js "$user")" "$(js "$priv")" "$docker" "$apt"
+  "$systemd" "$mounted" "$(js "$user")" "$(js "$priv")" "$docker" "$apt" "$flock"
 status=""
 [ -r "$MNT/status" ] && status=$(cat "$MNT/status")
 printf '{"kind":"binfmt","mounted":%s,"status":%s}\n' "$mounted" "$(js "$status")"
