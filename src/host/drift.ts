@@ -31,6 +31,7 @@ export interface HostDrift {
 
 function targetDrift(rule: RulePlan, obs: HostObservation, marker: string): TargetDrift {
   const reasons: string[] = [];
+  let registeredAsRendered = false;
   const name = rule.rule.name;
   const entry = obs.entries.find((e) => e.name === name);
   if (!obs.binfmt.mounted) reasons.push("binfmt_misc is not mounted at /proc/sys/fs/binfmt_misc");
@@ -40,6 +41,7 @@ function targetDrift(rule: RulePlan, obs: HostObservation, marker: string): Targ
   else {
     try {
       const diffs = diffEntry(rule.rule, parseProcEntry(entry.text));
+      registeredAsRendered = diffs.length === 0;
       for (const d of diffs) reasons.push(`binfmt_misc entry ${name}: ${d.field} (expected ${JSON.stringify(d.expected)}, actual ${JSON.stringify(d.actual)})`);
     } catch (e) {
       reasons.push(`binfmt_misc entry ${name} is not a magic entry: ${e instanceof Error ? e.message : String(e)}`);
@@ -70,9 +72,27 @@ function targetDrift(rule: RulePlan, obs: HostObservation, marker: string): Targ
   if (interp !== undefined && !interp.exists) reasons.push(`interpreter ${rule.rule.interpreter} is missing`);
   else if (interp !== undefined && rule.script.requireStatic && interp.linking !== "static") {
     reasons.push(`interpreter ${rule.rule.interpreter} is ${interp.linking}, flag F needs a static one`);
+  } else if (
+    // Flag F: the kernel opened the interpreter at registration and keeps running THAT file; a package upgrade
+    // renames a new file over the path (a new inode, ctime now), which the entry does not see until it is
+    // registered again. Seconds on both sides: a file replaced in the second of its registration is not drift.
+    interp !== undefined &&
+    registeredAsRendered &&
+    rule.rule.flags.includes("F") &&
+    entry?.registered !== undefined &&
+    interp.changed > entry.registered
+  ) {
+    reasons.push(
+      `binfmt_misc entry ${name} runs an older ${rule.rule.interpreter}: the file changed at ${isoSeconds(interp.changed)}, after the entry was registered at ${isoSeconds(entry.registered)} (a package upgrade?), and with flag F the kernel keeps the file it opened then`,
+    );
   }
   const present = ours || (entry !== undefined && entry.text.includes(`interpreter ${rule.rule.interpreter}`));
   return { reasons, present };
+}
+
+/** Seconds since the epoch as UTC, e.g. "2026-11-29T23:43:36Z". */
+function isoSeconds(s: number): string {
+  return new Date(s * 1000).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 /** The owner a file of ours records when it is not OWNER (see ownerRecord); "" otherwise. */

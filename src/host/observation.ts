@@ -19,6 +19,11 @@ export interface ObservedEntry {
   readonly name: string;
   /** The entry's text, e.g. "enabled\ninterpreter /usr/bin/qemu-aarch64\nflags: F\noffset 0\nmagic …". */
   readonly text: string;
+  /**
+   * When it was registered (seconds since the epoch: binfmt_misc stamps an entry's file then); read for the
+   * requested targets' entries only, undefined for the others.
+   */
+  readonly registered?: number;
 }
 
 /** A rule's binfmt.d path and what is there. */
@@ -51,6 +56,8 @@ export interface ObservedElf {
   readonly linking: "static" | "dynamic" | "not-elf" | "missing";
   /** First 64 bytes, lower-case hex ("" when unreadable). */
   readonly header: string;
+  /** Its last inode change (ctime, seconds since the epoch; a package upgrade replaces the file); 0 when missing. */
+  readonly changed: number;
 }
 
 /** dpkg and apt's view of one package (apt hosts only). */
@@ -151,6 +158,7 @@ const line = z.discriminatedUnion("kind", [
   factsSchema.extend({ kind: z.literal("facts") }),
   z.object({ kind: z.literal("binfmt"), mounted: z.boolean(), status: z.string() }),
   z.object({ kind: z.literal("entry"), name: z.string(), text: z.string() }),
+  z.object({ kind: z.literal("registration"), name: z.string(), time: z.number().int().nonnegative() }),
   z.object({ kind: z.literal("file"), path: z.string(), state: z.enum(["file", "missing", "symlink", "other"]), text: z.string() }),
   z.object({ kind: z.literal("boot"), load: z.string(), unitFileState: z.string(), active: z.string(), configDirFs: z.string() }),
   z.object({
@@ -160,6 +168,7 @@ const line = z.discriminatedUnion("kind", [
     executable: z.boolean(),
     linking: z.enum(["static", "dynamic", "not-elf", "missing"]),
     header: z.string(),
+    changed: z.number().int().nonnegative(),
   }),
   z.object({
     kind: z.literal("package"),
@@ -209,6 +218,14 @@ export function parseObservation(stdout: string, label: string): HostObservation
       case "entry":
         entries.push({ name: r.data.name, text: r.data.text });
         break;
+      case "registration": {
+        // Printed after the entries: stamps the entry of that name.
+        const name = r.data.name;
+        const i = entries.findIndex((e) => e.name === name);
+        const e = entries[i];
+        if (e !== undefined) entries[i] = { ...e, registered: r.data.time };
+        break;
+      }
       case "file":
         files.push({ path: r.data.path, state: r.data.state, text: r.data.text });
         break;
@@ -216,7 +233,7 @@ export function parseObservation(stdout: string, label: string): HostObservation
         boot = { load: r.data.load, unitFileState: r.data.unitFileState, active: r.data.active, configDirFs: r.data.configDirFs };
         break;
       case "elf":
-        elfs.push({ path: r.data.path, exists: r.data.exists, executable: r.data.executable, linking: r.data.linking, header: r.data.header });
+        elfs.push({ path: r.data.path, exists: r.data.exists, executable: r.data.executable, linking: r.data.linking, header: r.data.header, changed: r.data.changed });
         break;
       case "package":
         packages.push({

@@ -127,6 +127,17 @@ describe("drift and repair", { timeout: 20 * 60_000 }, () => {
       await stack.up("repair");
       assert.equal(root(h, "cat /etc/binfmt.d/qemu-arm.conf"), content);
       await stack.preview("converged again", true);
+
+      // A package upgrade renames a new file over the interpreter; with flag F the kernel keeps running the
+      // file it opened at registration (kernel doc binfmt-misc.rst, "F - fix binary") until it is registered again.
+      root(h, "sleep 1; cp -p /usr/bin/qemu-arm-static /usr/bin/qemu-arm-static.new && mv /usr/bin/qemu-arm-static.new /usr/bin/qemu-arm-static");
+      const up = await previewChanges(stack, "after the interpreter file was replaced");
+      assert.match(up.log, /binfmt_misc entry qemu-arm runs an older \/usr\/bin\/qemu-arm-static: the file changed at \S+, after the entry was registered at \S+/);
+      assert.ok(!up.changed.some((n) => n.includes("aarch64")), `aarch64 is untouched: ${up.changed.join(", ")}`);
+      await stack.up("register again");
+      const [registered, changed] = root(h, "stat -c %Y /proc/sys/fs/binfmt_misc/qemu-arm; stat -L -c %Z /usr/bin/qemu-arm-static").split("\n").map(Number);
+      assert.ok((registered ?? 0) >= (changed ?? Infinity), `registered at ${registered}, after the file's change at ${changed}`);
+      await stack.preview("converged after registering again", true);
     });
   });
 

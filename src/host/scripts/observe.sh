@@ -91,6 +91,19 @@ entry_records() {
   fi
 }
 [ "$mounted" != true ] || entry_records
+# When the requested targets' entries were registered (binfmt_misc stamps an entry's file then): with flag F
+# the kernel keeps running the interpreter file it opened then, so one replaced since (a package upgrade) is
+# drift (src/host/drift.ts). Entry names are the binfmt.d files' names without ".conf".
+if [ "$mounted" = true ]; then
+  printf '%s\n' "$FILES" | while IFS= read -r f; do
+    n=${f##*/}
+    n=${n%.conf}
+    { [ -n "$n" ] && [ -f "$MNT/$n" ]; } || continue
+    t=$(stat -c %Y "$MNT/$n" 2>/dev/null) || continue
+    case $t in '' | *[!0-9]*) continue ;; esac
+    printf '{"kind":"registration","name":%s,"time":%s}\n' "$(js "$n")" "$t"
+  done
+fi
 
 # --- the rules' binfmt.d files --------------------------------------------------------------------------
 printf '%s\n' "$FILES" | while IFS= read -r f; do
@@ -118,11 +131,13 @@ printf '{"kind":"boot","load":%s,"unitFileState":%s,"active":%s,"configDirFs":%s
 # --- executables: interpreter candidates, the shell and init (for the self-match guard) ------------------------
 elf_report() {
   p=$1
-  if [ ! -e "$p" ]; then printf '{"kind":"elf","path":%s,"exists":false,"executable":false,"linking":"missing","header":""}\n' "$(js "$p")"; return 0; fi
+  if [ ! -e "$p" ]; then printf '{"kind":"elf","path":%s,"exists":false,"executable":false,"linking":"missing","header":"","changed":0}\n' "$(js "$p")"; return 0; fi
   if [ -x "$p" ]; then x=true; else x=false; fi
   rc=0; elf_static "$p" || rc=$?
   case $rc in 0) l=static ;; 1) l=dynamic ;; *) l=not-elf ;; esac
-  printf '{"kind":"elf","path":%s,"exists":true,"executable":%s,"linking":%s,"header":%s}\n' "$(js "$p")" "$x" "$(js "$l")" "$(js "$(file_hex "$p" 0 64)")"
+  c=$(stat -L -c %Z "$p" 2>/dev/null) || c=0
+  case $c in '' | *[!0-9]*) c=0 ;; esac
+  printf '{"kind":"elf","path":%s,"exists":true,"executable":%s,"linking":%s,"header":%s,"changed":%s}\n' "$(js "$p")" "$x" "$(js "$l")" "$(js "$(file_hex "$p" 0 64)")" "$c"
 }
 printf '%s\n' "$ELFS" | while IFS= read -r p; do [ -n "$p" ] && elf_report "$p"; done
 elf_report /bin/sh

@@ -32,6 +32,16 @@ entry_diff() {
   cmp_field magic "$MAGIC" "$(entry_get "$MNT/$NAME" 'magic ')"
   cmp_field mask "$MASK" "$(entry_get "$MNT/$NAME" 'mask ')"
 }
+# The entry was registered before INTERP's file last changed (ctime), e.g. replaced by a package upgrade:
+# with flag F the kernel opened the interpreter at registration and keeps running THAT file, not the one now at
+# the path, until the entry is registered again. binfmt_misc stamps an entry's file with its registration time.
+stale_entry() {
+  case $FLAGS in *F*) ;; *) return 1 ;; esac
+  [ -e "$MNT/$NAME" ] || return 1
+  _reg=$(stat -c %Y "$MNT/$NAME" 2>/dev/null) && _chg=$(stat -L -c %Z "$INTERP" 2>/dev/null) || return 1
+  case $_reg$_chg in *[!0-9]*) return 1 ;; esac
+  [ "$_chg" -gt "$_reg" ]
+}
 ours_file() { [ -f "$FILE" ] && [ ! -L "$FILE" ] && [ "$(head -n 1 "$FILE")" = "$MARKER" ]; }
 # The owner our file records (its "# Owner: " line), "" when none. other_owner: a different one is recorded.
 file_owner() { sed -n 's/^# Owner: //p' "$FILE" | head -n 1; }
@@ -151,6 +161,8 @@ rule_apply() {
   wrote=false
   applied=unchanged
   entry_diff
+  STALE=false
+  if [ -z "$DIFF" ] && stale_entry; then STALE=true; DIFF="registered before $INTERP was replaced"; fi
   if [ -n "$DIFF" ]; then
     if [ "$MODE" = systemd-restart ]; then
       # systemd-binfmt registers from the files, so here the file comes first; rollback still undoes it.
@@ -161,7 +173,8 @@ rule_apply() {
       applied=systemd-restart
     else
       if [ -e "$MNT/$NAME" ]; then
-        note "replacing binfmt_misc entry $NAME registered by someone else ($DIFF)"
+        if [ "$STALE" = true ]; then note "registering $NAME again: it was $DIFF, and with flag F the kernel keeps running the file it opened then"
+        else note "replacing binfmt_misc entry $NAME registered by someone else ($DIFF)"; fi
         REPLACED=$(entry_line "$MNT" "$NAME"); REPLACED_STATE=$(sed -n 1p "$MNT/$NAME")
         _err=$(proc_write "$MNT/$NAME" -1) || fail "could not unregister the existing entry $NAME: $_err"
       fi

@@ -122,7 +122,7 @@ describe("the interpreter layout comes from what the package manager says", () =
 
   it("without apt, static interpreter files already on the host decide", () => {
     const o = with_(observed({ ...DEBIAN12_FACTS, distroId: "fedora", distroVersion: "41", apt: false }), {
-      elfs: [{ path: "/usr/bin/qemu-aarch64", exists: true, executable: true, linking: "static", header: "7f454c46" }],
+      elfs: [{ path: "/usr/bin/qemu-aarch64", exists: true, executable: true, linking: "static", header: "7f454c46", changed: 0 }],
     });
     assert.equal(layoutDecision(cfg, o).value, InterpreterLayout.Plain);
   });
@@ -186,6 +186,25 @@ describe("drift", () => {
     );
   });
 
+  it("names an entry with flag F registered before its interpreter file changed (the kernel keeps the file it opened)", () => {
+    const REGISTERED = 1795995816; // 2026-11-29T23:43:36Z
+    const at = (changed: number, registered: number | undefined, flags = "F") =>
+      hostDrift(
+        plan,
+        with_(converged, {
+          entries: [{ name: "qemu-aarch64", text: kernel(rule.rule.interpreter, flags), registered }],
+          elfs: [{ path: rule.rule.interpreter, exists: true, executable: true, linking: "static", header: "7f454c46", changed }],
+        }),
+        FILE_MARKER,
+      ).targets.aarch64?.reasons ?? [];
+    assert.deepEqual(at(REGISTERED + 60, REGISTERED), [
+      "binfmt_misc entry qemu-aarch64 runs an older /usr/bin/qemu-aarch64-static: the file changed at 2026-11-29T23:44:36Z, after the entry was registered at 2026-11-29T23:43:36Z (a package upgrade?), and with flag F the kernel keeps the file it opened then",
+    ]);
+    assert.deepEqual(at(REGISTERED, REGISTERED), [], "changed in the second of the registration: not drift");
+    assert.deepEqual(at(REGISTERED - 3600, REGISTERED), [], "installed before the registration");
+    assert.deepEqual(at(REGISTERED + 60, undefined), [], "registration time not read");
+  });
+
   it("says so when binfmt_misc is switched off for the whole host", () => {
     assert.deepEqual(hostDrift(plan, with_(converged, { binfmt: { mounted: true, status: "disabled" } }), FILE_MARKER).targets.aarch64?.reasons, [
       "binfmt_misc is switched off for the whole host (/proc/sys/fs/binfmt_misc/status says disabled; not ours to change: echo 1 > it)",
@@ -208,8 +227,8 @@ describe("the plan never registers a rule that captures the host's own programs"
   // header is a real EABI5 32-bit ARM executable header, like any armhf program's.
   const rpi = with_(observed({ ...DEBIAN12_FACTS, machine: "aarch64" }), {
     elfs: [
-      { path: "/bin/sh", exists: true, executable: true, linking: "dynamic", header: hex(probeElf("arm")) },
-      { path: "/sbin/init", exists: true, executable: true, linking: "dynamic", header: hex(probeElf("arm")) },
+      { path: "/bin/sh", exists: true, executable: true, linking: "dynamic", header: hex(probeElf("arm")), changed: 0 },
+      { path: "/sbin/init", exists: true, executable: true, linking: "dynamic", header: hex(probeElf("arm")), changed: 0 },
     ],
   });
 

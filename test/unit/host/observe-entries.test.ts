@@ -5,7 +5,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { observationRequest, parseObservation } from "../../../src/host/observation";
@@ -74,6 +74,24 @@ describe("the observation's binfmt_misc entries", () => {
     assert.equal(calls.filter((c) => c.includes("function flush")).length, 1, "one awk for the entries");
     const perText = calls.filter((c) => c.includes("NR > 1")).length;
     assert.ok(perText < Object.keys(ENTRIES).length, `js_lines ran ${perText} times: only for the rules' files, not per entry`);
+  });
+
+  it("stamps the requested targets' entries with their registration time (the entry file's mtime), and no other entry", () => {
+    const mnt = fakeBinfmt();
+    utimesSync(path.join(mnt, "qemu-aarch64"), 1795995816, 1795995816);
+    const o = observeIn(mnt);
+    assert.equal(o.entries.find((e) => e.name === "qemu-aarch64")?.registered, 1795995816);
+    assert.deepEqual(
+      o.entries.filter((e) => e.registered !== undefined).map((e) => e.name),
+      ["qemu-aarch64"],
+    );
+  });
+
+  it("gives each executable's last inode change (ctime, through symlinks) and 0 for a missing one", () => {
+    const o = observeIn(fakeBinfmt());
+    const sh = o.elfs.find((e) => e.path === "/bin/sh");
+    assert.equal(sh?.changed, Math.floor(statSync("/bin/sh").ctimeMs / 1000));
+    assert.ok(o.elfs.filter((e) => !e.exists).every((e) => e.changed === 0));
   });
 
   it("reads the entries one by one, with the same result, when the single awk fails (an entry vanished while it ran)", () => {

@@ -5,7 +5,7 @@
  */
 import { describe, it, beforeEach } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { RuleAction } from "../../../src/host/scripts/rule";
 import { fakeElf, kernelText, run, Sandbox, sandbox } from "./rule-sandbox";
@@ -29,6 +29,31 @@ describe("rule apply script", () => {
     const second = run(s, RuleAction.Apply);
     assert.equal(second.code, 0, second.stderr);
     assert.equal(JSON.parse(second.stdout).wroteFile, false, "idempotent: the second run writes nothing");
+  });
+
+  it("registers a matching entry again when it was registered before its interpreter file changed (flag F keeps the old file)", () => {
+    const i = s.plan.script;
+    const entry = path.join(s.mnt, "qemu-aarch64");
+    writeFileSync(entry, kernelText(i));
+    const hourAgo = Date.now() / 1000 - 3600;
+    utimesSync(entry, hourAgo, hourAgo); // registered an hour before the sandbox's interpreter was written
+    const r = run(s, RuleAction.Apply);
+    assert.match(
+      r.stderr,
+      /registering qemu-aarch64 again: it was registered before \S+qemu-aarch64-static was replaced, and with flag F the kernel keeps running the file it opened then/,
+    );
+    assert.equal(readFileSync(path.join(s.mnt, "register"), "utf8"), `${i.registerLine}\n`, "the rendered line was written to register");
+    // (the fake kernel does not act on "-1" and register: what follows is the mismatch check's failure)
+
+    const t = sandbox();
+    const fresh = path.join(t.mnt, "qemu-aarch64");
+    writeFileSync(fresh, kernelText(t.plan.script));
+    const later = Date.now() / 1000 + 60;
+    utimesSync(fresh, later, later); // registered after the interpreter was written
+    const again = run(t, RuleAction.Apply);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(JSON.parse(again.stdout).applied, "unchanged");
+    assert.equal(readFileSync(path.join(t.mnt, "register"), "utf8"), "", "nothing re-registered");
   });
 
   it("replaces a same-named entry from another registrar (-1, then the rendered line) and fails naming every differing field", () => {

@@ -236,6 +236,13 @@ entry_diff() {
   cmp_field magic "$MAGIC" "$(entry_get "$MNT/$NAME" 'magic ')"
   cmp_field mask "$MASK" "$(entry_get "$MNT/$NAME" 'mask ')"
 }
+stale_entry() {
+  case $FLAGS in *F*) ;; *) return 1 ;; esac
+  [ -e "$MNT/$NAME" ] || return 1
+  _reg=$(stat -c %Y "$MNT/$NAME" 2>/dev/null) && _chg=$(stat -L -c %Z "$INTERP" 2>/dev/null) || return 1
+  case $_reg$_chg in *[!0-9]*) return 1 ;; esac
+  [ "$_chg" -gt "$_reg" ]
+}
 ours_file() { [ -f "$FILE" ] && [ ! -L "$FILE" ] && [ "$(head -n 1 "$FILE")" = "$MARKER" ]; }
 file_owner() { sed -n 's/^# Owner: //p' "$FILE" | head -n 1; }
 other_owner() { ours_file && _rec=$(file_owner) && [ -n "$_rec" ] && [ -n "$OWNER" ] && [ "$_rec" != "$OWNER" ]; }
@@ -341,6 +348,8 @@ rule_apply() {
   wrote=false
   applied=unchanged
   entry_diff
+  STALE=false
+  if [ -z "$DIFF" ] && stale_entry; then STALE=true; DIFF="registered before $INTERP was replaced"; fi
   if [ -n "$DIFF" ]; then
     if [ "$MODE" = systemd-restart ]; then
       if ! ours_file || [ "$(cat "$FILE")" != "$CONTENT" ]; then write_file; wrote=true; fi
@@ -350,7 +359,8 @@ rule_apply() {
       applied=systemd-restart
     else
       if [ -e "$MNT/$NAME" ]; then
-        note "replacing binfmt_misc entry $NAME registered by someone else ($DIFF)"
+        if [ "$STALE" = true ]; then note "registering $NAME again: it was $DIFF, and with flag F the kernel keeps running the file it opened then"
+        else note "replacing binfmt_misc entry $NAME registered by someone else ($DIFF)"; fi
         REPLACED=$(entry_line "$MNT" "$NAME"); REPLACED_STATE=$(sed -n 1p "$MNT/$NAME")
         _err=$(proc_write "$MNT/$NAME" -1) || fail "could not unregister the existing entry $NAME: $_err"
       fi
