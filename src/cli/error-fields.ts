@@ -13,6 +13,7 @@ const OPTION_OF_FIELD: Readonly<Record<string, string>> = {
   kernel: "--kernel",
   factsFile: "--facts",
   targetInterpreter: "--target-interpreter",
+  interpreterImage: "--interpreter-image",
   targets: "TARGET",
 };
 

@@ -18,6 +18,7 @@ import {
   skipPolicySchema,
 } from "../binfmt";
 import { interpreterLayout } from "../host/facts";
+import { IMAGE_INTERPRETER_ROOT, imageInterpreterPath, parsePinnedImage, PinnedImage } from "../host/image";
 import { interpreterFor } from "../host/interpreter";
 import { kernelProblems } from "../host/kernel";
 import { catalogueRows, renderCatalogueTable } from "./catalogue-listing";
@@ -33,6 +34,7 @@ const OPTIONS = {
   "interpreter-dir": { type: "string" },
   "interpreter-suffix": { type: "string" },
   "target-interpreter": { type: "string", multiple: true },
+  "interpreter-image": { type: "string" },
   "host-arch": { type: "string" },
   distribution: { type: "string" },
   kernel: { type: "string" },
@@ -79,6 +81,30 @@ function targetInterpreters(values: readonly string[] | undefined): Record<strin
   return out;
 }
 
+/** The options that place the interpreters the apt way, which an image's fixed directory replaces. */
+const APT_LAYOUT_OPTIONS = ["interpreter", "interpreter-dir", "interpreter-suffix", "target-interpreter"] as const;
+
+/**
+ * `--interpreter-image NAME@sha256:<hex>` (installSource "image"): the pin, refused as the component refuses it
+ * (a tag alone can move), and alone: the image's directory fixes every interpreter path.
+ */
+function pinnedImage(reference: string | undefined, given: Readonly<Record<string, unknown>>): PinnedImage | undefined {
+  if (reference === undefined) return undefined;
+  const clash = APT_LAYOUT_OPTIONS.find((o) => given[o] !== undefined);
+  if (clash !== undefined) {
+    throw new BinfmtInputError(
+      "interpreterImage",
+      reference,
+      `the interpreters of ${JSON.stringify(reference)} are ${IMAGE_INTERPRETER_ROOT}/<digest>/qemu-<cpu> (installSource "image"), so --${clash} does not apply; drop one of the two`,
+    );
+  }
+  try {
+    return parsePinnedImage(reference);
+  } catch (e) {
+    throw new BinfmtInputError("interpreterImage", reference, e instanceof Error ? e.message : String(e));
+  }
+}
+
 /** `rules`: print the binfmt.d line per target, or the catalogue with --list. Returns the exit code. */
 export function runRules(args: readonly string[], io: CliIo): number {
   const usageError = (message: string): number => {
@@ -112,6 +138,7 @@ export function runRules(args: readonly string[], io: CliIo): number {
     const flags = parseInput(flagsSchema, v.flags ?? RULE_DEFAULTS.flags, "flags");
     const facts = factsFor({ machine: "", distribution: v.distribution, kernel: v.kernel, factsFile: v.facts });
     const hostMachine = parseInput(hostMachineSchema, v["host-arch"] ?? (facts.machine !== "" ? facts.machine : machine()), "hostMachine");
+    const image = pinnedImage(v["interpreter-image"], v);
     const plan = planTargets(targets, hostMachine, skip);
     const choice = {
       interpreters: targetInterpreters(v["target-interpreter"]),
@@ -133,15 +160,17 @@ export function runRules(args: readonly string[], io: CliIo): number {
       target: t.name,
       // --interpreter goes through buildRule's own check (not together with --interpreter-dir/-suffix).
       rule:
-        v.interpreter !== undefined
-          ? buildRule(t, {
-              mask,
-              flags,
-              interpreter: v.interpreter,
-              ...(choice.interpreterDir !== undefined ? { interpreterDir: choice.interpreterDir } : {}),
-              ...(choice.interpreterSuffix !== undefined ? { interpreterSuffix: choice.interpreterSuffix } : {}),
-            })
-          : buildRule(t, { mask, flags, interpreter: interpreterFor(t, choice, interpreterLayout({ ...facts, machine: hostMachine })) }),
+        image !== undefined
+          ? buildRule(t, { mask, flags, interpreter: imageInterpreterPath(image, t) })
+          : v.interpreter !== undefined
+            ? buildRule(t, {
+                mask,
+                flags,
+                interpreter: v.interpreter,
+                ...(choice.interpreterDir !== undefined ? { interpreterDir: choice.interpreterDir } : {}),
+                ...(choice.interpreterSuffix !== undefined ? { interpreterSuffix: choice.interpreterSuffix } : {}),
+              })
+            : buildRule(t, { mask, flags, interpreter: interpreterFor(t, choice, interpreterLayout({ ...facts, machine: hostMachine })) }),
     }));
     const refused = rules.flatMap(({ rule }) => kernelProblems(rule, facts.kernel));
     if (refused.length > 0) return usageError(`refused for kernel ${facts.kernel}: ${refused.join("; ")}`);

@@ -20,6 +20,9 @@ Options for rules:
   --target-interpreter TARGET=PATH
                             the full interpreter path for one target (repeatable), e.g.
                             aarch64=/usr/libexec/qemu-binfmt/aarch64-binfmt-P
+  --interpreter-image NAME@sha256:HEX
+                            the interpreters come from this image (installSource "image"): each rule
+                            names /var/lib/pulumi-qemu-binfmt/qemu/HEX/qemu-<cpu>; a tag alone is refused
   --host-arch MACHINE       the host's \`uname -m\` (default: the facts' machine, else this machine's)
   --distribution ID[:VER]   the host's os-release ID and VERSION_ID, e.g. debian:13, ubuntu:24.04
   --kernel RELEASE          the host's \`uname -r\`: refuse flags it cannot honour (F < 4.8; P < 5.12

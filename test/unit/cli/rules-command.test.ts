@@ -36,6 +36,16 @@ test("rules arm aarch64 prints the article's two lines, one per target", () => {
   assert.equal(r.stderr, "");
 });
 
+test("--interpreter-image: each rule names the pin's directory, as the image install source writes it", () => {
+  const digest = "1c7e".padEnd(64, "0");
+  const r = inProcess("rules", "--host-arch", "x86_64", "--interpreter-image", `registry:5000/qemu-user-static@sha256:${digest}`, "arm", "aarch64");
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(
+    r.stdout,
+    `${ARTICLE_ARM.replace("/usr/bin/qemu-arm-static", `/var/lib/pulumi-qemu-binfmt/qemu/${digest}/qemu-arm`)}\n${ARTICLE_AARCH64.replace("/usr/bin/qemu-aarch64-static", `/var/lib/pulumi-qemu-binfmt/qemu/${digest}/qemu-aarch64`)}\n`,
+  );
+});
+
 test("options: --mask qemu --flags FC --interpreter-dir --interpreter-suffix", () => {
   const r = inProcess("rules", "--host-arch", "x86_64", "--mask", "qemu", "--flags", "FC", "--interpreter-dir", "/opt/qemu/bin", "--interpreter-suffix", "", "linux/arm64");
   assert.equal(r.code, 0, r.stderr);
@@ -104,6 +114,14 @@ test("invalid input: exit 2 and the validation message, naming the option, on st
     [["rules", "--interpreter", "/usr/bin/qemu-arm-static", "arm", "aarch64"], /--interpreter names one emulator .* but 2 TARGETs were given/],
     [["rules", "--interpreter", "/usr/bin/qemu-arm-static", "--interpreter-dir", "/opt", "arm"], /--interpreter: give either interpreter/],
     [["rules", "--bogus", "arm"], /Unknown option '--bogus'/],
+    [
+      ["rules", "--interpreter-image", "registry:5000/qemu-user-static:latest", "arm"],
+      /--interpreter-image: invalid image "registry:5000\/qemu-user-static:latest": it is not pinned by digest/,
+    ],
+    [
+      ["rules", "--interpreter-image", `qemu@sha256:${"a".repeat(64)}`, "--interpreter-dir", "/opt", "arm"],
+      /--interpreter-image: the interpreters of "qemu@sha256:a{64}" are \/var\/lib\/pulumi-qemu-binfmt\/qemu\/<digest>\/qemu-<cpu> \(installSource "image"\), so --interpreter-dir does not apply/,
+    ],
     [["frobnicate"], /unknown command "frobnicate"; valid commands: rules/],
   ];
   for (const [args, message] of cases) {
