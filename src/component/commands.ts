@@ -13,6 +13,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
+import { RulePlan } from "../host/plan";
+import { ruleScript, skippedRuleScript } from "../host/scripts/rule";
+import { UnitRecord } from "../host/units";
 
 export interface CommandSpec {
   readonly connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
@@ -46,3 +49,12 @@ export function remoteCommand(name: string, spec: CommandSpec, opts: pulumi.Cust
 export const RULE_LANES = 4;
 /** Rule commands of one host at once when the connection goes through a bastion (see RULE_LANES). */
 export const RULE_LANES_BEHIND_PROXY = 1;
+
+/**
+ * A target's rule command's stdin: the rule script with its repair token and the install step's script (whose
+ * digest makes the rule run again after the install ran with other input), or, for a target the host runs
+ * natively, a script that touches nothing and says why.
+ */
+export function ruleStdin(r: RulePlan, unit: UnitRecord, install: string): string {
+  return r.skipped !== undefined ? skippedRuleScript(r.script.label, r.target.name, r.rule.name, "native") : ruleScript({ ...r.script, unit, install });
+}

@@ -27,7 +27,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BinfmtHostArgs } from "./args";
 import { wireAcceptance } from "./acceptance";
-import { RULE_LANES, RULE_LANES_BEHIND_PROXY, remoteCommand } from "./commands";
+import { RULE_LANES, RULE_LANES_BEHIND_PROXY, remoteCommand, ruleStdin } from "./commands";
 import { hostLabel, remoteConnection } from "./connection";
 import { Privilege } from "../host/enums";
 import { HostFacts } from "../host/facts";
@@ -38,7 +38,7 @@ import { observeScript } from "../host/scripts/observe";
 import { HostReport, TargetReport, ruleReport, summarise } from "../host/outputs";
 import { HostPlan, planOrRefusal, ruleFilePath } from "../host/plan";
 import { PackagesAction, packagesScript } from "../host/scripts/packages";
-import { FILE_MARKER, RuleAction, ownerRecord, ruleScript, skippedRuleScript } from "../host/scripts/rule";
+import { FILE_MARKER, RuleAction, ownerRecord } from "../host/scripts/rule";
 import { shellCommand } from "../host/shell";
 import { observeHost } from "./observe";
 import { hostRefusal } from "./refusal";
@@ -236,9 +236,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
       {
         connection,
         create: pulumi.all([rulePlan, privilege]).apply(([r, pr]) => (r.skipped !== undefined ? shellCommand(undefined) : shellCommand(pr, RuleAction.Apply))),
-        stdin: pulumi
-          .all([rulePlan, unit, logged])
-          .apply(([r, u]) => (r.skipped !== undefined ? skippedRuleScript(r.script.label, target.name, r.rule.name, "native") : ruleScript({ ...r.script, unit: u }))),
+        stdin: pulumi.all([rulePlan, unit, packagesCmd.stdin, logged]).apply(([r, u, install]) => ruleStdin(r, u, install ?? "")),
         delete: pulumi.all([rulePlan, privilege]).apply(([r, pr]) => (r.skipped !== undefined ? "true" : shellCommand(pr, RuleAction.Remove))),
         // The rule's identity: when the file or entry name changes, replace (delete the old file and
         // entry first: deleteBeforeReplace), instead of updating in place and leaving the old ones behind.

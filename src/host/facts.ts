@@ -54,7 +54,9 @@ export const factsSchema = z.object({
   privilege: z.enum([Privilege.Root, Privilege.Sudo]),
   docker: z.boolean(),
   apt: z.boolean(),
-  flock: z.boolean(),
+  // Absent from what versions before it printed (an observation stored with observe: false, a saved facts
+  // file): not known, so not refused; a rule step on a host without flock still says what is missing.
+  flock: z.boolean().default(true),
 });
 
 function versionAtLeast(version: string, min: readonly number[]): boolean {

@@ -168,7 +168,8 @@ const line = z.discriminatedUnion("kind", [
     executable: z.boolean(),
     linking: z.enum(["static", "dynamic", "not-elf", "missing"]),
     header: z.string(),
-    changed: z.number().int().nonnegative(),
+    // Absent from observations stored by earlier versions (observe: false): 0, not known, never drift.
+    changed: z.number().int().nonnegative().default(0),
   }),
   z.object({
     kind: z.literal("package"),

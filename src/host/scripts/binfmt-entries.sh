@@ -1,6 +1,6 @@
 # shellcheck shell=sh
 # Read-only helpers over binfmt_misc entries, shared by the rule script and any script that only
-# observes a host. They need elf.sh (file_hex). Magic and mask are lower-case hex without separators,
+# observes a host. They need prelude.sh (fail) and elf.sh (file_hex). Magic and mask are lower-case hex without separators,
 # as /proc/sys/fs/binfmt_misc/<name> prints them; an empty mask means "every bit counts" (ff...).
 #
 # The kernel's test (fs/binfmt_misc.c, check_file): an entry of type M matches a file when, for every

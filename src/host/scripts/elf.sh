@@ -12,7 +12,7 @@
 
 elf_u() { # FILE OFFSET LENGTH ENDIAN -> unsigned integer
   _v=0; _m=1
-  for _b in $(od -A n -t u1 -j "$2" -N "$3" "$1"); do
+  for _b in $(od -v -A n -t u1 -j "$2" -N "$3" "$1"); do
     if [ "$4" = le ]; then _v=$((_v + _b * _m)); _m=$((_m * 256)); else _v=$((_v * 256 + _b)); fi
   done
   echo "$_v"
@@ -21,7 +21,7 @@ elf_u() { # FILE OFFSET LENGTH ENDIAN -> unsigned integer
 # The usual ELF has its program headers within its first 4 KiB: one od and one awk read them all
 # (elf_static_walk, one od per field, took ~15 forks for a static QEMU). Farther tables take the walk.
 elf_static() {
-  _r=$(od -A n -t u1 -N 4096 "$1" 2>/dev/null | awk '
+  _r=$(od -v -A n -t u1 -N 4096 "$1" 2>/dev/null | awk '
     function u(o, l,  v, i) {
       v = 0
       if (e == 1) { for (i = l - 1; i >= 0; i--) v = v * 256 + b[o + i] } else { for (i = 0; i < l; i++) v = v * 256 + b[o + i] }
@@ -47,7 +47,7 @@ elf_static() {
 
 elf_static_walk() {
   _f=$1
-  [ "$(od -A n -t x1 -N 4 "$_f" 2>/dev/null | tr -d ' \n')" = 7f454c46 ] || return 2
+  [ "$(od -v -A n -t x1 -N 4 "$_f" 2>/dev/null | tr -d ' \n')" = 7f454c46 ] || return 2
   _c=$(elf_u "$_f" 4 1 le); _d=$(elf_u "$_f" 5 1 le)
   if [ "$_d" = 1 ]; then _e=le; elif [ "$_d" = 2 ]; then _e=be; else return 2; fi
   if [ "$_c" = 2 ]; then
@@ -66,5 +66,5 @@ elf_static_walk() {
 }
 
 file_hex() {
-  od -A n -t x1 -j "$2" -N "$3" "$1" 2>/dev/null | tr -d ' \n' || true
+  od -v -A n -t x1 -j "$2" -N "$3" "$1" 2>/dev/null | tr -d ' \n' || true
 }

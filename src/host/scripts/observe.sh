@@ -12,7 +12,8 @@
 #   CONFIG_DIR  the binfmt.d directory of the rules
 #
 # Prints one JSON object per line; "kind" names the record (parsed by src/host/observation.ts):
-#   facts · binfmt · entry · file · boot · elf · package · probe
+#   facts · binfmt · entry · registration (when a requested target's entry was registered) · file · boot ·
+#   elf · package · probe
 # Fails (non-zero) only when the login user is not root and `sudo -n` would need a password: every
 # change needs root, and remote commands have no terminal to prompt on.
 
@@ -136,9 +137,11 @@ elf_report() {
   rc=0; elf_static "$p" || rc=$?
   case $rc in 0) l=static ;; 1) l=dynamic ;; *) l=not-elf ;; esac
   c=$(stat -L -c %Z "$p" 2>/dev/null) || c=0
-  case $c in '' | *[!0-9]*) c=0 ;; esac
+  # A change time after this host's "now" (its clock was set back) is no evidence of anything: 0.
+  case $c in '' | *[!0-9]*) c=0 ;; *) [ "$c" -le "$now" ] || c=0 ;; esac
   printf '{"kind":"elf","path":%s,"exists":true,"executable":%s,"linking":%s,"header":%s,"changed":%s}\n' "$(js "$p")" "$x" "$(js "$l")" "$(js "$(file_hex "$p" 0 64)")" "$c"
 }
+now=$(date +%s)
 printf '%s\n' "$ELFS" | while IFS= read -r p; do [ -n "$p" ] && elf_report "$p"; done
 elf_report /bin/sh
 if [ -r /proc/1/exe ]; then elf_report /proc/1/exe; else elf_report /sbin/init; fi
@@ -153,9 +156,10 @@ if [ -r /proc/1/exe ]; then elf_report /proc/1/exe; else elf_report /sbin/init; 
 package_one() {
   # "name=version" (apt's pin syntax) is queried by name; dpkg knows no versions in names.
   n=${1%%=*}
-  st=$(dpkg-query -W -f='${db:Status-Status}' "$n" 2>/dev/null || true)
-  iv=$(dpkg-query -W -f='${Version}' "$n" 2>/dev/null || true)
-  idep=$(dpkg-query -W -f='${Depends}' "$n" 2>/dev/null || true)
+  # The first instance dpkg lists (a Multi-Arch: same package may be installed for several architectures).
+  st=$(dpkg-query -W -f='${db:Status-Status}\n' "$n" 2>/dev/null | head -n 1)
+  iv=$(dpkg-query -W -f='${Version}\n' "$n" 2>/dev/null | head -n 1)
+  idep=$(dpkg-query -W -f='${Depends}\n' "$n" 2>/dev/null | head -n 1)
   [ "$st" = installed ] || { iv=""; idep=""; }
   cand=$(apt-cache policy "$n" 2>/dev/null | sed -n 's/^ *Candidate: //p' | head -n 1)
   [ "$cand" = "(none)" ] && cand=""

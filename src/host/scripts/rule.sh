@@ -2,7 +2,7 @@
 # One binfmt_misc rule of one target: `apply` (create/update) or `remove` (delete), the action being the
 # script's first argument (`sh -s apply`). Needs prelude.sh, lock.sh, units.sh, elf.sh and binfmt-entries.sh,
 # and these variables: TARGET NAME FILE DIR CONTENT LINE INTERP FLAGS OFFSET MAGIC MASK MARKER OWNER MNT MODE
-# PERSISTENT REQUIRE_STATIC (see rule.ts), lock.sh's and units.sh's. Both actions first take the host's lock
+# PERSISTENT REQUIRE_STATIC INSTALL_DIGEST (see rule.ts), lock.sh's and units.sh's. Both actions first take the host's lock
 # (the rules of a host start together); a successful apply records the target's repair token (unit_record);
 # remove forgets it.
 #
@@ -13,7 +13,8 @@
 #    when not: the mount itself is no rule artifact and stays), the self-match guard (the rule must not
 #    match the interpreter, /bin/sh or init) and the conflict guard (no other enabled entry matches the
 #    same binaries);
-# 2. register the entry (nothing when it already matches), then read it back and compare every field;
+# 2. register the entry (nothing when it already matches, unless it has flag F and was registered before its
+#    interpreter file last changed: see stale_entry), then read it back and compare every field;
 # 3. write the binfmt.d file LAST (atomically: temp file + rename).
 # On any failure after step 1, the EXIT trap removes what this run wrote (the entry it registered, the
 # file it wrote) and puts back what it replaced (the previous entry of this name, our previous file).
@@ -40,7 +41,8 @@ stale_entry() {
   [ -e "$MNT/$NAME" ] || return 1
   _reg=$(stat -c %Y "$MNT/$NAME" 2>/dev/null) && _chg=$(stat -L -c %Z "$INTERP" 2>/dev/null) || return 1
   case $_reg$_chg in *[!0-9]*) return 1 ;; esac
-  [ "$_chg" -gt "$_reg" ]
+  # A change time after "now" (the clock was set back) would ask for a registration on every run: not stale.
+  [ "$_chg" -gt "$_reg" ] && [ "$_chg" -le "$(date +%s)" ]
 }
 ours_file() { [ -f "$FILE" ] && [ ! -L "$FILE" ] && [ "$(head -n 1 "$FILE")" = "$MARKER" ]; }
 # The owner our file records (its "# Owner: " line), "" when none. other_owner: a different one is recorded.
@@ -169,6 +171,7 @@ rule_apply() {
       if ! ours_file || [ "$(cat "$FILE")" != "$CONTENT" ]; then write_file; wrote=true; fi
       [ -e "$MNT/$NAME" ] && { REPLACED=$(entry_line "$MNT" "$NAME"); REPLACED_STATE=$(sed -n 1p "$MNT/$NAME"); }
       REGISTERED=true
+      [ "$STALE" != true ] || note "registering $NAME again (systemctl restart systemd-binfmt): it was $DIFF, and with flag F the kernel keeps running the file it opened then"
       systemctl restart systemd-binfmt.service || fail "systemctl restart systemd-binfmt failed; see journalctl -u systemd-binfmt"
       applied=systemd-restart
     else

@@ -17,6 +17,7 @@
  * remove then leaves file and entry to their owner. A file without an owner line (written before owners
  * were recorded) is taken over.
  */
+import { createHash } from "node:crypto";
 import { MANAGED_MARKER } from "../../binfmt";
 import { ApplyMode } from "../enums";
 import { renderScript } from "../shell";
@@ -69,6 +70,13 @@ export interface RuleScriptInput {
   readonly owner?: string;
   /** The repair token recorded on the host once the rule is applied (../units.ts); absent: none recorded. */
   readonly unit?: UnitRecord;
+  /**
+   * The install step's script (packages or image), or what stands for it; only its digest goes into the rule's
+   * script (INSTALL_DIGEST, read by nobody): the rule then runs again whenever the install step runs with other
+   * input (a packageVersion, a repaired package), in the same `up`, and registers an entry with flag F again
+   * if the install replaced its interpreter (rule.sh stale_entry). Absent: "".
+   */
+  readonly install?: string;
 }
 
 /** Prefix of the owner line, the binfmt.d file's second line (after FILE_MARKER). */
@@ -130,6 +138,7 @@ export function ruleScript(input: RuleScriptInput): string {
       REQUIRE_STATIC: input.requireStatic ? "true" : "false",
       LOCK_FILE: HOST_LOCK_FILE,
       LOCK_WAIT: String(HOST_LOCK_WAIT_SECONDS),
+      INSTALL_DIGEST: input.install === undefined ? "" : createHash("sha256").update(input.install).digest("hex").slice(0, 16),
       ...unitVars(input.unit),
     },
     files: ["lock.sh", "units.sh", "elf.sh", "binfmt-entries.sh", "rule.sh"],

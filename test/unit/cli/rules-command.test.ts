@@ -122,6 +122,10 @@ test("invalid input: exit 2 and the validation message, naming the option, on st
       ["rules", "--interpreter-image", `qemu@sha256:${"a".repeat(64)}`, "--interpreter-dir", "/opt", "arm"],
       /--interpreter-image: the interpreters of "qemu@sha256:a{64}" are \/var\/lib\/pulumi-qemu-binfmt\/qemu\/<digest>\/qemu-<cpu> \(installSource "image"\), so --interpreter-dir does not apply/,
     ],
+    [
+      ["rules", "--interpreter-image", `qemu@sha256:${"a".repeat(64)}`, "--target-interpreter", "arm=/opt/qemu-arm", "arm"],
+      /--interpreter-image: .* so --target-interpreter does not apply/,
+    ],
     [["frobnicate"], /unknown command "frobnicate"; valid commands: rules/],
   ];
   for (const [args, message] of cases) {

@@ -53,6 +53,10 @@ test("--facts FILE.json plans with the host's machine, distribution and kernel",
   const refused = rules("--facts", old, "aarch64");
   assert.equal(refused.code, 2);
   assert.match(refused.stderr, /refused for kernel 4\.4\.0: qemu-aarch64: flag F \(fix binary\) needs Linux ≥ 4\.8/);
+  // A facts output saved before the observation read flock: still host facts.
+  const { flock: _flock, ...before } = DEBIAN13_SUDO_FACTS;
+  writeFileSync(join(dir, "before-flock.json"), JSON.stringify(before));
+  assert.equal(rules("--facts", join(dir, "before-flock.json"), "aarch64").code, 0);
   writeFileSync(join(dir, "bad.json"), JSON.stringify({ machine: "x86_64" }));
   assert.match(rules("--facts", join(dir, "bad.json"), "aarch64").stderr, /--facts: .*does not hold host facts/);
 });

@@ -203,6 +203,17 @@ describe("drift", () => {
     assert.deepEqual(at(REGISTERED, REGISTERED), [], "changed in the second of the registration: not drift");
     assert.deepEqual(at(REGISTERED - 3600, REGISTERED), [], "installed before the registration");
     assert.deepEqual(at(REGISTERED + 60, undefined), [], "registration time not read");
+    // Another difference already re-registers the entry: only that is named.
+    assert.deepEqual(at(REGISTERED + 60, REGISTERED, "OCF"), ['binfmt_misc entry qemu-aarch64: flags (expected "F", actual "OCF")']);
+    // Without F the kernel opens the interpreter at each exec: the file at the path is the one that runs.
+    const noF = planHost(config(["aarch64"], { flags: "OC" }), base, "l").rules[0];
+    if (noF === undefined) throw new Error("no rule");
+    const withoutF = with_(converged, {
+      entries: [{ name: "qemu-aarch64", text: kernel(noF.rule.interpreter, "OC"), registered: REGISTERED }],
+      files: [{ path: noF.script.file, state: "file", text: noF.script.content }],
+      elfs: [{ path: noF.rule.interpreter, exists: true, executable: true, linking: "static", header: "7f454c46", changed: REGISTERED + 60 }],
+    });
+    assert.deepEqual(hostDrift(planHost(config(["aarch64"], { flags: "OC" }), base, "l"), withoutF, FILE_MARKER).targets.aarch64?.reasons, []);
   });
 
   it("says so when binfmt_misc is switched off for the whole host", () => {

@@ -12,6 +12,7 @@ import { observationRequest, parseObservation } from "../../../src/host/observat
 import { parseHostArgs } from "../../../src/component/validate";
 import { observeScript } from "../../../src/host/scripts/observe";
 import { runScript } from "./run-script";
+import { DEBIAN12_FACTS } from "../component/harness";
 
 const ENTRIES: Record<string, string> = {
   "qemu-aarch64":
@@ -92,6 +93,20 @@ describe("the observation's binfmt_misc entries", () => {
     const sh = o.elfs.find((e) => e.path === "/bin/sh");
     assert.equal(sh?.changed, Math.floor(statSync("/bin/sh").ctimeMs / 1000));
     assert.ok(o.elfs.filter((e) => !e.exists).every((e) => e.changed === 0));
+  });
+
+  it("parses an observation stored by an earlier version (no flock, no ctime): flock not known, so not refused; ctime 0, so no drift", () => {
+    const stdout = [
+      { kind: "facts", ...DEBIAN12_FACTS, flock: undefined },
+      { kind: "binfmt", mounted: true, status: "enabled" },
+      { kind: "boot", load: "loaded", unitFileState: "static", active: "active", configDirFs: "ext2/ext3" },
+      { kind: "elf", path: "/usr/bin/qemu-aarch64-static", exists: true, executable: true, linking: "static", header: "7f454c46" },
+    ]
+      .map((r) => JSON.stringify(r))
+      .join("\n");
+    const o = parseObservation(stdout, "old");
+    assert.equal(o.facts.flock, true);
+    assert.equal(o.elfs[0]?.changed, 0);
   });
 
   it("reads the entries one by one, with the same result, when the single awk fails (an entry vanished while it ran)", () => {

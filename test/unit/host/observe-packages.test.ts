@@ -22,6 +22,8 @@ const DPKG = [
   ["qemu-user-static", "installed", QEMU, ""],
   ["binfmt-support", "installed", "2.2.2-2", ODD_DEPENDS],
   ["qemu-user", "config-files", "1:7.0+dfsg-7", "libc6"],
+  // A second instance (Multi-Arch: same, another architecture): the first one listed is reported.
+  ["binfmt-support", "config-files", "9.9", "other"],
 ];
 const POLICY: Record<string, string> = {
   "qemu-user-static": `qemu-user-static:\n  Installed: ${QEMU}\n  Candidate: ${QEMU}\n  Version table:\n *** ${QEMU} 500\n        500 http://repo/bookworm ./ Packages\n        100 /var/lib/dpkg/status\n`,

@@ -28,13 +28,13 @@ js_lines() {
 # --- elf.sh
 elf_u() { # FILE OFFSET LENGTH ENDIAN -> unsigned integer
   _v=0; _m=1
-  for _b in $(od -A n -t u1 -j "$2" -N "$3" "$1"); do
+  for _b in $(od -v -A n -t u1 -j "$2" -N "$3" "$1"); do
     if [ "$4" = le ]; then _v=$((_v + _b * _m)); _m=$((_m * 256)); else _v=$((_v * 256 + _b)); fi
   done
   echo "$_v"
 }
 elf_static() {
-  _r=$(od -A n -t u1 -N 4096 "$1" 2>/dev/null | awk '
+  _r=$(od -v -A n -t u1 -N 4096 "$1" 2>/dev/null | awk '
     function u(o, l,  v, i) {
       v = 0
       if (e == 1) { for (i = l - 1; i >= 0; i--) v = v * 256 + b[o + i] } else { for (i = 0; i < l; i++) v = v * 256 + b[o + i] }
@@ -59,7 +59,7 @@ elf_static() {
 }
 elf_static_walk() {
   _f=$1
-  [ "$(od -A n -t x1 -N 4 "$_f" 2>/dev/null | tr -d ' \n')" = 7f454c46 ] || return 2
+  [ "$(od -v -A n -t x1 -N 4 "$_f" 2>/dev/null | tr -d ' \n')" = 7f454c46 ] || return 2
   _c=$(elf_u "$_f" 4 1 le); _d=$(elf_u "$_f" 5 1 le)
   if [ "$_d" = 1 ]; then _e=le; elif [ "$_d" = 2 ]; then _e=be; else return 2; fi
   if [ "$_c" = 2 ]; then
@@ -77,7 +77,7 @@ elf_static_walk() {
   return 0
 }
 file_hex() {
-  od -A n -t x1 -j "$2" -N "$3" "$1" 2>/dev/null | tr -d ' \n' || true
+  od -v -A n -t x1 -j "$2" -N "$3" "$1" 2>/dev/null | tr -d ' \n' || true
 }
 # --- binfmt-entries.sh
 entry_get() { sed -n "s/^$2//p" "$1" 2>/dev/null | head -n 1; }
@@ -271,17 +271,18 @@ elf_report() {
   rc=0; elf_static "$p" || rc=$?
   case $rc in 0) l=static ;; 1) l=dynamic ;; *) l=not-elf ;; esac
   c=$(stat -L -c %Z "$p" 2>/dev/null) || c=0
-  case $c in '' | *[!0-9]*) c=0 ;; esac
+  case $c in '' | *[!0-9]*) c=0 ;; *) [ "$c" -le "$now" ] || c=0 ;; esac
   printf '{"kind":"elf","path":%s,"exists":true,"executable":%s,"linking":%s,"header":%s,"changed":%s}\n' "$(js "$p")" "$x" "$(js "$l")" "$(js "$(file_hex "$p" 0 64)")" "$c"
 }
+now=$(date +%s)
 printf '%s\n' "$ELFS" | while IFS= read -r p; do [ -n "$p" ] && elf_report "$p"; done
 elf_report /bin/sh
 if [ -r /proc/1/exe ]; then elf_report /proc/1/exe; else elf_report /sbin/init; fi
 package_one() {
   n=${1%%=*}
-  st=$(dpkg-query -W -f='${db:Status-Status}' "$n" 2>/dev/null || true)
-  iv=$(dpkg-query -W -f='${Version}' "$n" 2>/dev/null || true)
-  idep=$(dpkg-query -W -f='${Depends}' "$n" 2>/dev/null || true)
+  st=$(dpkg-query -W -f='${db:Status-Status}\n' "$n" 2>/dev/null | head -n 1)
+  iv=$(dpkg-query -W -f='${Version}\n' "$n" 2>/dev/null | head -n 1)
+  idep=$(dpkg-query -W -f='${Depends}\n' "$n" 2>/dev/null | head -n 1)
   [ "$st" = installed ] || { iv=""; idep=""; }
   cand=$(apt-cache policy "$n" 2>/dev/null | sed -n 's/^ *Candidate: //p' | head -n 1)
   [ "$cand" = "(none)" ] && cand=""

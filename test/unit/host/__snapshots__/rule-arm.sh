@@ -20,6 +20,7 @@ PERSISTENT='true'
 REQUIRE_STATIC='true'
 LOCK_FILE='/run/pulumi-qemu-binfmt.lock'
 LOCK_WAIT='300'
+INSTALL_DIGEST=''
 UNITS_FILE=''
 UNITS_OWNER=''
 UNIT=''
@@ -81,13 +82,13 @@ unit_forget() { units_write ""; }
 # --- elf.sh
 elf_u() { # FILE OFFSET LENGTH ENDIAN -> unsigned integer
   _v=0; _m=1
-  for _b in $(od -A n -t u1 -j "$2" -N "$3" "$1"); do
+  for _b in $(od -v -A n -t u1 -j "$2" -N "$3" "$1"); do
     if [ "$4" = le ]; then _v=$((_v + _b * _m)); _m=$((_m * 256)); else _v=$((_v * 256 + _b)); fi
   done
   echo "$_v"
 }
 elf_static() {
-  _r=$(od -A n -t u1 -N 4096 "$1" 2>/dev/null | awk '
+  _r=$(od -v -A n -t u1 -N 4096 "$1" 2>/dev/null | awk '
     function u(o, l,  v, i) {
       v = 0
       if (e == 1) { for (i = l - 1; i >= 0; i--) v = v * 256 + b[o + i] } else { for (i = 0; i < l; i++) v = v * 256 + b[o + i] }
@@ -112,7 +113,7 @@ elf_static() {
 }
 elf_static_walk() {
   _f=$1
-  [ "$(od -A n -t x1 -N 4 "$_f" 2>/dev/null | tr -d ' \n')" = 7f454c46 ] || return 2
+  [ "$(od -v -A n -t x1 -N 4 "$_f" 2>/dev/null | tr -d ' \n')" = 7f454c46 ] || return 2
   _c=$(elf_u "$_f" 4 1 le); _d=$(elf_u "$_f" 5 1 le)
   if [ "$_d" = 1 ]; then _e=le; elif [ "$_d" = 2 ]; then _e=be; else return 2; fi
   if [ "$_c" = 2 ]; then
@@ -130,7 +131,7 @@ elf_static_walk() {
   return 0
 }
 file_hex() {
-  od -A n -t x1 -j "$2" -N "$3" "$1" 2>/dev/null | tr -d ' \n' || true
+  od -v -A n -t x1 -j "$2" -N "$3" "$1" 2>/dev/null | tr -d ' \n' || true
 }
 # --- binfmt-entries.sh
 entry_get() { sed -n "s/^$2//p" "$1" 2>/dev/null | head -n 1; }
@@ -241,7 +242,7 @@ stale_entry() {
   [ -e "$MNT/$NAME" ] || return 1
   _reg=$(stat -c %Y "$MNT/$NAME" 2>/dev/null) && _chg=$(stat -L -c %Z "$INTERP" 2>/dev/null) || return 1
   case $_reg$_chg in *[!0-9]*) return 1 ;; esac
-  [ "$_chg" -gt "$_reg" ]
+  [ "$_chg" -gt "$_reg" ] && [ "$_chg" -le "$(date +%s)" ]
 }
 ours_file() { [ -f "$FILE" ] && [ ! -L "$FILE" ] && [ "$(head -n 1 "$FILE")" = "$MARKER" ]; }
 file_owner() { sed -n 's/^# Owner: //p' "$FILE" | head -n 1; }
@@ -355,6 +356,7 @@ rule_apply() {
       if ! ours_file || [ "$(cat "$FILE")" != "$CONTENT" ]; then write_file; wrote=true; fi
       [ -e "$MNT/$NAME" ] && { REPLACED=$(entry_line "$MNT" "$NAME"); REPLACED_STATE=$(sed -n 1p "$MNT/$NAME"); }
       REGISTERED=true
+      [ "$STALE" != true ] || note "registering $NAME again (systemctl restart systemd-binfmt): it was $DIFF, and with flag F the kernel keeps running the file it opened then"
       systemctl restart systemd-binfmt.service || fail "systemctl restart systemd-binfmt failed; see journalctl -u systemd-binfmt"
       applied=systemd-restart
     else
