@@ -21,6 +21,9 @@
 # The kernel's and mount's own error text is passed through.
 # shellcheck disable=SC2154 # the variables above are defined by the component before this text
 
+# INSTALL_DIGEST is only there to change with the install step's script (rule.ts): read it once, for shellcheck.
+: "$INSTALL_DIGEST"
+
 # Sets DIFF to "" when the entry MNT/NAME is exactly the rendered one, else to the differing fields.
 cmp_field() { [ "$2" = "$3" ] || DIFF="${DIFF:+$DIFF; }$1 (expected \"$2\", actual \"$3\")"; }
 entry_diff() {

@@ -226,6 +226,7 @@ entry_line() {
   fi
 }
 # --- rule.sh
+: "$INSTALL_DIGEST"
 cmp_field() { [ "$2" = "$3" ] || DIFF="${DIFF:+$DIFF; }$1 (expected \"$2\", actual \"$3\")"; }
 entry_diff() {
   DIFF=""
