@@ -7,8 +7,9 @@
  *   target a `docker.RemoteImage` `${name}-image-<target>` and a one-shot `docker.Container`
  *   `${name}-check-<target>` (see ./docker-check.ts: inputs the plugin reads back unchanged, a failed
  *   check fails the container's creation and runs again on the next `up`).
- * Both re-run whenever the host's rendered rules change or a target was repaired (its repair token,
- * ../host/units.ts): the command through `triggers`, the container through labels (labels force replacement).
+ * Both re-run whenever the host's rendered rules change, a target was repaired (its repair token,
+ * ../host/units.ts) or the install step ran with other input (a new QEMU: the digest of its script): the
+ * command through `triggers`, the container through labels (labels force replacement).
  * The checks wait for every rule of the host (dependsOn); the docker provider's containers run one after
  * the other.
  */
@@ -38,7 +39,7 @@ export interface AcceptanceWiring {
   readonly rulesHash: pulumi.Output<string>;
   /** The host's plan: which targets it skips as native (their checks report "skipped" and run nothing). */
   readonly plan: pulumi.Output<HostPlan>;
-  /** Per target: its repair token (../host/units.ts); a repair of the target re-runs its check. */
+  /** Per target: its repair token (../host/units.ts) and the install step's digest; a change re-runs its check. */
   readonly repairs: Readonly<Record<string, pulumi.Output<string>>>;
   /** The checks run after these: the host's rules (at least one: architectures is never empty). */
   readonly after: readonly pulumi.Resource[];

@@ -38,7 +38,7 @@ import { observeScript } from "../host/scripts/observe";
 import { HostReport, TargetReport, ruleReport, summarise } from "../host/outputs";
 import { HostPlan, planOrRefusal, ruleFilePath } from "../host/plan";
 import { PackagesAction, packagesScript } from "../host/scripts/packages";
-import { FILE_MARKER, RuleAction, ownerRecord } from "../host/scripts/rule";
+import { FILE_MARKER, RuleAction, installDigest, ownerRecord } from "../host/scripts/rule";
 import { shellCommand } from "../host/shell";
 import { observeHost } from "./observe";
 import { hostRefusal } from "./refusal";
@@ -246,7 +246,8 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
     );
     ref.resource = cmd;
     // A skipped (native) target has no unit: its check's trigger does not change between runs.
-    repairs[target.name] = pulumi.all([rulePlan, unit]).apply(([r, u]) => (r.skipped !== undefined ? "native" : u.token));
+    // The check re-runs after a repair of the target, and after the install ran with other input (a new QEMU).
+    repairs[target.name] = pulumi.all([rulePlan, unit, packagesCmd.stdin]).apply(([r, u, i]) => (r.skipped !== undefined ? "native" : `${u.token} ${installDigest(i ?? "")}`));
     ruleOutputs[target.name] = pulumi.all([label, rulePlan, cmd.stdout]).apply(([l, r, stdout]) => attributed(cmd, () => ruleReport(l, r, stdout)));
     rules.push(cmd);
   });

@@ -113,6 +113,11 @@ export const HOST_LOCK_FILE = "/run/pulumi-qemu-binfmt.lock";
 /** Seconds a rule script waits for the host's lock before it fails: the other rules' scripts take well under one each. */
 export const HOST_LOCK_WAIT_SECONDS = 300;
 
+/** 16 hex digits of sha256 of the install step's script: what a rule's script and its check's trigger follow. */
+export function installDigest(install: string): string {
+  return createHash("sha256").update(install).digest("hex").slice(0, 16);
+}
+
 /** stdin of `sh -s apply|remove`. */
 export function ruleScript(input: RuleScriptInput): string {
   const slash = input.file.lastIndexOf("/");
@@ -138,7 +143,7 @@ export function ruleScript(input: RuleScriptInput): string {
       REQUIRE_STATIC: input.requireStatic ? "true" : "false",
       LOCK_FILE: HOST_LOCK_FILE,
       LOCK_WAIT: String(HOST_LOCK_WAIT_SECONDS),
-      INSTALL_DIGEST: input.install === undefined ? "" : createHash("sha256").update(input.install).digest("hex").slice(0, 16),
+      INSTALL_DIGEST: input.install === undefined ? "" : installDigest(input.install),
       ...unitVars(input.unit),
     },
     files: ["lock.sh", "units.sh", "elf.sh", "binfmt-entries.sh", "rule.sh"],

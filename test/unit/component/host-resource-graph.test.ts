@@ -1,3 +1,4 @@
+import { installDigest } from "../../../src/host/scripts/rule";
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
 import { DEBIAN12_FACTS, DEBIAN13_SUDO_FACTS, Recorder, TEST_KEY, innerScript, installMocks, settle, scriptVars } from "./harness";
@@ -190,7 +191,7 @@ describe("BinfmtHost resource graph", () => {
     assert.match(summary, /aarch64 +registered \/usr\/bin\/qemu-aarch64-static flags F; arm64v8\/busybox uname -m = aarch64 \(ok\)/);
   });
 
-  it("triggers the host's check on the hash of its rendered rules (which changes when a target is added) and on each target's repair token", async () => {
+  it("triggers the host's check on the hash of its rendered rules (which changes when a target is added), on each target's repair token and on the install step's script", async () => {
     const { BinfmtHost } = await load();
     rec.clear();
     const a = new BinfmtHost("hash-a", { connection: { host: "h" }, architectures: ["aarch64"] });
@@ -200,8 +201,22 @@ describe("BinfmtHost resource graph", () => {
     assert.notEqual(ha, hb);
     assert.equal(hb, hc, "order of the list does not matter");
     const check = rec.created.find((r) => r.name === "hash-b-check");
-    const token = (t: string) => scriptVars(String(rec.created.find((r) => r.name === `hash-b-rule-${t}`)?.inputs.stdin)).UNIT_TOKEN;
-    assert.deepEqual(check?.inputs.triggers, [hb, `aarch64 repair ${token("aarch64")}`, `riscv64 repair ${token("riscv64")}`]);
+    const vars = (t: string) => scriptVars(String(rec.created.find((r) => r.name === `hash-b-rule-${t}`)?.inputs.stdin));
+    const install = installDigest(String(rec.created.find((r) => r.name === "hash-b-packages")?.inputs.stdin));
+    assert.equal(vars("aarch64").INSTALL_DIGEST, install, "each rule's script follows the install step's");
+    assert.deepEqual(check?.inputs.triggers, [hb, `aarch64 repair ${vars("aarch64").UNIT_TOKEN} ${install}`, `riscv64 repair ${vars("riscv64").UNIT_TOKEN} ${install}`]);
+  });
+
+  it("runs the rules and the check again when the install step changes (a new packageVersion: a new QEMU)", async () => {
+    const { BinfmtHost } = await load();
+    rec.clear();
+    const before = new BinfmtHost("pin-a", { connection: { host: "h" }, architectures: ["aarch64"] });
+    const after = new BinfmtHost("pin-b", { connection: { host: "h" }, architectures: ["aarch64"], packageVersion: ">=1:7.2" });
+    await Promise.all([settle(before.targets), settle(after.targets)]);
+    const input = (n: string) => rec.created.find((r) => r.name === n)?.inputs;
+    const digest = (n: string) => scriptVars(String(input(`${n}-rule-aarch64`)?.stdin)).INSTALL_DIGEST;
+    assert.notEqual(digest("pin-a"), digest("pin-b"));
+    assert.notDeepEqual(input("pin-a-check")?.triggers, input("pin-b-check")?.triggers);
   });
 
   it("removes no package unless asked (its delete only forgets the unit's token), and removes them when removePackagesOnDestroy is set", async () => {

@@ -34,7 +34,7 @@ describe("repair tokens in BinfmtHost's commands", () => {
       t.rule.UNIT_TOKEN,
       repairToken(["binfmt_misc entry qemu-aarch64 is not registered", "/etc/binfmt.d/qemu-aarch64.conf is missing: qemu-aarch64 would not come back at the next boot"], "1234"),
     );
-    assert.ok(t.check.includes(`aarch64 repair ${t.rule.UNIT_TOKEN ?? ""}`), t.check.join(", "));
+    assert.ok(t.check.includes(`aarch64 repair ${t.rule.UNIT_TOKEN ?? ""} ${t.rule.INSTALL_DIGEST ?? ""}`), t.check.join(", "));
   });
 
   it("a units file of another owner is not read: no token is reused", async () => {
