@@ -51,10 +51,10 @@ export const RULE_LANES = 4;
 export const RULE_LANES_BEHIND_PROXY = 1;
 
 /**
- * A target's rule command's stdin: the rule script with its repair token and the install step's script (whose
- * digest makes the rule run again after the install ran with other input), or, for a target the host runs
- * natively, a script that touches nothing and says why.
+ * A target's rule command's stdin: the rule script with its repair token and the install step's digest (which
+ * makes the rule run again after the install ran with other input), or, for a target the host runs natively, a
+ * script that touches nothing and says why.
  */
-export function ruleStdin(r: RulePlan, unit: UnitRecord, install: string): string {
-  return r.skipped !== undefined ? skippedRuleScript(r.script.label, r.target.name, r.rule.name, "native") : ruleScript({ ...r.script, unit, install });
+export function ruleStdin(r: RulePlan, unit: UnitRecord, installDigest: string): string {
+  return r.skipped !== undefined ? skippedRuleScript(r.script.label, r.target.name, r.rule.name, "native") : ruleScript({ ...r.script, unit, installDigest });
 }

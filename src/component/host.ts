@@ -212,6 +212,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
 
   // The rules of a host run `lanes` at a time, each lane after the install (their scripts take the host's lock).
   const lanes = config.connection.proxy === undefined ? RULE_LANES : RULE_LANES_BEHIND_PROXY;
+  const install = packagesCmd.stdin.apply((s) => installDigest(s ?? "")); // what the rules and checks follow
   const rules: pulumi.Resource[] = [];
   const ruleOutputs: Record<string, pulumi.Output<Omit<TargetReport, "acceptance">>> = {};
   const repairs: Record<string, pulumi.Output<string>> = {};
@@ -236,7 +237,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
       {
         connection,
         create: pulumi.all([rulePlan, privilege]).apply(([r, pr]) => (r.skipped !== undefined ? shellCommand(undefined) : shellCommand(pr, RuleAction.Apply))),
-        stdin: pulumi.all([rulePlan, unit, packagesCmd.stdin, logged]).apply(([r, u, install]) => ruleStdin(r, u, install ?? "")),
+        stdin: pulumi.all([rulePlan, unit, install, logged]).apply(([r, u, i]) => ruleStdin(r, u, i)),
         delete: pulumi.all([rulePlan, privilege]).apply(([r, pr]) => (r.skipped !== undefined ? "true" : shellCommand(pr, RuleAction.Remove))),
         // The rule's identity: when the file or entry name changes, replace (delete the old file and
         // entry first: deleteBeforeReplace), instead of updating in place and leaving the old ones behind.
@@ -247,7 +248,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
     ref.resource = cmd;
     // A skipped (native) target has no unit: its check's trigger does not change between runs.
     // The check re-runs after a repair of the target, and after the install ran with other input (a new QEMU).
-    repairs[target.name] = pulumi.all([rulePlan, unit, packagesCmd.stdin]).apply(([r, u, i]) => (r.skipped !== undefined ? "native" : `${u.token} ${installDigest(i ?? "")}`));
+    repairs[target.name] = pulumi.all([rulePlan, unit, install]).apply(([r, u, i]) => (r.skipped !== undefined ? "native" : `${u.token} ${i}`));
     ruleOutputs[target.name] = pulumi.all([label, rulePlan, cmd.stdout]).apply(([l, r, stdout]) => attributed(cmd, () => ruleReport(l, r, stdout)));
     rules.push(cmd);
   });

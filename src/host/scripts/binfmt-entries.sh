@@ -62,15 +62,21 @@ binfmt_magics() {
   }' "$@" || fail "could not read the binfmt_misc entries under $_mnt"
 }
 
+# magic_fields LINE: one binfmt_magics line into _eo (offset), _em (magic), _ek (mask, "" when none), _n (name).
+magic_fields() {
+  _r=$1
+  _eo=${_r%% *}; _r=${_r#* }; _em=${_r%% *}; _r=${_r#* }; _ek=${_r%% *}; _n=${_r#* }
+  [ "$_ek" != - ] || _ek=""
+}
+
 # binfmt_conflicts MNT NAME OFFSET MAGIC MASK: prints the name of every OTHER enabled magic (M) entry
 # under MNT whose magic/mask overlaps this one, one per line.
 binfmt_conflicts() {
   _recs=$(binfmt_magics "$1")
   while IFS= read -r _r; do
     [ -n "$_r" ] || continue
-    _eo=${_r%% *}; _r=${_r#* }; _em=${_r%% *}; _r=${_r#* }; _ek=${_r%% *}; _n=${_r#* }
+    magic_fields "$_r"
     [ "$_n" != "$2" ] || continue
-    [ "$_ek" != - ] || _ek=""
     if magic_overlap "$3" "$4" "$5" "$_eo" "$_em" "$_ek"; then printf '%s\n' "$_n"; fi
   done <<EOF_MAGICS
 $_recs
@@ -84,7 +90,7 @@ magic_handler() {
   _far=0
   while IFS= read -r _r; do
     [ -n "$_r" ] || continue
-    _eo=${_r%% *}; _r=${_r#* }; _em=${_r%% *}
+    magic_fields "$_r"
     [ $((_eo + ${#_em} / 2)) -le "$_far" ] || _far=$((_eo + ${#_em} / 2))
   done <<EOF_MAGICS
 $1
@@ -93,8 +99,7 @@ EOF_MAGICS
   _hex=$(file_hex "$2" 0 "$_far")
   while IFS= read -r _r; do
     [ -n "$_r" ] || continue
-    _eo=${_r%% *}; _r=${_r#* }; _em=${_r%% *}; _r=${_r#* }; _ek=${_r%% *}; _n=${_r#* }
-    [ "$_ek" != - ] || _ek=""
+    magic_fields "$_r"
     # FILE's bytes from _eo on: drop 2 hex digits per byte before it; too short a file matches nothing.
     _h=$_hex; _i=$_eo
     while [ "$_i" -gt 0 ] && [ -n "$_h" ]; do _h=${_h#??}; _i=$((_i - 1)); done

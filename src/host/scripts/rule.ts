@@ -71,12 +71,12 @@ export interface RuleScriptInput {
   /** The repair token recorded on the host once the rule is applied (../units.ts); absent: none recorded. */
   readonly unit?: UnitRecord;
   /**
-   * The install step's script (packages or image), or what stands for it; only its digest goes into the rule's
-   * script (INSTALL_DIGEST, read by nobody): the rule then runs again whenever the install step runs with other
-   * input (a packageVersion, a repaired package), in the same `up`, and registers an entry with flag F again
-   * if the install replaced its interpreter (rule.sh stale_entry). Absent: "".
+   * installDigest of the install step's script (packages or image), as INSTALL_DIGEST (read by nobody): the rule
+   * then runs again whenever the install step runs with other input (a packageVersion, a repaired package), in
+   * the same `up`, and registers an entry with flag F again if the install replaced its interpreter (rule.sh
+   * stale_entry). Absent: "".
    */
-  readonly install?: string;
+  readonly installDigest?: string;
 }
 
 /** Prefix of the owner line, the binfmt.d file's second line (after FILE_MARKER). */
@@ -143,7 +143,7 @@ export function ruleScript(input: RuleScriptInput): string {
       REQUIRE_STATIC: input.requireStatic ? "true" : "false",
       LOCK_FILE: HOST_LOCK_FILE,
       LOCK_WAIT: String(HOST_LOCK_WAIT_SECONDS),
-      INSTALL_DIGEST: input.install === undefined ? "" : installDigest(input.install),
+      INSTALL_DIGEST: input.installDigest ?? "",
       ...unitVars(input.unit),
     },
     files: ["lock.sh", "units.sh", "elf.sh", "binfmt-entries.sh", "rule.sh"],
