@@ -25,7 +25,12 @@ describe("an unexpected exit of a test-world script", () => {
     const r = runScript(['inner() { local d; d=$(find /nonexistent-pqb -maxdepth 1 | head -n 1); echo "$d"; }', "outer() { inner; }", "outer", "echo unreachable"].join("\n"));
     assert.equal(r.status, 1);
     assert.doesNotMatch(r.stdout, /unreachable/);
-    assert.match(r.stderr, new RegExp(`script\\.sh: command failed \\(exit 1\\) at ${r.file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:4 in inner < outer:\\n  d=\\$\\(find /nonexistent-pqb -maxdepth 1 \\| head -n 1\\)`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `script\\.sh: command failed \\(exit 1\\) at ${r.file.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}:4 in inner < outer:\\n  d=\\$\\(find /nonexistent-pqb -maxdepth 1 \\| head -n 1\\)`,
+      ),
+    );
   });
 
   it("uses PQB_SCRIPT as the script's name and the top level has no function chain", () => {
@@ -35,7 +40,7 @@ describe("an unexpected exit of a test-world script", () => {
   });
 
   it("stays silent for failures the script handles (if, ||, !, a command substitution that goes on)", () => {
-    const r = runScript(["if false; then :; fi", "false || true", "! false", "x=$(false; echo went-on)", 'y=$(grep -c zzz /dev/null || true)', 'echo "$x $y"'].join("\n"));
+    const r = runScript(["if false; then :; fi", "false || true", "! false", "x=$(false; echo went-on)", "y=$(grep -c zzz /dev/null || true)", 'echo "$x $y"'].join("\n"));
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stderr, "");
     assert.equal(r.stdout.trim(), "went-on 0");
@@ -46,17 +51,23 @@ describe("retry for downloads", () => {
   it("tries again after a transient failure and succeeds quietly but for the attempt it lost", () => {
     const dir = mkdtempSync(join(tmpdir(), "pqb-retry-"));
     const marker = join(dir, "tried");
-    const r = runScript(`retry 3 "download of busybox-static" sh -c 'if [ -f ${marker} ]; then echo fetched; else touch ${marker}; echo "E: Failed to fetch http://mirror.invalid/x.deb  Connection refused" >&2; exit 100; fi'`, { PQB_RETRY_DELAY: "0" });
+    const r = runScript(
+      `retry 3 "download of busybox-static" sh -c 'if [ -f ${marker} ]; then echo fetched; else touch ${marker}; echo "E: Failed to fetch http://mirror.invalid/x.deb  Connection refused" >&2; exit 100; fi'`,
+      { PQB_RETRY_DELAY: "0" },
+    );
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), "fetched");
     assert.match(r.stderr, /download of busybox-static failed \(exit 100, attempt 1 of 3\); trying again in 0 s/);
   });
 
   it("gives up after TRIES attempts, names what failed and its exit status, and leaves the URL out of the reason", () => {
-    const r = runScript(`retry 2 "apt-get update (bookworm/arm64 lists)" sh -c 'echo "E: Failed to fetch http://mirror.invalid/debian/dists/bookworm/InRelease  Connection refused" >&2; exit 100' || echo "rc=$?"`, {
-      PQB_RETRY_DELAY: "0",
-      PQB_SCRIPT: "debs.sh",
-    });
+    const r = runScript(
+      `retry 2 "apt-get update (bookworm/arm64 lists)" sh -c 'echo "E: Failed to fetch http://mirror.invalid/debian/dists/bookworm/InRelease  Connection refused" >&2; exit 100' || echo "rc=$?"`,
+      {
+        PQB_RETRY_DELAY: "0",
+        PQB_SCRIPT: "debs.sh",
+      },
+    );
     assert.equal(r.stdout.trim(), "rc=100");
     const last = r.stderr.trim().split("\n").at(-1) ?? "";
     assert.equal(last, "debs.sh: apt-get update (bookworm/arm64 lists) failed 2 times (last exit 100): E: Failed to fetch <url>  Connection refused");
@@ -72,7 +83,9 @@ describe("the test world's bash scripts", () => {
   };
 
   it("every one with a bash shebang sources dev/scripts/trace.sh, or is exempt for a stated reason", () => {
-    const listed = spawnSync("git", ["ls-files", "dev", ".ci", "test"], { cwd: ROOT, encoding: "utf8" }).stdout.split("\n").filter((f) => f !== "");
+    const listed = spawnSync("git", ["ls-files", "dev", ".ci", "test"], { cwd: ROOT, encoding: "utf8" })
+      .stdout.split("\n")
+      .filter((f) => f !== "");
     const bash = listed.filter((f) => /^#!(\/usr\/bin\/env bash|\/bin\/bash)/.test(readFileSync(join(ROOT, f), "utf8").split("\n", 1)[0] ?? ""));
     assert.ok(bash.length >= 10, `found the scripts (${bash.length})`);
     const sourcesTrace = (f: string): boolean => {
@@ -83,6 +96,7 @@ describe("the test world's bash scripts", () => {
     const missing = bash.filter((f) => !(f in EXEMPT) && !sourcesTrace(f));
     assert.deepEqual(missing, [], "these scripts would exit silently on a failing command");
     assert.match(readFileSync(join(ROOT, "dev/bench/floor/provision.sh"), "utf8"), /trap '.*\$LINENO.*' ERR/);
-    for (const f of ["dev/scripts/lib.sh", "dev/lab/lib/common.sh"]) assert.match(readFileSync(join(ROOT, f), "utf8"), /source .*trace\.sh"/, `${relative(ROOT, join(ROOT, f))} sources the library`);
+    for (const f of ["dev/scripts/lib.sh", "dev/lab/lib/common.sh"])
+      assert.match(readFileSync(join(ROOT, f), "utf8"), /source .*trace\.sh"/, `${relative(ROOT, join(ROOT, f))} sources the library`);
   });
 });
