@@ -3,7 +3,7 @@
 // README's pinning commands name that release.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 
 const ROOT = join(__dirname, "../..");
@@ -66,4 +66,24 @@ test("the README pins the current release for npm and for pulumi package add", (
   const readme = read("README.md");
   assert.match(readme, new RegExp(`npm install pulumi-qemu-binfmt@${v.replaceAll(".", "\\.")}\\b`));
   assert.match(readme, new RegExp(`pulumi package add \\S+/pulumi-package@v${v.replaceAll(".", "\\.")}\\b`));
+});
+
+test("every pinned version in the README and docs/ is the current release", () => {
+  const v = version("package.json");
+  const files = [
+    "README.md",
+    ...readdirSync(join(ROOT, "docs"))
+      .filter((f) => f.endsWith(".md") && f !== "reliability.md")
+      .map((f) => `docs/${f}`),
+  ];
+  const stale: string[] = [];
+  let pins = 0;
+  for (const f of files) {
+    for (const m of read(f).matchAll(/(?:pulumi-qemu-binfmt@|pulumi-package@v)(\d+\.\d+\.\d+)/g)) {
+      pins++;
+      if (m[1] !== v) stale.push(`${f}: ${m[0]}`);
+    }
+  }
+  assert.ok(pins >= 4, `only ${pins} pinned versions found`);
+  assert.deepEqual(stale, [], `pins that are not the current release ${v}`);
 });
