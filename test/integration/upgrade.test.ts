@@ -99,7 +99,7 @@ function assertNoDestructiveSteps(r: OperationRecord, what: string): void {
   );
 }
 
-/** One watcher sample: time (s since the epoch), then per entry its first line ("enabled") and inode:mtime. */
+/** One watcher sample: the host's uptime (s), then per entry its first line ("enabled") and inode:mtime. */
 interface Sample {
   readonly t: number;
   readonly entries: ReadonlyMap<string, { state: string; stamp: string }>;
@@ -117,12 +117,14 @@ class EntryWatcher {
 
   constructor(private readonly h: LabHost) {
     const names = TARGETS.map((t) => `qemu-${t}`).join(" ");
+    // Per sample: the uptime and each entry's first line through the shell's own `read` (no process), one `stat`
+    // per entry for its inode and registration time; `date` once, to place the samples in wall-clock time.
     const script = [
-      `rm -f ${this.stopFile}; end=$(( $(date +%s) + 1200 )); i=0`,
-      `while [ ! -e ${this.stopFile} ] && [ "$(date +%s)" -lt "$end" ]; do`,
-      `  i=$((i + 1)); line="$(date +%s.%N)"`,
+      `rm -f ${this.stopFile}; date +%s.%N; i=0; end=12000`,
+      `while [ ! -e ${this.stopFile} ] && [ "$i" -lt "$end" ]; do`,
+      `  i=$((i + 1)); read -r up _ < /proc/uptime; line="U$up"`,
       `  for n in ${names}; do f=/proc/sys/fs/binfmt_misc/$n`,
-      `    s=$(head -n 1 "$f" 2>/dev/null) || s=""; st=$(stat -c '%i:%.9Y' "$f" 2>/dev/null) || st=""`,
+      `    { read -r s < "$f"; } 2>/dev/null || s=""; st=$(stat -c '%i:%.9Y' "$f" 2>/dev/null) || st=""`,
       `    line="$line $n=\${s:-absent}@\${st:--}"`,
       `  done`,
       `  echo "$line"; sleep ${WATCH_INTERVAL_S}`,
@@ -155,9 +157,9 @@ class EntryWatcher {
   samples(): Sample[] {
     return this.out
       .split("\n")
-      .filter((l) => /^\d+\.\d+ /.test(l))
+      .filter((l) => /^U\d+\.\d+ /.test(l))
       .map((l) => {
-        const [t, ...fields] = l.split(" ");
+        const [t, ...fields] = l.slice(1).split(" ");
         const entries = new Map(
           fields.map((f) => {
             const [name = "", rest = ""] = f.split("=");
@@ -169,26 +171,39 @@ class EntryWatcher {
       });
   }
 
+  /** Wall-clock time (s since the epoch) the watcher started, read once on the host. */
+  startedAt(): number {
+    return Number(/^(\d+\.\d+)$/m.exec(this.out)?.[1] ?? NaN);
+  }
+
   kill(): void {
     if (this.proc.exitCode === null) this.proc.kill("SIGTERM");
   }
 }
 
-/** Failures of the entries across `samples`: an absent or disabled entry, a registration stamp that changed. */
-function entryGaps(samples: readonly Sample[], before: Sample): string[] {
-  const problems: string[] = [];
-  const at = (s: Sample): string => new Date(s.t * 1000).toISOString();
+/**
+ * What went wrong with each entry across `samples`, once per entry and kind (the first sample, and how many): an
+ * absent or disabled entry, a registration stamp that changed (unregistered and registered again in between).
+ */
+function entryGaps(samples: readonly Sample[], before: Sample, startedAt: number): string[] {
+  const at = (s: Sample): string => `+${(s.t - before.t).toFixed(2)} s (${new Date((startedAt + s.t - before.t) * 1000).toISOString()})`;
+  const found = new Map<string, { first: string; count: number }>();
+  const note = (key: string, first: string): void => {
+    const seen = found.get(key);
+    if (seen === undefined) found.set(key, { first, count: 1 });
+    else seen.count++;
+  };
   for (const [i, s] of samples.entries()) {
     for (const t of TARGETS) {
       const name = `qemu-${t}`;
       const e = s.entries.get(name);
       const first = before.entries.get(name);
-      if (e === undefined || e.state !== "enabled") problems.push(`sample ${i} at ${at(s)}: ${name} was ${e?.state ?? "not read"}`);
+      if (e === undefined || e.state !== "enabled") note(`${name} state`, `${name} was ${e?.state ?? "not read"} at sample ${i}, ${at(s)}`);
       else if (first !== undefined && e.stamp !== first.stamp)
-        problems.push(`sample ${i} at ${at(s)}: ${name} was registered again (inode:mtime ${first.stamp} -> ${e.stamp}): it was absent in between`);
+        note(`${name} stamp`, `${name} was registered again by sample ${i}, ${at(s)} (inode:mtime ${first.stamp} -> ${e.stamp}): absent in between, however briefly`);
     }
   }
-  return problems;
+  return [...found.values()].map((f) => `${f.first}; ${f.count} of ${samples.length} samples`);
 }
 
 describe(`a stack made with ${RELEASE_0_1_0.version} upgrades to this checkout in place`, { timeout: 30 * 60_000 }, () => {
@@ -253,7 +268,7 @@ describe(`a stack made with ${RELEASE_0_1_0.version} upgrades to this checkout i
       const seconds = (samples[samples.length - 1] as Sample).t - first.t;
       process.stderr.write(`[upgrade] watcher: ${samples.length} samples over ${seconds.toFixed(1)} s\n`);
       assert.ok(samples.length >= 10, `the watcher took only ${samples.length} samples`);
-      assert.deepEqual(entryGaps(samples, first), [], `${HOST}: the binfmt_misc entries during the upgrade's up`);
+      assert.deepEqual(entryGaps(samples, first, watcher.startedAt()), [], `${HOST}: the binfmt_misc entries during the upgrade's up`);
     } finally {
       watcher.kill();
     }
