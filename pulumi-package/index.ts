@@ -14,13 +14,13 @@ import { main } from "@pulumi/pulumi/provider";
 import { ComponentProvider } from "@pulumi/pulumi/provider/experimental/provider";
 import { BinfmtFleet, BinfmtHost } from "../dist/src";
 import { PACKAGE_HOST_REFUSAL_TYPE, hostRefusalProvider, serveHostRefusalFromPackage } from "../dist/src/component/refusal";
-import { PACKAGE_NAME, withRepository } from "../dist/src/component/package-name";
+import { PACKAGE_NAME, withPackageMetadata } from "../dist/src/component/package-name";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 
 type Props = Record<string, unknown>;
 
-const pkg = JSON.parse(readFileSync(path.join(__dirname, "package.json"), "utf8")) as { name: string; repository: string };
+const pkg = JSON.parse(readFileSync(path.join(__dirname, "package.json"), "utf8")) as { name: string; description: string; license: string; repository: string };
 if (pkg.name !== PACKAGE_NAME) throw new Error(`pulumi-package/package.json: name ${JSON.stringify(pkg.name)}, the library's type tokens say ${PACKAGE_NAME}`);
 
 /** The former drift resource (before the repair tokens): only deleted. */
@@ -37,9 +37,9 @@ function hostRefusalOnly(urn: string): void {
 }
 
 class BinfmtPackageProvider extends ComponentProvider {
-  // The inferred schema plus `repository` (Go's module path), see ../src/component/package-name.ts.
+  // The inferred schema plus `repository` (Go's module path) and the Registry's metadata, see ../src/component/package-name.ts.
   override async getSchema(): Promise<string> {
-    return JSON.stringify(withRepository(JSON.parse(await super.getSchema()) as object, pkg.repository));
+    return JSON.stringify(withPackageMetadata(JSON.parse(await super.getSchema()) as object, pkg));
   }
   async check(urn: string, olds: Props, news: Props) {
     hostRefusalOnly(urn);

@@ -39,3 +39,45 @@ export function withRepository<S extends object>(schema: S, repository: string):
   }
   return { ...schema, repository };
 }
+
+/**
+ * The Registry's metadata of the package (Pulumi package schema: `displayName`, `keywords`, `publisher`,
+ * `homepage`). `category/utility` and `kind/component` are the schema's reserved keywords (category one of
+ * cloud, database, infrastructure, network, utility, vcs; kind native or component). No `logoUrl`: the project
+ * has no logo.
+ */
+export const PACKAGE_METADATA = {
+  displayName: "QEMU binfmt_misc",
+  keywords: ["category/utility", "kind/component", "qemu", "binfmt", "binfmt_misc", "cross-compilation", "emulation", "arm", "aarch64", "riscv64", "docker", "ssh"],
+} as const;
+
+/** What pulumi-package/package.json gives the schema besides name and version. */
+export interface PackageManifest {
+  readonly description: string;
+  readonly license: string;
+  readonly repository: string;
+}
+
+/**
+ * The inferred schema plus the package's metadata: `repository` (see withRepository), `homepage` (the repository:
+ * its README), `publisher` (the repository's owner, so a fork publishes under its own name), `license` (the
+ * package.json's SPDX id), `displayName` and `keywords` (PACKAGE_METADATA). The SDK's schema generator takes
+ * only name, version and description.
+ */
+export function withPackageMetadata<S extends object>(
+  schema: S,
+  manifest: PackageManifest,
+): S & PackageManifest & { displayName: string; keywords: string[]; homepage: string; publisher: string } {
+  const withRepo = withRepository(schema, manifest.repository);
+  const owner = new URL(manifest.repository).pathname.split("/")[1] ?? "";
+  if (manifest.license === "") throw new Error("license: pulumi-package/package.json has no license");
+  return {
+    ...withRepo,
+    displayName: PACKAGE_METADATA.displayName,
+    description: manifest.description,
+    keywords: [...PACKAGE_METADATA.keywords],
+    homepage: manifest.repository,
+    license: manifest.license,
+    publisher: owner,
+  };
+}

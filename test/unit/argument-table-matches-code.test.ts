@@ -80,3 +80,28 @@ test("the table is read for real (a known row)", () => {
   assert.equal(argsDocDefault("HostConnection", "port"), "22");
   assert.equal(argsDocDefault("Acceptance", "via"), "AcceptanceVia.Command");
 });
+
+test("the Inputs of docs/arguments.md are exactly the schema's non-plain properties, and every plain argument is explained", () => {
+  const golden = JSON.parse(readFileSync(join(__dirname, "../../pulumi-package/schema.golden.json"), "utf8")) as {
+    resources: Record<string, { inputProperties: Record<string, { plain?: boolean }> }>;
+    types: Record<string, { properties?: Record<string, { plain?: boolean }> }>;
+  };
+  const section = ARGUMENTS_DOC.slice(ARGUMENTS_DOC.indexOf("## Inputs and plain values"));
+  const inputsParagraph = section.slice(section.indexOf("**Inputs**"), section.indexOf("**Plain**"));
+  const plainPart = section.slice(section.indexOf("**Plain**"));
+  const named = (text: string): Set<string> => new Set([...text.matchAll(/`([A-Za-z.]+)`/g)].map((m) => m[1] ?? ""));
+  const inputs = new Set<string>();
+  const plain = new Set<string>();
+  for (const [token, t] of Object.entries(golden.types)) {
+    for (const [k, p] of Object.entries(t.properties ?? {})) {
+      if (token.endsWith(":HostConnection") || token.endsWith(":ProxyConnection")) (p.plain ? plain : inputs).add(k);
+      else if (p.plain && token.endsWith(":Acceptance")) plain.add(`acceptance.${k}`);
+    }
+  }
+  for (const r of Object.values(golden.resources)) for (const [k, p] of Object.entries(r.inputProperties)) (p.plain ? plain : inputs).add(k);
+  assert.ok(inputs.has("host") && plain.has("architectures"), "the schema is read for real");
+  assert.deepEqual([...named(inputsParagraph)].filter((n) => n !== "connection" && n !== "connection.proxy").sort(), [...inputs].sort());
+  const explained = named(plainPart);
+  const unexplained = [...plain].filter((k) => !["connection", "acceptance", "proxy", "hosts"].includes(k) && !explained.has(k) && !explained.has(`connection.${k}`));
+  assert.deepEqual(unexplained, [], "plain arguments docs/arguments.md does not explain");
+});

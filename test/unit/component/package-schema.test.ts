@@ -17,7 +17,7 @@ import path from "node:path";
 import { Analyzer } from "@pulumi/pulumi/provider/experimental/analyzer";
 import { generateSchema } from "@pulumi/pulumi/provider/experimental/schema";
 import { DEFAULTS } from "../../../src/host/config";
-import { PACKAGE_NAME, withRepository } from "../../../src/component/package-name";
+import { PACKAGE_METADATA, PACKAGE_NAME, withPackageMetadata, withRepository, type PackageManifest } from "../../../src/component/package-name";
 
 const ROOT = path.join(__dirname, "../../..");
 const PACKAGE_DIR = path.join(ROOT, "pulumi-package");
@@ -33,6 +33,14 @@ interface Property {
 interface PackageSchema {
   name: string;
   version: string;
+  displayName?: string;
+  description?: string;
+  keywords?: string[];
+  publisher?: string;
+  homepage?: string;
+  repository?: string;
+  license?: string;
+  logoUrl?: string;
   resources: Record<string, { description?: string; inputProperties: Record<string, Property>; properties: Record<string, Property> }>;
   types: Record<string, { enum?: { name: string; description?: string }[]; properties?: Record<string, Property> }>;
 }
@@ -52,8 +60,8 @@ function inferSchema(): PackageSchema {
     const name = String(pkg.name);
     const result = new Analyzer(dir, name, pkg, new Set(COMPONENTS)).analyze();
     const schema = generateSchema(name, String(pkg.version), String(pkg.description), result.components, result.typeDefinitions, result.dependencies);
-    // As pulumi-package/index.ts serves it: plus `repository`.
-    return JSON.parse(JSON.stringify(withRepository(schema, String(pkg.repository)))) as PackageSchema;
+    // As pulumi-package/index.ts serves it: plus `repository` and the Registry's metadata.
+    return JSON.parse(JSON.stringify(withPackageMetadata(schema, pkg as unknown as PackageManifest))) as PackageSchema;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -97,7 +105,7 @@ test("every default in DEFAULTS reaches the schema's description of its argument
 test("pulumi-package/ is the library's package: same version, description and repository as the root package.json", () => {
   const root = readJson(path.join(ROOT, "package.json"));
   const pkg = readJson(path.join(PACKAGE_DIR, "package.json"));
-  for (const k of ["version", "description", "repository"]) assert.equal(pkg[k], root[k], k);
+  for (const k of ["version", "description", "repository", "license"]) assert.equal(pkg[k], root[k], k);
   // The Pulumi name is the type tokens' (qemu-binfmt:index:BinfmtHost); the npm name stays pulumi-qemu-binfmt.
   assert.equal(pkg.name, PACKAGE_NAME);
   assert.equal(schema.name, PACKAGE_NAME);
@@ -135,4 +143,30 @@ test("the names other languages derive are pulumi_qemu_binfmt, qemubinfmt and a 
   const repo = new URL(String((schema as { repository?: string }).repository));
   assert.equal(`${repo.host}${repo.pathname}/sdk/go/${schema.name.replaceAll("-", "")}`, "github.com/pulumi-qemu-binfmt/pulumi-qemu-binfmt/sdk/go/qemubinfmt");
   assert.throws(() => withRepository({}, "https://github.com/o/r.git"), /repository: expected/);
+});
+
+test("the golden schema carries the Registry's metadata: display name, keywords, publisher, homepage, repository, license", () => {
+  const golden = JSON.parse(readFileSync(GOLDEN, "utf8")) as PackageSchema;
+  const pkg = readJson(path.join(PACKAGE_DIR, "package.json"));
+  assert.equal(golden.displayName, PACKAGE_METADATA.displayName);
+  assert.equal(golden.description, pkg.description);
+  assert.equal(golden.repository, pkg.repository);
+  assert.equal(golden.homepage, pkg.repository, "the homepage is the repository (its README)");
+  assert.equal(golden.publisher, new URL(String(pkg.repository)).pathname.split("/")[1], "the publisher is the repository's owner");
+  assert.equal(golden.license, "Apache-2.0");
+  assert.equal(golden.logoUrl, undefined, "no logo exists: no logoUrl");
+  const keywords = golden.keywords ?? [];
+  // Reserved keywords of the package schema: exactly one category/ (cloud, database, infrastructure, network,
+  // utility, vcs) and kind/component for a component package.
+  assert.deepEqual(
+    keywords.filter((k) => k.includes("/")),
+    ["category/utility", "kind/component"],
+  );
+  for (const k of ["qemu", "binfmt", "cross-compilation", "arm"]) assert.ok(keywords.includes(k), `keyword ${k} in ${keywords.join(", ")}`);
+  assert.equal(new Set(keywords).size, keywords.length, "no keyword twice");
+});
+
+test("the schema's version is the package's version (CHANGELOG.md's latest release, test/unit/versions.test.ts)", () => {
+  const golden = JSON.parse(readFileSync(GOLDEN, "utf8")) as PackageSchema;
+  assert.equal(golden.version, readJson(path.join(ROOT, "package.json")).version);
 });
