@@ -25,7 +25,7 @@ import { AcceptanceReport, acceptanceFromCommand, acceptanceFromContainer, disab
 import { HostPlan } from "../host/plan";
 import { TargetAcceptance } from "../host/config";
 import { hostCheckScript } from "../host/scripts/check";
-import { shellCommand } from "../host/shell";
+import { Shipping, shellCommand } from "../host/shell";
 import { HostSpec } from "./validate";
 import { attributed } from "./errors";
 
@@ -45,8 +45,15 @@ export interface AcceptanceWiring {
   readonly after: readonly pulumi.Resource[];
 }
 
-/** Creates the check resources; returns the report per target name. */
-export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Output<AcceptanceReport>> {
+/** What wireAcceptance created: the report per target name, and the host's last resources. */
+export interface AcceptanceWired {
+  readonly reports: Record<string, pulumi.Output<AcceptanceReport>>;
+  /** The resources that complete last: the check command, the last check container, or `after` with no check. */
+  readonly last: readonly pulumi.Resource[];
+}
+
+/** Creates the check resources; returns the report per target name and the last resources. */
+export function wireAcceptance(w: AcceptanceWiring): AcceptanceWired {
   const { config, name, parent } = w;
   const reports: Record<string, pulumi.Output<AcceptanceReport>> = {};
   let provider: Docker.Provider | undefined;
@@ -115,6 +122,7 @@ export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Outpu
               timeoutSeconds: config.acceptance.timeoutSeconds,
               native: skips[i] !== undefined,
             })),
+            Shipping.Bundle,
           ),
         ),
         // Re-run when the host's rules change (a target added or removed) or one of its targets was repaired.
@@ -125,6 +133,7 @@ export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Outpu
     for (const c of viaCommand) {
       reports[c.target] = pulumi.all([w.label, check.stdout]).apply(([label, stdout]) => attributed(check, () => acceptanceFromCommand(label, c.target, c.acc, stdout)));
     }
+    previous = [check];
   }
-  return reports;
+  return { reports, last: previous };
 }
