@@ -45,8 +45,15 @@ export interface AcceptanceWiring {
   readonly after: readonly pulumi.Resource[];
 }
 
-/** Creates the check resources; returns the report per target name. */
-export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Output<AcceptanceReport>> {
+/** What wireAcceptance created: the report per target name, and the host's last resources. */
+export interface AcceptanceWired {
+  readonly reports: Record<string, pulumi.Output<AcceptanceReport>>;
+  /** The resources that complete last: the check command, the last check container, or `after` with no check. */
+  readonly last: readonly pulumi.Resource[];
+}
+
+/** Creates the check resources; returns the report per target name and the last resources. */
+export function wireAcceptance(w: AcceptanceWiring): AcceptanceWired {
   const { config, name, parent } = w;
   const reports: Record<string, pulumi.Output<AcceptanceReport>> = {};
   let provider: Docker.Provider | undefined;
@@ -125,6 +132,7 @@ export function wireAcceptance(w: AcceptanceWiring): Record<string, pulumi.Outpu
     for (const c of viaCommand) {
       reports[c.target] = pulumi.all([w.label, check.stdout]).apply(([label, stdout]) => attributed(check, () => acceptanceFromCommand(label, c.target, c.acc, stdout)));
     }
+    previous = [check];
   }
-  return reports;
+  return { reports, last: previous };
 }

@@ -23,27 +23,30 @@
  * Resources fan out per REQUESTED target, known when the program runs; what depends on the host (native
  * family, package names, interpreter path, persistence) is computed from the observation into the
  * scripts' text, never by creating resources in an apply.
+ *
+ * Reading order: buildHost lists the steps; each step is one function creating one kind of resource:
+ * observeStep and gateStep (./host-state.ts), installStep (below), ruleSteps (./host-rules.ts), checkSteps
+ * (./acceptance.ts). Two internal hooks (not exported by the package) let a fleet chain hosts: hostAfter (the
+ * host's first remote step waits for given resources) and convergedResources (the host's last resources).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { BinfmtHostArgs } from "./args";
-import { wireAcceptance } from "./acceptance";
-import { RULE_LANES, RULE_LANES_BEHIND_PROXY, remoteCommand, ruleStdin } from "./commands";
+import { AcceptanceWired, wireAcceptance } from "./acceptance";
+import { remoteCommand } from "./commands";
 import { hostLabel, remoteConnection } from "./connection";
+import { logDrift } from "./drift-log";
+import { HostContext, HostState, gateStep, hostState, observeStep } from "./host-state";
+import { InstallStep, RuleSteps, ruleSteps } from "./host-rules";
 import { Privilege } from "../host/enums";
 import { HostFacts } from "../host/facts";
-import { HostDrift, hostDrift } from "../host/drift";
-import { UnitRecord, imageUnit, parseUnits, repairToken, unitsFile } from "../host/units";
-import { HostObservation, observationRequest, parseObservation, unreadObservation } from "../host/observation";
-import { observeScript } from "../host/scripts/observe";
-import { HostReport, TargetReport, ruleReport, summarise } from "../host/outputs";
-import { HostPlan, planOrRefusal, ruleFilePath } from "../host/plan";
+import { HostDrift } from "../host/drift";
+import { imageUnit, unitsFile } from "../host/units";
+import { HostReport, TargetReport, summarise } from "../host/outputs";
+import { HostPlan } from "../host/plan";
 import { PackagesAction, packagesScript } from "../host/scripts/packages";
-import { FILE_MARKER, RuleAction, installDigest, ownerRecord } from "../host/scripts/rule";
+import { installDigest, ownerRecord } from "../host/scripts/rule";
 import { shellCommand } from "../host/shell";
-import { observeHost } from "./observe";
-import { hostRefusal } from "./refusal";
 import { HostSpec, parseHostArgs } from "./validate";
-import { attributed } from "./errors";
 import { imageInstallCommand } from "./image-install";
 import { typeToken, withFormerType } from "./package-name";
 
@@ -74,7 +77,8 @@ export class BinfmtHost extends pulumi.ComponentResource {
     const config = parseHostArgs(`BinfmtHost "${name}"`, args);
     super(BINFMT_HOST_TYPE, name, {}, withFormerType("BinfmtHost", opts));
 
-    const built = buildHost(this, name, config);
+    const built = buildHost(this, name, config, (opts !== undefined ? AFTER.get(opts) : undefined) ?? []);
+    CONVERGED.set(this, built.converged);
     this.facts = built.facts;
     this.packages = built.plan.apply((p) => [...p.packages]);
     this.rulesHash = built.plan.apply((p) => p.rulesHash);
@@ -97,204 +101,136 @@ export class BinfmtHost extends pulumi.ComponentResource {
   }
 }
 
+/**
+ * Internal (not exported from the package): build a host after other resources. The fleet's rollout waves pass
+ * the previous wave's final resources (convergedResources) here; they become dependsOn of the host's first
+ * remote step (the facts command with observe: false, the install otherwise) and of every step that does not
+ * wait for the observation. Returns options to hand to `new BinfmtHost(name, args, opts)`.
+ */
+export function hostAfter(opts: pulumi.ComponentResourceOptions, after: readonly pulumi.Input<pulumi.Resource>[]): pulumi.ComponentResourceOptions {
+  const tagged = { ...opts };
+  AFTER.set(tagged, after);
+  return tagged;
+}
+
+/**
+ * Internal (not exported from the package): a host's final resources, the ones that complete only after the
+ * host converged and passed its checks (the check command, the docker check containers, or the rules when
+ * acceptance is off). A later rollout wave passes them to hostAfter.
+ */
+export function convergedResources(host: BinfmtHost): readonly pulumi.Resource[] {
+  const last = CONVERGED.get(host);
+  if (last === undefined) throw new Error(`internal: ${host.constructor.name} has no converged resources`);
+  return last;
+}
+
+const AFTER = new WeakMap<object, readonly pulumi.Input<pulumi.Resource>[]>();
+const CONVERGED = new WeakMap<BinfmtHost, readonly pulumi.Resource[]>();
+
 interface BuiltHost {
   readonly label: pulumi.Output<string>;
   readonly facts: pulumi.Output<HostFacts>;
   readonly plan: pulumi.Output<HostPlan>;
   readonly targets: pulumi.Output<Record<string, TargetReport>>;
+  readonly converged: readonly pulumi.Resource[];
 }
 
-function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): BuiltHost {
-  const connection = remoteConnection(config.connection);
-  const label = hostLabel(name, config.connection);
+/** The host's steps, in the order they run on the host. */
+function buildHost(parent: pulumi.Resource, name: string, config: HostSpec, after: readonly pulumi.Input<pulumi.Resource>[]): BuiltHost {
   // The owner recorded in each binfmt.d file (another stack's file is refused, never taken over), and the
   // file where this host's units record their repair tokens.
   const owner = ownerRecord(pulumi.getProject(), pulumi.getStack(), name);
-  const units = unitsFile(owner);
-  const request = observationRequest(config, units);
+  const c: HostContext = {
+    parent,
+    name,
+    config,
+    connection: remoteConnection(config.connection),
+    label: hostLabel(name, config.connection),
+    owner,
+    units: unitsFile(owner),
+    after,
+  };
+  const observed = observeStep(c);
+  const state = hostState(c, observed);
+  const gate = gateStep(c, observed, state);
+  const install = installStep(c, state, gate);
+  const rules = ruleSteps(c, state, install);
+  const checks = checkSteps(c, state, rules);
+  const targets = targetReports(c, rules, checks);
+  return { label: c.label, facts: state.facts, plan: state.plan, targets, converged: checks.last };
+}
 
-  // What the host has now: read by the program on every run (observe), or once by a command.
-  let observation: pulumi.Output<HostObservation>;
-  let unreadable: pulumi.Output<string> = pulumi.output("");
-  let first: pulumi.Resource[] = [];
-  if (config.observe) {
-    const result = observeHost(label, config.connection, request);
-    observation = result.apply((r) => ("observation" in r ? r.observation : unreadObservation()));
-    unreadable = result.apply((r) => ("unreadable" in r ? r.unreadable : ""));
-  } else {
-    const factsCmd = remoteCommand(`${name}-facts`, { connection, create: shellCommand(undefined), stdin: label.apply((l) => observeScript(l, request)) }, { parent });
-    observation = pulumi.all([factsCmd.stdout, label]).apply(([stdout, l]) => attributed(factsCmd, () => parseObservation(stdout, l)));
-    first = [factsCmd];
-  }
-  const facts = observation.apply((o) => o.facts);
-  const privilege: pulumi.Output<Privilege> = facts.apply((f) => f.privilege);
-  // A refused plan is reported by a HostRefusal (below), not by rejecting the plan: see planOrRefusal.
-  const planned = pulumi.all([observation, label]).apply(([o, l]) => attributed(parent, () => planOrRefusal(config, o, l, owner)));
-  const plan = planned.apply((r) => r.plan);
-  // A host that could not be read has no drift to report: its HostRefusal fails with the reason.
-  const drift = pulumi
-    .all([plan, observation, unreadable])
-    .apply(([p, o, u]): HostDrift => (config.observe && u === "" ? hostDrift(p, o, FILE_MARKER) : { targets: {}, packages: [], install: [] }));
-  const recorded = observation.apply((o) => {
-    const f = o.files.find((x) => x.path === units);
-    return f?.state === "file" ? parseUnits(f.text, owner) : {};
-  });
-  /** The unit's record for its script: the recorded token when the unit did not drift, else a fresh one. */
-  const unitRecord = (unit: string, unitDrift: (d: HostDrift) => readonly string[]): pulumi.Output<UnitRecord> =>
-    pulumi.all([drift, recorded, unreadable]).apply(([d, r, u]) => ({
-      file: units,
-      owner,
-      unit,
-      // observe: false reads nothing after the first run: nothing can drift, the token never changes.
-      token: config.observe ? repairToken(u === "" ? unitDrift(d) : undefined, r[unit]) : "0",
-    }));
-
-  // Only a host that cannot be converged gets a HostRefusal; every command of the host depends on it.
-  const gate: pulumi.Output<pulumi.Resource[]> = pulumi.all([planned, unreadable]).apply(([p, u]) => {
-    if (p.refused === "" && u === "") return first;
-    // In a preview nothing is created, so say it here, naming the host (other hosts of a fleet still plan).
-    if (u !== "" && pulumi.runtime.isDryRun()) void pulumi.log.error(u, parent);
-    return [...first, hostRefusal(`${name}-refusal`, { refused: p.refused, unreadable: u }, { parent, dependsOn: first })];
-  });
-
-  // Drift messages are logged while the command's stdin is computed (an input: its registration, and a component
-  // provider's Construct, wait for it), attached to the command once it exists.
-  const packagesRef: { resource?: pulumi.Resource } = {};
+/** Install: the apt packages (`-packages`) or the pinned image's interpreters (`-interpreters`, ./image-install.ts). */
+function installStep(c: HostContext, s: HostState, gate: pulumi.Output<pulumi.Input<pulumi.Resource>[]>): InstallStep {
+  const { config, connection, label, name, parent } = c;
   const image = config.interpreterImage;
   const installUnit = image !== undefined ? imageUnit(image.digestHex) : "packages";
   // The install unit's drift: apt packages missing, or the image's interpreters (one of the two is always empty).
   const installDrift = (d: HostDrift): string[] => [...d.packages.map((p) => `package ${p} is not installed`), ...d.install];
-  const packagesLogged = logDrift(
+  // Drift messages are logged while the command's stdin is computed (an input: its registration, and a component
+  // provider's Construct, wait for it), attached to the command once it exists.
+  const ref: { resource?: pulumi.Resource } = {};
+  // A recorded token: this stack installed them before, so it is drift (a warning), not a first install.
+  const logged = logDrift(
     label,
-    drift.apply(installDrift),
+    s.drift.apply(installDrift),
     "",
-    () => packagesRef.resource ?? parent,
-    // A recorded token: this stack installed them before, so it is drift (a warning), not a first install.
-    recorded.apply((r) => r[installUnit] !== undefined),
+    () => ref.resource ?? parent,
+    s.recorded.apply((r) => r[installUnit] !== undefined),
   );
-  // The install source: an image's interpreters (./image-install.ts), or the apt packages.
-  const packagesCmd =
+  const unit = pulumi.all([s.unitRecord(installUnit, installDrift), logged]).apply(([u]) => u);
+  const privilege: pulumi.Output<Privilege> = s.facts.apply((f) => f.privilege);
+  const opts = { parent, dependsOn: gate };
+  const resource =
     image !== undefined
-      ? imageInstallCommand(
-          name,
-          {
-            connection,
-            label,
-            plan,
-            privilege,
-            image,
-            timeoutSeconds: config.acceptance.timeoutSeconds,
-            unit: pulumi.all([unitRecord(installUnit, installDrift), packagesLogged]).apply(([u]) => u),
-          },
-          { parent, dependsOn: gate },
-        )
+      ? imageInstallCommand(name, { connection, label, plan: s.plan, privilege, image, timeoutSeconds: config.acceptance.timeoutSeconds, unit }, opts)
       : remoteCommand(
           `${name}-packages`,
           {
             connection,
             create: privilege.apply((pr) => shellCommand(pr, PackagesAction.Install)),
-            stdin: pulumi.all([plan, label, unitRecord(installUnit, installDrift), packagesLogged]).apply(([p, l, unit]) =>
+            stdin: pulumi.all([s.plan, label, unit]).apply(([p, l, u]) =>
               packagesScript({
                 label: l,
                 packages: p.packages,
                 lockTimeoutSeconds: config.lockTimeoutSeconds,
                 versionConstraint: config.packageVersion,
                 removeOnDelete: config.removePackagesOnDestroy,
-                unit,
+                unit: u,
               }),
             ),
             // Always: the delete forgets the unit's token; it removes the packages only when asked.
             delete: privilege.apply((pr) => shellCommand(pr, PackagesAction.Remove)),
           },
-          { parent, dependsOn: gate },
+          opts,
         );
-  packagesRef.resource = packagesCmd;
-
-  // The rules of a host run `lanes` at a time, each lane after the install (their scripts take the host's lock).
-  const lanes = config.connection.proxy === undefined ? RULE_LANES : RULE_LANES_BEHIND_PROXY;
-  const install = packagesCmd.stdin.apply((s) => installDigest(s ?? "")); // what the rules and checks follow
-  const rules: pulumi.Resource[] = [];
-  const ruleOutputs: Record<string, pulumi.Output<Omit<TargetReport, "acceptance">>> = {};
-  const repairs: Record<string, pulumi.Output<string>> = {};
-  config.targets.forEach((target, index) => {
-    const rulePlan = plan.apply((p) => {
-      const r = p.rules[index];
-      if (r === undefined || r.target.name !== target.name) throw new pulumi.ResourceError(`internal: plan order differs for ${target.name}`, parent);
-      return r;
-    });
-    const unit = unitRecord(target.name, (d) => d.targets[target.name]?.reasons ?? []);
-    const targetDrift = drift.apply((d) => d.targets[target.name]);
-    const ref: { resource?: pulumi.Resource } = {};
-    const logged = logDrift(
-      label,
-      targetDrift.apply((t) => t?.reasons ?? []),
-      `${target.name}: `,
-      () => ref.resource ?? parent,
-      targetDrift.apply((t) => t?.present === true),
-    );
-    const cmd = remoteCommand(
-      `${name}-rule-${target.name}`,
-      {
-        connection,
-        create: pulumi.all([rulePlan, privilege]).apply(([r, pr]) => (r.skipped !== undefined ? shellCommand(undefined) : shellCommand(pr, RuleAction.Apply))),
-        stdin: pulumi.all([rulePlan, unit, install, logged]).apply(([r, u, i]) => ruleStdin(r, u, i)),
-        delete: pulumi.all([rulePlan, privilege]).apply(([r, pr]) => (r.skipped !== undefined ? "true" : shellCommand(pr, RuleAction.Remove))),
-        // The rule's identity: when the file or entry name changes, replace (delete the old file and
-        // entry first: deleteBeforeReplace), instead of updating in place and leaving the old ones behind.
-        triggers: [ruleFilePath(config.configDir, target), `qemu-${target.name}`],
-      },
-      { parent, dependsOn: [rules[index - lanes] ?? packagesCmd], deleteBeforeReplace: true },
-    );
-    ref.resource = cmd;
-    // A skipped (native) target has no unit: its check's trigger does not change between runs.
-    // The check re-runs after a repair of the target, and after the install ran with other input (a new QEMU).
-    repairs[target.name] = pulumi.all([rulePlan, unit, install]).apply(([r, u, i]) => (r.skipped !== undefined ? "native" : `${u.token} ${i}`));
-    ruleOutputs[target.name] = pulumi.all([label, rulePlan, cmd.stdout]).apply(([l, r, stdout]) => attributed(cmd, () => ruleReport(l, r, stdout)));
-    rules.push(cmd);
-  });
-
-  const acceptance = wireAcceptance({
-    parent,
-    name,
-    config,
-    connection,
-    label,
-    privilege,
-    rulesHash: plan.apply((p) => p.rulesHash),
-    plan,
-    repairs,
-    after: rules,
-  });
-
-  const perTarget = config.targets.map((t) => {
-    const rule = ruleOutputs[t.name];
-    const acc = acceptance[t.name];
-    if (rule === undefined || acc === undefined) throw new pulumi.ResourceError(`internal: missing outputs for ${t.name}`, parent);
-    return pulumi.all([rule, acc]).apply(([r, a]): [string, TargetReport] => [t.name, { ...r, acceptance: a }]);
-  });
-  const targets = pulumi.all(perTarget).apply((entries) => Object.fromEntries(entries));
-  return { label, facts, plan, targets };
+  ref.resource = resource;
+  return { resource, digest: resource.stdin.apply((x) => installDigest(x ?? "")) };
 }
 
-/**
- * In a preview, say how a unit drifted, attached to the unit's command (so `pulumi preview` prints it under
- * that resource): a warning when something of the unit is on the host already (drift, repaired by up), an
- * info line for a first install. Resolves once said: the command's stdin waits for it.
- */
-function logDrift(
-  label: pulumi.Output<string>,
-  reasons: pulumi.Output<readonly string[]>,
-  prefix: string,
-  on: () => pulumi.Resource,
-  present: pulumi.Output<boolean>,
-): pulumi.Output<true> {
-  return pulumi.all([label, reasons, present]).apply(([l, rs, p]): true => {
-    if (rs.length === 0 || !pulumi.runtime.isDryRun()) return true;
-    const say = p ? pulumi.log.warn : pulumi.log.info;
-    // A conflict or a host-wide switch is not ours to change: up fails (or repeats) until someone does.
-    const ours = !rs.some((r) => r.startsWith("conflict:") || r.startsWith("binfmt_misc is switched off"));
-    const what = p ? (ours ? " (up repairs it)" : " (up cannot repair this: see above)") : "";
-    void say(`${l}: ${prefix}${rs.join("; ")}${what}`, on());
-    return true;
+/** Checks: every target's acceptance check after all rules (./acceptance.ts: one `-check`, or docker resources). */
+function checkSteps(c: HostContext, s: HostState, rules: RuleSteps): AcceptanceWired {
+  return wireAcceptance({
+    parent: c.parent,
+    name: c.name,
+    config: c.config,
+    connection: c.connection,
+    label: c.label,
+    privilege: s.facts.apply((f) => f.privilege),
+    rulesHash: s.plan.apply((p) => p.rulesHash),
+    plan: s.plan,
+    repairs: rules.repairs,
+    after: rules.resources,
   });
+}
+
+/** Per target: its rule's report with its acceptance result. */
+function targetReports(c: HostContext, rules: RuleSteps, checks: AcceptanceWired): pulumi.Output<Record<string, TargetReport>> {
+  const perTarget = c.config.targets.map((t) => {
+    const rule = rules.reports[t.name];
+    const acc = checks.reports[t.name];
+    if (rule === undefined || acc === undefined) throw new pulumi.ResourceError(`internal: missing outputs for ${t.name}`, c.parent);
+    return pulumi.all([rule, acc]).apply(([r, a]): [string, TargetReport] => [t.name, { ...r, acceptance: a }]);
+  });
+  return pulumi.all(perTarget).apply((entries) => Object.fromEntries(entries));
 }
