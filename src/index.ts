@@ -18,6 +18,8 @@ export type {
   HostConnectionArgs,
   ProxyConnection,
   ProxyConnectionArgs,
+  Rollout,
+  RolloutArgs,
 } from "./component/args";
 export type { HostFacts } from "./host/facts";
 export type { AcceptanceReport, HostReport, TargetReport } from "./host/outputs";

@@ -27,6 +27,15 @@ export interface ProxyConnection {
   hostKey?: pulumi.Input<string>;
   /** ssh-agent socket for the bastion. Default: $SSH_AUTH_SOCK */
   agentSocketPath?: pulumi.Input<string>;
+  /**
+   * At most this many hosts of a BinfmtFleet open SSH sessions through this bastion at the same time (the
+   * bastion is identified by host, port and user; hosts sharing it are chained into at most this many lanes, and
+   * the program's read of the hosts waits likewise). Keeps a fleet below sshd's MaxStartups (10:30:100 by
+   * default), past which the bastion refuses new connections at random. Hosts naming different values for one
+   * bastion get the smallest. A plain number (lanes are laid out when the program runs).
+   * Default: 8
+   */
+  maxConcurrent?: number;
 }
 
 /** How to reach one host over SSH (the same for every command; see `@pulumi/command`'s remote connection). */
@@ -202,18 +211,38 @@ export interface FleetHost {
    * Lower-case letters, digits and "-".
    */
   id: string;
-  /** How to reach the host. */
-  connection: HostConnection;
+  /** How to reach the host. Required unless the host is retired. */
+  connection?: HostConnection;
   /** Targets for this host instead of the fleet's. Default: the fleet's architectures */
   architectures?: string[];
+  /**
+   * The host's machine is gone: the fleet no longer reads, provisions or checks it (no SSH session), and the
+   * engine removes its resources from the stack. They leave without SSH only when the stack recorded them with
+   * retainOnDelete (pass it to the fleet); otherwise remove them first with the `pulumi state delete` command the
+   * fleet prints. Not for a live host: then remove it from `hosts`, and `up` removes its rules.
+   * Default: false
+   */
+  retired?: boolean;
+}
+
+/** How a fleet rolls a change out. */
+export interface Rollout {
+  /**
+   * Hosts per wave, in the order of `hosts` (retired hosts do not count). A wave's hosts start only after every
+   * host of the previous wave converged and passed its checks; a host that fails stops the later waves, which
+   * then run nothing. Default: all hosts in one wave
+   */
+  waveSize?: number;
 }
 
 /** Arguments of BinfmtFleet (`qemu-binfmt:index:BinfmtFleet`): shared defaults plus hosts. */
 export interface BinfmtFleetArgs extends BinfmtOptionsArgs {
-  /** The hosts, provisioned in parallel. */
+  /** The hosts, provisioned in parallel (see rollout). */
   hosts: FleetHost[];
   /** Targets for every host (a host may override). */
   architectures: string[];
+  /** Rollout in waves. Default: every host at once */
+  rollout?: Rollout;
 }
 
 /*
@@ -229,3 +258,5 @@ export type HostConnectionArgs = HostConnection;
 export type AcceptanceArgs = Acceptance;
 /** Same as {@link FleetHost}. */
 export type FleetHostArgs = FleetHost;
+/** Same as {@link Rollout}. */
+export type RolloutArgs = Rollout;

@@ -12,6 +12,8 @@ export type {
   HostConnectionArgs,
   ProxyConnection,
   ProxyConnectionArgs,
+  Rollout,
+  RolloutArgs,
 } from "./args";
 export { AcceptanceStatus, AcceptanceVia, ApplyMode, InterpreterLayout, PackageSet, Privilege, TargetStatus } from "../host/enums";
 export { BinfmtArgsError } from "./errors";

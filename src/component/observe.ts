@@ -9,6 +9,7 @@ import { HostObservation, ObservationRequest, parseObservation } from "../host/o
 import { observeScript } from "../host/scripts/observe";
 import { HostConnection } from "./args";
 import { ExecResult, SshEndpoint, sshExec } from "./ssh";
+import { bastionCap, bastionKey, throughBastion } from "./bastion";
 
 /** Runs the observation script; replaced in unit tests, which have no hosts. */
 export type ObservationRunner = (endpoint: SshEndpoint, script: string) => Promise<ExecResult>;
@@ -75,7 +76,11 @@ function endpoint(c: pulumi.Unwrap<HostConnection>): SshEndpoint {
 export async function observeNow(label: string, conn: pulumi.Unwrap<HostConnection>, req: ObservationRequest): Promise<HostObservation> {
   let r: ExecResult;
   try {
-    r = await runner(endpoint(conn), observeScript(label, req));
+    const ep = endpoint(conn);
+    const script = observeScript(label, req);
+    // Behind a bastion, at most connection.proxy.maxConcurrent reads through it at once (./bastion.ts).
+    const bastion = bastionKey(conn);
+    r = await (bastion === undefined ? runner(ep, script) : throughBastion(bastion, bastionCap(conn.proxy), () => runner(ep, script)));
   } catch (e) {
     throw new Error(`${label}: cannot read the host: ${e instanceof Error ? e.message : String(e)}`);
   }

@@ -139,7 +139,7 @@ const endpointFields = {
   agentSocketPath: input(z.string(wrongType("the path of an ssh-agent socket", '"/run/user/1000/ssh-agent.sock"'))).optional(),
 };
 
-const proxySchema = strict(endpointFields, "a proxy");
+export const proxySchema = strict({ ...endpointFields, maxConcurrent: intRange("maxConcurrent", 1, 1000).optional() }, "a proxy");
 
 export const connectionSchema = strict(
   {
@@ -202,17 +202,24 @@ const fleetHostSchema = strict(
           message: `invalid host id ${quote(v)}: use lower-case letters, digits and "-" (at most 63), e.g. "builder-1"; the id names the host's resources, keep it stable`,
         });
     }),
-    connection: connectionSchema,
+    connection: connectionSchema.optional(),
     architectures: architecturesSchema.optional(),
+    retired: z.boolean(wrongType("true or false", "true")).optional(),
   },
   "a fleet host",
-);
+).superRefine((h, ctx) => {
+  if (h.retired !== true && h.connection === undefined)
+    ctx.addIssue({ code: "custom", path: ["connection"], message: `host ${quote(h.id)} has no connection: give one, or mark the host retired: true (its machine is gone)` });
+});
+
+export const rolloutSchema = strict({ waveSize: intRange("waveSize", 1, 100000).optional() }, "a rollout");
 
 export const fleetArgsSchema = strict(
   {
     ...optionsShape,
     architectures: architecturesSchema,
     hosts: z.array(fleetHostSchema).min(1, { message: "list at least one host" }),
+    rollout: rolloutSchema.optional(),
   },
   "BinfmtFleet args",
 ).superRefine((a, ctx) => {

@@ -210,19 +210,39 @@ export function parseHostArgs(component: string, args: BinfmtHostArgs): HostSpec
   return hostConfig(component, r.data, args.connection, r.data.architectures, args.architectures, "args.architectures");
 }
 
-/** Validate BinfmtFleet args; returns one HostSpec per host id, in the given order. */
-export function parseFleetArgs(component: string, args: BinfmtFleetArgs): { id: string; config: HostSpec }[] {
+/** A validated fleet: its live hosts (with their index in `hosts`), the retired hosts' ids, the wave size. */
+export interface FleetSpec {
+  readonly hosts: readonly { readonly id: string; readonly index: number; readonly config: HostSpec }[];
+  readonly retired: readonly string[];
+  /** Hosts per wave; undefined: every host in one wave. */
+  readonly waveSize: number | undefined;
+}
+
+/** Validate BinfmtFleet args (throws BinfmtArgsError naming every bad field). Retired hosts get no HostSpec. */
+export function parseFleet(component: string, args: BinfmtFleetArgs): FleetSpec {
   const r = fleetArgsSchema.safeParse(args);
   if (!r.success) throw issuesToError(component, r.error);
   // Every target some host requests: a fleet-wide per-target entry may name any of them.
   const known = [...new Set([...r.data.architectures, ...r.data.hosts.flatMap((h) => h.architectures ?? [])])];
-  return r.data.hosts.map((h, i) => {
+  const hosts: { id: string; index: number; config: HostSpec }[] = [];
+  const retired: string[] = [];
+  r.data.hosts.forEach((h, i) => {
     const original = args.hosts[i];
     if (original === undefined) throw new Error("unreachable: hosts changed while validating");
+    if (h.retired === true || original.connection === undefined) {
+      retired.push(h.id);
+      return;
+    }
     const own = h.architectures !== undefined && original.architectures !== undefined;
     const archs = own ? h.architectures : r.data.architectures;
     const given = own && original.architectures !== undefined ? original.architectures : args.architectures;
     const field = own ? `args.hosts[${i}].architectures` : "args.architectures";
-    return { id: h.id, config: hostConfig(component, r.data, original.connection, archs ?? [], given, field, known) };
+    hosts.push({ id: h.id, index: i, config: hostConfig(component, r.data, original.connection, archs ?? [], given, field, known) });
   });
+  return { hosts, retired, waveSize: r.data.rollout?.waveSize };
+}
+
+/** Validate BinfmtFleet args; returns one HostSpec per live (not retired) host, in the given order. */
+export function parseFleetArgs(component: string, args: BinfmtFleetArgs): { id: string; config: HostSpec }[] {
+  return parseFleet(component, args).hosts.map(({ id, config }) => ({ id, config }));
 }

@@ -18,6 +18,7 @@ import { VersionConstraint } from "./version";
 export const DEFAULTS = Object.freeze({
   "connection.port": 22,
   "connection.user": "root",
+  "connection.proxy.maxConcurrent": 8,
   flags: RULE_DEFAULTS.flags,
   maskPolicy: RULE_DEFAULTS.maskPolicy,
   skipPolicy: RULE_DEFAULTS.skipPolicy,

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { DEFAULTS } from "../../src/host/config";
 import { AcceptanceVia, ApplyMode, InstallSource, PackageSet } from "../../src/host/enums";
 import { MaskPolicy, SkipPolicy } from "../../src/binfmt";
-import { acceptanceSchema, connectionSchema, hostArgsSchema } from "../../src/component/schemas";
+import { acceptanceSchema, connectionSchema, hostArgsSchema, rolloutSchema } from "../../src/component/schemas";
 
 const ARGUMENTS_DOC = readFileSync(join(__dirname, "../../docs/arguments.md"), "utf8");
 
@@ -35,7 +35,15 @@ function spelled(value: string | number | boolean): string {
 
 function argumentPaths(): string[] {
   const top = Object.keys(hostArgsSchema.shape).filter((k) => k !== "connection" && k !== "acceptance");
-  return [...Object.keys(connectionSchema.shape).map((k) => `connection.${k}`), ...top, ...Object.keys(acceptanceSchema.shape).map((k) => `acceptance.${k}`)];
+  // Of the bastion's fields only the cap has a row of its own (the others are the connection's, under `connection.proxy`);
+  // `rollout` is BinfmtFleet's.
+  return [
+    ...Object.keys(connectionSchema.shape).map((k) => `connection.${k}`),
+    "connection.proxy.maxConcurrent",
+    ...top,
+    ...Object.keys(acceptanceSchema.shape).map((k) => `acceptance.${k}`),
+    ...Object.keys(rolloutSchema.shape).map((k) => `rollout.${k}`),
+  ];
 }
 
 test("every default in DEFAULTS is the docs table's default for that argument", () => {
@@ -66,8 +74,9 @@ function argsDocDefault(iface: string, field: string): string | undefined {
 
 test("the Default: notes in args.ts say the same defaults", () => {
   for (const [path, value] of Object.entries(DEFAULTS)) {
-    const [head, tail] = path.split(".");
-    const [iface, field] = tail === undefined ? ["BinfmtOptionsArgs", head] : [head === "connection" ? "HostConnection" : "Acceptance", tail];
+    const [head, tail, leaf] = path.split(".");
+    const [iface, field] =
+      tail === undefined ? ["BinfmtOptionsArgs", head] : leaf !== undefined ? ["ProxyConnection", leaf] : [head === "connection" ? "HostConnection" : "Acceptance", tail];
     const doc = argsDocDefault(iface, field ?? "");
     assert.ok(doc?.startsWith(spelled(value).slice(1, -1)), `args.ts ${iface}.${field ?? ""}: Default: ${String(doc)}, DEFAULTS says ${spelled(value)}`);
   }

@@ -47,6 +47,8 @@ const TYPES = [
   "HostReport",
   "ProxyConnection",
   "ProxyConnectionArgs",
+  "Rollout",
+  "RolloutArgs",
   "RuleOptions",
   "SkippedTarget",
   "TargetInfo",

@@ -1,0 +1,162 @@
+import { describe, it, before } from "node:test";
+import assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import { Recorder, installMocks, settle } from "./harness";
+import type { BinfmtFleetArgs, FleetHost, ProxyConnection } from "../../../src/component";
+
+let rec: Recorder;
+before(() => {
+  rec = installMocks();
+});
+
+async function fleet(name: string, args: BinfmtFleetArgs): Promise<Record<string, readonly string[]>> {
+  const { BinfmtFleet } = await import("../../../src/component");
+  rec.clear();
+  const f = new BinfmtFleet(name, args, { transformations: [rec.transformation] });
+  await settle(pulumi.all([f.hostReports, f.summary]));
+  return Object.fromEntries(rec.registered.map((r) => [r.name, r.dependsOn]));
+}
+
+const hosts = (n: number, proxy?: ProxyConnection): FleetHost[] =>
+  Array.from({ length: n }, (_, i) => ({ id: `h${i}`, connection: { host: `10.0.0.${i + 1}`, ...(proxy === undefined ? {} : { proxy }) } }));
+
+describe("BinfmtFleet rollout waves", () => {
+  it("starts a wave's hosts only after every host of the previous wave passed its checks: their install waits for the checks", async () => {
+    const deps = await fleet("w", { architectures: ["arm"], hosts: hosts(5), rollout: { waveSize: 2 } });
+    assert.deepEqual(deps["w-h0-packages"], []);
+    assert.deepEqual(deps["w-h1-packages"], []);
+    assert.deepEqual(deps["w-h2-packages"], ["w-h0-check", "w-h1-check"]);
+    assert.deepEqual(deps["w-h3-packages"], ["w-h0-check", "w-h1-check"]);
+    assert.deepEqual(deps["w-h4-packages"], ["w-h2-check", "w-h3-check"]);
+    // The rest of a later host's chain follows its install, so nothing of it runs before the previous wave passed.
+    assert.deepEqual(deps["w-h4-rule-arm"], ["w-h4-packages"]);
+  });
+
+  it("waits for the rules of the previous wave when acceptance is off", async () => {
+    const deps = await fleet("wn", { architectures: ["arm", "aarch64"], hosts: hosts(2), rollout: { waveSize: 1 }, acceptance: { enabled: false } });
+    assert.deepEqual(deps["wn-h1-packages"], ["wn-h0-rule-arm", "wn-h0-rule-aarch64"]);
+  });
+
+  it("makes a later wave's facts command (observe: false) wait too: it is an SSH session on that host", async () => {
+    const deps = await fleet("wf", { architectures: ["arm"], hosts: hosts(2), rollout: { waveSize: 1 }, observe: false });
+    assert.deepEqual(deps["wf-h1-facts"], ["wf-h0-check"]);
+  });
+
+  it("runs every host at once without a rollout, as before", async () => {
+    const deps = await fleet("wa", { architectures: ["arm"], hosts: hosts(3) });
+    for (const i of [0, 1, 2]) assert.deepEqual(deps[`wa-h${i}-packages`], []);
+  });
+});
+
+describe("BinfmtFleet behind a bastion", () => {
+  it("chains the hosts sharing a bastion into maxConcurrent lanes (default 8): the ninth waits for the first", async () => {
+    const deps = await fleet("b", { architectures: ["arm"], hosts: hosts(10, { host: "jump.example" }) });
+    for (let i = 0; i < 8; i++) assert.deepEqual(deps[`b-h${i}-packages`], [], `h${i}`);
+    assert.deepEqual(deps["b-h8-packages"], ["b-h0-check"]);
+    assert.deepEqual(deps["b-h9-packages"], ["b-h1-check"]);
+  });
+
+  it("honours connection.proxy.maxConcurrent and keeps hosts of other bastions and direct hosts free", async () => {
+    const jump = { host: "jump", user: "ops", maxConcurrent: 1 };
+    const deps = await fleet("bc", {
+      architectures: ["arm"],
+      hosts: [
+        { id: "a", connection: { host: "10.0.0.1", proxy: jump } },
+        { id: "b", connection: { host: "10.0.0.2", proxy: jump } },
+        { id: "c", connection: { host: "10.0.0.3", proxy: { ...jump, user: "other" } } },
+        { id: "d", connection: { host: "10.0.0.4" } },
+        { id: "e", connection: { host: "10.0.0.5", proxy: jump } },
+      ],
+    });
+    assert.deepEqual(deps["bc-b-packages"], ["bc-a-check"]);
+    assert.deepEqual(deps["bc-e-packages"], ["bc-b-check"]);
+    assert.deepEqual(deps["bc-c-packages"], []);
+    assert.deepEqual(deps["bc-d-packages"], []);
+  });
+
+  it("rejects a maxConcurrent that is not a positive integer, naming the field and the value", async () => {
+    const { BinfmtFleet } = await import("../../../src/component");
+    assert.throws(
+      () => new BinfmtFleet("bad", { architectures: ["arm"], hosts: [{ id: "a", connection: { host: "h", proxy: { host: "j", maxConcurrent: 0 } } }] }),
+      /args\.hosts\[0\]\.connection\.proxy\.maxConcurrent: invalid maxConcurrent 0: expected an integer from 1 to 1000/,
+    );
+  });
+});
+
+describe("BinfmtFleet rollout arguments", () => {
+  it("rejects a wave size that is not a positive integer before any resource exists, naming the field and quoting the value", async () => {
+    const { BinfmtFleet } = await import("../../../src/component");
+    rec.clear();
+    for (const waveSize of [0, 1.5, -2]) {
+      assert.throws(
+        () => new BinfmtFleet("bad", { architectures: ["arm"], hosts: hosts(2), rollout: { waveSize } }, { transformations: [rec.transformation] }),
+        new RegExp(`args\\.rollout\\.waveSize: invalid waveSize ${waveSize}: expected an integer from 1 to 100000`),
+      );
+    }
+    assert.throws(
+      () => new BinfmtFleet("bad", { architectures: ["arm"], hosts: hosts(2), rollout: { waveSize: "2" as unknown as number } }),
+      /args\.rollout\.waveSize: expected an integer from 1 to 100000, e\.g\. 10, got "2"/,
+    );
+    assert.throws(() => new BinfmtFleet("bad", { architectures: ["arm"], hosts: hosts(2), rollout: { wave: 2 } as never }), /unknown field\(s\) "wave" in a rollout/);
+    assert.deepEqual(
+      rec.registered.map((r) => r.name),
+      [],
+    );
+  });
+});
+
+describe("BinfmtFleet retired hosts", () => {
+  it("builds nothing for a retired host (no connection needed) and still builds the others, in waves that skip it", async () => {
+    const deps = await fleet("r", {
+      architectures: ["arm"],
+      hosts: [
+        { id: "a", connection: { host: "10.0.0.1" } },
+        { id: "gone", retired: true },
+        { id: "b", connection: { host: "10.0.0.2" } },
+      ],
+      rollout: { waveSize: 1 },
+    });
+    assert.deepEqual(
+      Object.keys(deps).filter((n) => n.includes("gone")),
+      [],
+    );
+    assert.deepEqual(deps["r-b-packages"], ["r-a-check"], "the retired host is not a wave of its own");
+  });
+
+  it("does not read a retired host, even when its connection is still given", async () => {
+    const { useObservationRunner } = await import("../../../src/component/observe");
+    const read: string[] = [];
+    const restore = useObservationRunner(async (ep) => {
+      read.push(ep.host);
+      throw new Error("unreachable in this test");
+    });
+    try {
+      await fleet("rr", {
+        architectures: ["arm"],
+        hosts: [
+          { id: "gone", retired: true, connection: { host: "10.9.9.9" } },
+          { id: "a", connection: { host: "10.0.0.1" } },
+        ],
+      });
+    } finally {
+      restore();
+    }
+    assert.deepEqual(read, ["10.0.0.1"]);
+  });
+
+  it("rejects a host without a connection that is not retired, naming the field and the host", async () => {
+    const { BinfmtFleet } = await import("../../../src/component");
+    assert.throws(
+      () => new BinfmtFleet("bad", { architectures: ["arm"], hosts: [{ id: "a" }] }),
+      /args\.hosts\[0\]\.connection: host "a" has no connection: give one, or mark the host retired: true/,
+    );
+  });
+
+  it("names the retired host's former URN in the state-delete command it prints", async () => {
+    const { retiredHostUrn } = await import("../../../src/component/fleet");
+    assert.equal(
+      retiredHostUrn("urn:pulumi:dev::proj::qemu-binfmt:index:BinfmtFleet::builders", "builders", "b3"),
+      "urn:pulumi:dev::proj::qemu-binfmt:index:BinfmtFleet$qemu-binfmt:index:BinfmtHost::builders-b3",
+    );
+  });
+});
