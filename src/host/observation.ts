@@ -9,10 +9,13 @@
  * candidate versions) and the native-execution probes.
  */
 import { z } from "zod";
-import { TargetInfo, probeElf } from "../binfmt";
+import { probeElf } from "../binfmt";
 import { Privilege } from "./enums";
 import { HostFacts, factsSchema } from "./facts";
 import { HostConfig, ruleFilePath } from "./config";
+import { interpreterCandidates } from "./interpreter";
+import { ObservedBinfmtSupport, binfmtSupportRecord } from "./binfmt-support";
+export type { ObservedBinfmtSupport };
 
 /** One binfmt_misc entry as /proc/sys/fs/binfmt_misc/<name> prints it. */
 export interface ObservedEntry {
@@ -93,6 +96,8 @@ export interface ObservedProbe {
 export interface HostObservation {
   readonly facts: HostFacts;
   readonly binfmt: { readonly mounted: boolean; readonly status: string };
+  /** Absent from observations stored by versions before it (observe: false): not known, nothing refused. */
+  readonly binfmtSupport?: ObservedBinfmtSupport;
   readonly entries: readonly ObservedEntry[];
   readonly files: readonly ObservedFile[];
   readonly boot: ObservedBoot;
@@ -115,14 +120,7 @@ export interface ObservationRequest {
 /** Packages whose state decides the interpreter layout (Debian packaging; see ./evidence.ts). */
 export const QEMU_PACKAGES = ["qemu-user", "qemu-user-static", "qemu-user-binfmt", "binfmt-support"] as const;
 
-/** Paths where a target's interpreter may be: the configured one, or both Debian layouts. */
-export function interpreterCandidates(config: HostConfig, target: TargetInfo): string[] {
-  const explicit = config.interpreters[target.name];
-  if (explicit !== undefined) return [explicit];
-  const dir = config.interpreterDir ?? "/usr/bin";
-  if (config.interpreterSuffix !== undefined) return [`${dir}/${target.qemuBinary}${config.interpreterSuffix}`];
-  return [`${dir}/${target.qemuBinary}`, `${dir}/${target.qemuBinary}-static`];
-}
+export { interpreterCandidates };
 
 /**
  * The request for a host's configuration: known before anything is read from the host. UNITS_FILE, when
@@ -157,6 +155,7 @@ export function observationVars(req: ObservationRequest): Record<string, string>
 const line = z.discriminatedUnion("kind", [
   factsSchema.extend({ kind: z.literal("facts") }),
   z.object({ kind: z.literal("binfmt"), mounted: z.boolean(), status: z.string() }),
+  binfmtSupportRecord,
   z.object({ kind: z.literal("entry"), name: z.string(), text: z.string() }),
   z.object({ kind: z.literal("registration"), name: z.string(), time: z.number().int().nonnegative() }),
   z.object({ kind: z.literal("file"), path: z.string(), state: z.enum(["file", "missing", "symlink", "other"]), text: z.string() }),
@@ -192,6 +191,7 @@ export function parseObservation(stdout: string, label: string): HostObservation
   let facts: HostFacts | undefined;
   let binfmt: HostObservation["binfmt"] | undefined;
   let boot: ObservedBoot | undefined;
+  let binfmtSupport: ObservedBinfmtSupport | undefined;
   const entries: ObservedEntry[] = [];
   const files: ObservedFile[] = [];
   const elfs: ObservedElf[] = [];
@@ -215,6 +215,9 @@ export function parseObservation(stdout: string, label: string): HostObservation
       }
       case "binfmt":
         binfmt = { mounted: r.data.mounted, status: r.data.status };
+        break;
+      case "binfmtSupport":
+        binfmtSupport = { support: r.data.support, readOnly: r.data.readOnly, modulesDir: r.data.modulesDir };
         break;
       case "entry":
         entries.push({ name: r.data.name, text: r.data.text });
@@ -257,7 +260,7 @@ export function parseObservation(stdout: string, label: string): HostObservation
       `${label}: the observation ended early (no ${facts === undefined ? "facts" : binfmt === undefined ? "binfmt_misc" : "boot"} record); stdout: ${JSON.stringify(stdout.slice(0, 300))}`,
     );
   }
-  return { facts, binfmt, entries, files, boot, elfs, packages, probes };
+  return { facts, binfmt, ...(binfmtSupport === undefined ? {} : { binfmtSupport }), entries, files, boot, elfs, packages, probes };
 }
 
 /**

@@ -12,7 +12,7 @@
 #   CONFIG_DIR  the binfmt.d directory of the rules
 #
 # Prints one JSON object per line; "kind" names the record (parsed by src/host/observation.ts):
-#   facts · binfmt · entry · registration (when a requested target's entry was registered) · file · boot ·
+#   facts · binfmt · binfmtSupport · entry · registration (when a requested target's entry was registered) · file · boot ·
 #   elf · package · probe
 # Fails (non-zero) only when the login user is not root and `sudo -n` would need a password: every
 # change needs root, and remote commands have no terminal to prompt on.
@@ -48,6 +48,25 @@ printf '{"kind":"facts","machine":%s,"kernel":%s,"hostname":%s,"distroId":%s,"di
 status=""
 [ -r "$MNT/status" ] && status=$(cat "$MNT/status")
 printf '{"kind":"binfmt","mounted":%s,"status":%s}\n' "$mounted" "$(js "$status")"
+# --- binfmt_misc support: can this kernel have it, and may it be written here? (src/host/capability.ts) ------
+# support: "listed" (/proc/filesystems lists it: built in, or its module loaded), "builtin" (modules.builtin of
+# the running kernel names it), "module" (a binfmt_misc module of the running kernel: modules.dep, or
+# kernel/fs/binfmt_misc.ko*; a mount loads it), "none" (neither, while /lib/modules/<release> exists),
+# "no-modules" (neither, and no /lib/modules/<release>: modprobe can load nothing for this kernel).
+# readOnly: the binfmt_misc mount (or /proc/sys when binfmt_misc is not mounted) is read-only, as in an
+# unprivileged container: nothing can be registered (or mounted) from here.
+kmods=/lib/modules/$(uname -r)
+if grep -qw binfmt_misc /proc/filesystems 2>/dev/null; then support=listed
+elif [ -r "$kmods/modules.builtin" ] && grep -q '/binfmt_misc\.ko$' "$kmods/modules.builtin"; then support=builtin
+elif { [ -r "$kmods/modules.dep" ] && grep -q '/binfmt_misc\.ko[^:]*:' "$kmods/modules.dep"; } ||
+  ls "$kmods"/kernel/fs/binfmt_misc.ko* >/dev/null 2>&1; then support=module
+elif [ -d "$kmods" ]; then support=none
+else support=no-modules
+fi
+if [ "$mounted" = true ]; then rodir=$MNT; else rodir=/proc/sys; fi
+# The last mount of that directory is the one in effect (systemd's autofs mount comes before binfmt_misc's).
+if awk -v d="$rodir" '$2 == d { ro = ($4 ~ /(^|,)ro(,|$)/) } END { exit !ro }' /proc/mounts 2>/dev/null; then ro=true; else ro=false; fi
+printf '{"kind":"binfmtSupport","support":%s,"readOnly":%s,"modulesDir":%s}\n' "$(js "$support")" "$ro" "$(js "$kmods")"
 # The awk functions of the records printed by one awk (entries, packages): esc(v) escapes v as js does (quotes
 # and backslashes; control characters dropped). Backslashes are swapped by split and join: a backslash in
 # gsub's replacement means different things in mawk, gawk and busybox awk.

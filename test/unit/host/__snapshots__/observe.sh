@@ -202,6 +202,17 @@ printf '{"kind":"facts","machine":%s,"kernel":%s,"hostname":%s,"distroId":%s,"di
 status=""
 [ -r "$MNT/status" ] && status=$(cat "$MNT/status")
 printf '{"kind":"binfmt","mounted":%s,"status":%s}\n' "$mounted" "$(js "$status")"
+kmods=/lib/modules/$(uname -r)
+if grep -qw binfmt_misc /proc/filesystems 2>/dev/null; then support=listed
+elif [ -r "$kmods/modules.builtin" ] && grep -q '/binfmt_misc\.ko$' "$kmods/modules.builtin"; then support=builtin
+elif { [ -r "$kmods/modules.dep" ] && grep -q '/binfmt_misc\.ko[^:]*:' "$kmods/modules.dep"; } ||
+  ls "$kmods"/kernel/fs/binfmt_misc.ko* >/dev/null 2>&1; then support=module
+elif [ -d "$kmods" ]; then support=none
+else support=no-modules
+fi
+if [ "$mounted" = true ]; then rodir=$MNT; else rodir=/proc/sys; fi
+if awk -v d="$rodir" '$2 == d { ro = ($4 ~ /(^|,)ro(,|$)/) } END { exit !ro }' /proc/mounts 2>/dev/null; then ro=true; else ro=false; fi
+printf '{"kind":"binfmtSupport","support":%s,"readOnly":%s,"modulesDir":%s}\n' "$(js "$support")" "$ro" "$(js "$kmods")"
 JSON_AWK='
   function swap(v, c, r,  p, n, i, o) { n = split(v, p, c); o = p[1]; for (i = 2; i <= n; i++) o = o r p[i]; return o }
   function esc(v) {
