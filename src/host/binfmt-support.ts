@@ -16,7 +16,7 @@ export interface ObservedBinfmtSupport {
    * kernel has no /lib/modules/<release> (no module can be loaded).
    */
   readonly support: "listed" | "builtin" | "module" | "none" | "no-modules";
-  /** The binfmt_misc mount (or /proc/sys, when binfmt_misc is not mounted) is read-only. */
+  /** binfmt_misc is mounted read-only (false when it is not mounted). */
   readonly readOnly: boolean;
   /** /lib/modules/<release> of the running kernel, as the script looked there. */
   readonly modulesDir: string;

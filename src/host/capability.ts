@@ -10,7 +10,8 @@
  *   modules.builtin does not name it and no binfmt_misc module exists under /lib/modules/<release> (or that
  *   directory is missing: modprobe can load nothing). "Not mounted but loadable" (a module, or built in)
  *   is no refusal: the rule step mounts it.
- * - binfmt_misc (or /proc/sys, when it is not mounted) mounted read-only, as in an unprivileged container.
+ * - binfmt_misc mounted read-only (registrations fail with EROFS). A read-only /proc/sys under an unmounted
+ *   binfmt_misc is not refused: a mount on top of it works wherever the session may mount (systemd-nspawn).
  * - an interpreter the plan would register that is absent and that this run's install step does not
  *   provide: nothing would install it (installPackages "none", or the packages are installed, which the
  *   packages step leaves alone), or what apt would install predates the target (QEMU_LINUX_USER_SINCE,
@@ -111,11 +112,9 @@ function kernelSupportProblems(obs: HostObservation, label: string): string[] {
       `this kernel (${obs.facts.kernel}) has no binfmt_misc: it is not mounted, /proc/filesystems does not list it and ${modules}. Boot a kernel built with CONFIG_BINFMT_MISC=y or =m${s.support === "no-modules" ? ` (or reboot into the kernel whose modules are installed)` : ""}, then run pulumi up again; nothing was installed on ${label}`,
     );
   }
-  if (s.readOnly) {
+  if (s.readOnly && obs.binfmt.mounted) {
     problems.push(
-      obs.binfmt.mounted
-        ? `binfmt_misc is mounted read-only at /proc/sys/fs/binfmt_misc here (as in an unprivileged container): no entry can be registered from this session. Connect to the host itself (not a container) or give the container a writable binfmt_misc (a privileged container)`
-        : `binfmt_misc is not mounted and /proc/sys is mounted read-only here (as in an unprivileged container), so it cannot be mounted from this session. Connect to the host itself (not a container) or run the container privileged`,
+      `binfmt_misc is mounted read-only at /proc/sys/fs/binfmt_misc here (as a container runtime may bind it): no entry can be registered from this session. Connect to the host itself, or give the container a writable binfmt_misc (a privileged container)`,
     );
   }
   return problems;
