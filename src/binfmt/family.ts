@@ -47,8 +47,9 @@ const NATIVE_SPELLINGS: readonly (readonly [RegExp, readonly string[]])[] = [
   [/^(arm64|aarch64)$/, ["aarch64"]],
   [/^(arm|armel|armhf|armv[4-9].*l)$/, ["arm"]],
   [/^(armeb|armv[4-9].*b)$/, ["armeb"]],
-  [/^(ppc64el|ppc64le)$/, ["ppc64le"]],
+  [/^(ppc64el|ppc64le|powerpc64le)$/, ["ppc64le"]],
   [/^powerpc$/, ["ppc"]],
+  [/^powerpc64$/, ["ppc64"]],
   [/^parisc/, ["hppa"]],
 ];
 
@@ -61,21 +62,19 @@ export function nativeTargetsOf(unameMachine: string): TargetInfo[] {
 }
 
 /**
- * The word size of the running kernel from its `uname -m`: 32 or 64, undefined when `uname -m` does not
- * say (plain "mips", unknown names). A 32-bit kernel cannot execute 64-bit code, so a target of the host's
- * family with a wider ELF class is still emulated (armv7l and armv8l hosts need qemu-aarch64; i686 hosts
- * need qemu-x86_64). armv8l is what a 64-bit ARM CPU reports to a 32-bit kernel or personality.
+ * The word size of the running kernel from its `uname -m`: 32 or 64, undefined when the catalogue has no
+ * target the host runs natively (unknown names). Derived from the catalogue, not from a list of names: a
+ * kernel executes the widest ELF class among the targets it runs natively (nativeTargetsOf), so every QEMU
+ * family gets the 32-bit/64-bit rule by construction, including those whose 32-bit kernel prints the
+ * family's bare name ("mips", "ppc", "sparc"). A 32-bit kernel cannot execute 64-bit code, so a target of
+ * the host's family with a wider ELF class is still emulated (armv7l and armv8l hosts need qemu-aarch64;
+ * i686 hosts need qemu-x86_64; mips hosts need qemu-mips64). armv8l is what a 64-bit ARM CPU reports to a
+ * 32-bit kernel or personality; "mips64" covers n32 (ELFCLASS32) and n64, so it is 64.
  */
-// prettier-ignore
-const KERNEL_WORD_SIZE: readonly (readonly [RegExp, 32 | 64])[] = [
-  [/^(x86_64|amd64|aarch64|aarch64_be|arm64|ppc64|ppc64le|ppc64el|powerpc64|powerpc64le|mips64|mips64el|sparc64|s390x|riscv64|loongarch64|alpha|ia64|parisc64)$/, 64],
-  [/^(i[3-6]86|i86pc|bepc|arm|armel|armhf|armeb|armv[4-9].*[lb]|ppc|powerpc|sparc|s390|riscv32|m68k|sh4|sh4eb|parisc|openrisc|xtensa|microblaze|microblazeel|hexagon)$/, 32],
-];
-
 export function kernelWordSize(unameMachine: string): 32 | 64 | undefined {
-  const m = unameMachine.toLowerCase();
-  for (const [pattern, bits] of KERNEL_WORD_SIZE) if (pattern.test(m)) return bits;
-  return undefined;
+  const native = nativeTargetsOf(unameMachine);
+  if (native.length === 0) return undefined;
+  return native.some((t) => targetWordSize(t) === 64) ? 64 : 32;
 }
 
 /** ELF class of a target's executables from its magic (e_ident[EI_CLASS], byte 4: 1 = 32-bit, 2 = 64-bit). */

@@ -36,7 +36,7 @@ export function planTargets(requested: readonly string[], hostMachine: string, s
  *
  * Family: QEMU's rule (qemu-binfmt-conf.sh skips the host's family), except that a 32-bit kernel never
  * skips a 64-bit member of its family: it cannot run it (armv7l/armv8l + aarch64, i686 + x86_64,
- * sparc + sparc64). ExactNative: only the target(s) the host is.
+ * sparc + sparc64, mips + mips64; the word sizes come from the catalogue, see kernelWordSize). ExactNative: only the target(s) the host is.
  */
 export function planResolvedTargets(targets: readonly TargetInfo[], host: string, policy: SkipPolicy): TargetPlan {
   const hostFamily = familyOf(host);

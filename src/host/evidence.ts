@@ -9,7 +9,10 @@
  * - layout: where the static interpreters are, from what dpkg has installed and what apt offers
  *   (Debian packaging: from QEMU 9.1 on, `qemu-user` is static-pie at /usr/bin/qemu-<cpu> and
  *   `qemu-user-static` is a transitional package that Depends on it and on `qemu-user-binfmt`), then
- *   from the interpreter files present, and only then from the distribution's name and version.
+ *   from the interpreter files present, and only then from the distribution's name and version. When the
+ *   host's lists offer no QEMU package and none is installed, the observation reads fresh lists into a
+ *   private directory first (./fresh-lists.ts); the name table is used only when that fails too, and the
+ *   reason says so.
  * - persistence: whether the entries come back at the next boot: systemd-binfmt present and not masked,
  *   configDir one of the directories it reads (binfmt.d(5)) and not on a tmpfs.
  */
@@ -47,11 +50,15 @@ export function layoutDecision(config: HostConfig, obs: HostObservation): Decisi
         }
       : { value: InterpreterLayout.StaticSuffix, reason: `installed qemu-user-static ${staticPkg.installed} ships /usr/bin/qemu-<cpu>-static` };
   }
-  // 2. What apt would install.
+  // 2. What apt would install (the host's lists, or fresh ones the observation read privately when the host had none).
+  const lists = obs.freshLists?.result === "updated" ? ` (from apt lists read into a private directory: the host's own offered no QEMU package)` : "";
   if (staticPkg !== undefined && staticPkg.candidate !== "") {
     return dependsOnQemuUser(staticPkg.depends)
-      ? { value: InterpreterLayout.Plain, reason: `apt's qemu-user-static ${staticPkg.candidate} is transitional (Depends: ${staticPkg.depends}): qemu-user is the static build` }
-      : { value: InterpreterLayout.StaticSuffix, reason: `apt offers qemu-user-static ${staticPkg.candidate}, which ships /usr/bin/qemu-<cpu>-static` };
+      ? {
+          value: InterpreterLayout.Plain,
+          reason: `apt's qemu-user-static ${staticPkg.candidate} is transitional (Depends: ${staticPkg.depends}): qemu-user is the static build${lists}`,
+        }
+      : { value: InterpreterLayout.StaticSuffix, reason: `apt offers qemu-user-static ${staticPkg.candidate}, which ships /usr/bin/qemu-<cpu>-static${lists}` };
   }
   // 3. Interpreter files already there (installed by hand, or by another package manager).
   const present = (suffix: string) =>
@@ -59,11 +66,21 @@ export function layoutDecision(config: HostConfig, obs: HostObservation): Decisi
   if (present("-static")) return { value: InterpreterLayout.StaticSuffix, reason: "static /usr/bin/qemu-<cpu>-static interpreters are present" };
   if (present("")) return { value: InterpreterLayout.Plain, reason: "static /usr/bin/qemu-<cpu> interpreters are present" };
   if (userPkg !== undefined && userPkg.candidate !== "") {
-    return { value: InterpreterLayout.Plain, reason: `apt offers qemu-user ${userPkg.candidate} and no qemu-user-static: qemu-user is the static build` };
+    return { value: InterpreterLayout.Plain, reason: `apt offers qemu-user ${userPkg.candidate} and no qemu-user-static: qemu-user is the static build${lists}` };
   }
-  // 4. Nothing to go on: the release table.
-  const byName = interpreterLayout(obs.facts);
-  return { value: byName, reason: `no QEMU package or interpreter found; by distribution (${obs.facts.distroId} ${obs.facts.distroVersion || "testing"})` };
+  // 4. The host cannot tell: the release table, and the reason says so (and why the lists could not tell).
+  const f = obs.facts;
+  const byName = interpreterLayout(f);
+  const fresh = obs.freshLists === undefined || obs.freshLists.result === "updated" ? "" : ` (fresh apt lists could not be read: ${obs.freshLists.detail})`;
+  const known = /^(debian|ubuntu)$/i.test(f.distroId);
+  const unknown = known
+    ? ""
+    : `; the table does not know ID=${f.distroId || "?"}${f.distroLike ? ` (ID_LIKE=${f.distroLike})` : ""} and assumes qemu-user-static's /usr/bin/qemu-<cpu>-static: set interpreterSuffix and packages if that is wrong`;
+  const what = byName === InterpreterLayout.Plain ? "qemu-user's /usr/bin/qemu-<cpu>" : "qemu-user-static's /usr/bin/qemu-<cpu>-static";
+  return {
+    value: byName,
+    reason: `no QEMU package, apt candidate or interpreter found on the host${fresh}, so not decided from evidence: by the distribution's name table (${f.distroId || "?"} ${f.distroVersion || "testing"}: ${what})${unknown}`,
+  };
 }
 
 export function persistenceDecision(config: HostConfig, obs: HostObservation): Decision<boolean> {

@@ -24,8 +24,12 @@ export function aptPackages(config: HostConfig, obs: HostObservation, packages: 
   const f = obs.facts;
   if (!f.apt) {
     const distro = `${f.distroName || f.distroId || "unknown distribution"} (os-release ID=${f.distroId || "?"}${f.distroLike ? `, ID_LIKE=${f.distroLike}` : ""})`;
+    // The ways out offered are the ones this host can take: the image source copies through docker.
+    const image = f.docker
+      ? `Use installSource "image" with interpreterImage "NAME@sha256:…" (static QEMU interpreters from an OCI image through the host's docker), or`
+      : `installSource "image" copies interpreters from an OCI image through docker, which this host does not have on its PATH either (install docker first to use it); or use`;
     problems.push(
-      `installSource "apt" needs apt-get and dpkg, and this host has neither: ${distro}. Use installSource "image" with interpreterImage "NAME@sha256:…" (static QEMU interpreters from an OCI image through the host's docker: any Linux with docker), or installPackages "none" with interpreters installed by other means`,
+      `installSource "apt" needs apt-get and dpkg, and this host has neither: ${distro}. ${image} installPackages "none" with interpreters installed by other means (the distribution's own QEMU user-mode package, static builds)`,
     );
     return [...packages];
   }

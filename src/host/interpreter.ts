@@ -4,6 +4,8 @@
  */
 import { RULE_DEFAULTS, TargetInfo, interpreterPath } from "../binfmt";
 import { InterpreterLayout } from "./enums";
+import { HostConfig } from "./config";
+import { binfmtPLink } from "./kernel";
 
 /** What decides the interpreter, besides the host: the arguments interpreters, interpreterDir, interpreterSuffix. */
 export interface InterpreterChoice {
@@ -31,4 +33,18 @@ export function interpreterFor(target: TargetInfo, choice: InterpreterChoice, la
   if (explicit !== undefined) return explicit;
   const suffix = choice.interpreterSuffix ?? suffixForLayout(layout);
   return interpreterPath(target, choice.interpreterDir ?? RULE_DEFAULTS.interpreterDir, suffix);
+}
+
+/**
+ * Paths where a target's interpreter may be (the observation reads each): the configured one, or both
+ * Debian layouts; with flag P also Debian's "-binfmt-P" link, which the plan offers on kernels < 5.12 only
+ * where the host has it (./capability.ts).
+ */
+export function interpreterCandidates(config: HostConfig, target: TargetInfo): string[] {
+  const link = config.flags.includes("P") ? [binfmtPLink(target)] : [];
+  const explicit = config.interpreters[target.name];
+  if (explicit !== undefined) return [explicit, ...link.filter((l) => l !== explicit)];
+  const dir = config.interpreterDir ?? "/usr/bin";
+  if (config.interpreterSuffix !== undefined) return [`${dir}/${target.qemuBinary}${config.interpreterSuffix}`, ...link];
+  return [`${dir}/${target.qemuBinary}`, `${dir}/${target.qemuBinary}-static`, ...link];
 }

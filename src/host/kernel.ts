@@ -11,11 +11,13 @@
  *   handle binfmt-misc P flag as a separate exe name", Michael Tokarev, 2021) and ships
  *   /usr/libexec/qemu-binfmt/<cpu>-binfmt-P links: QEMU started under a name ending in "-binfmt-P" knows
  *   argv[0] was preserved, whatever the kernel. Decision: below 5.12, P is refused unless the target's
- *   interpreter is such a "-binfmt-P" link (set it with the `interpreters` argument); a "-binfmt-P"
+ *   interpreter is such a "-binfmt-P" link (set it with the `interpreters` argument); the refusal offers the
+ *   link only where the observation saw it, or this run's install step ships it (./capability.ts); Ubuntu
+ *   18.04/20.04 (QEMU 2.11, 4.2) ship none. A "-binfmt-P"
  *   interpreter without flag P is refused on every kernel (it would eat the program's first argument).
  * - A release that does not start with MAJOR.MINOR is not checked (nothing is refused on a guess).
  */
-import { BinfmtRule } from "../binfmt";
+import { BinfmtRule, TargetInfo, findTarget } from "../binfmt";
 
 export type KernelVersion = readonly [major: number, minor: number, patch: number];
 
@@ -37,8 +39,29 @@ export const KERNEL_AT_FLAGS_PRESERVE_ARGV0 = [5, 12] as const;
 
 const BINFMT_P_WRAPPER = /-binfmt-P$/;
 
-/** Why `rule` cannot be registered on a kernel of this release; [] when it can. */
-export function kernelProblems(rule: Pick<BinfmtRule, "name" | "flags" | "interpreter">, kernelRelease: string): string[] {
+/** Debian's qemu 1:5.2+dfsg-4: the first packaging that ships /usr/libexec/qemu-binfmt/<cpu>-binfmt-P links. */
+export const DEBIAN_BINFMT_P_SINCE = "1:5.2+dfsg-4";
+
+/** Debian's "-binfmt-P" link for a target's emulator: /usr/libexec/qemu-binfmt/<cpu>-binfmt-P (cpu: qemu-<cpu>). */
+export function binfmtPLink(target: Pick<TargetInfo, "qemuBinary">): string {
+  return `/usr/libexec/qemu-binfmt/${target.qemuBinary.replace(/^qemu-/, "")}-binfmt-P`;
+}
+
+/**
+ * What the host says about a target's "-binfmt-P" link (./capability.ts builds it from the observation):
+ * whether it is there (or this run's install step ships it) and the evidence, one clause.
+ */
+export interface PLinkEvidence {
+  readonly available: boolean;
+  readonly evidence: string;
+}
+
+/**
+ * Why `rule` cannot be registered on a kernel of this release; [] when it can. `pLink` grounds the advice
+ * for flag P below 5.12 in what the host has; without it (the rules CLI reads no host) the advice says
+ * which packagings ship the link and asks to check.
+ */
+export function kernelProblems(rule: Pick<BinfmtRule, "name" | "flags" | "interpreter">, kernelRelease: string, pLink?: PLinkEvidence): string[] {
   const problems: string[] = [];
   const wrapper = BINFMT_P_WRAPPER.test(rule.interpreter);
   if (wrapper && !rule.flags.includes("P")) {
@@ -54,10 +77,19 @@ export function kernelProblems(rule: Pick<BinfmtRule, "name" | "flags" | "interp
     );
   }
   if (rule.flags.includes("P") && !wrapper && below(v, ...KERNEL_AT_FLAGS_PRESERVE_ARGV0)) {
-    const cpu = rule.name.replace(/^qemu-/, "");
-    const link = `/usr/libexec/qemu-binfmt/${cpu}-binfmt-P`;
+    const target = findTarget(rule.name.replace(/^qemu-/, ""));
+    const cpu = target === undefined ? rule.name.replace(/^qemu-/, "") : target.name;
+    const link = target === undefined ? `/usr/libexec/qemu-binfmt/${cpu}-binfmt-P` : binfmtPLink(target);
+    const use = `interpreters: { ${JSON.stringify(cpu)}: "${link}" } (CLI: --target-interpreter ${cpu}=${link})`;
+    const otherWays = `drop P from flags (the default flags are F), or boot Linux ≥ ${KERNEL_AT_FLAGS_PRESERVE_ARGV0.join(".")}`;
+    const advice =
+      pLink === undefined
+        ? `Debian's QEMU packaging ships a "-binfmt-P" link that works on any kernel from qemu ${DEBIAN_BINFMT_P_SINCE} on (Ubuntu 18.04 and 20.04 have none): if ${link} exists on the host, use ${use}; otherwise ${otherWays}`
+        : pLink.available
+          ? `Use the "-binfmt-P" link (${pLink.evidence}): ${use}, or ${otherWays}`
+          : `The "-binfmt-P" link that would work on this kernel is not available (${pLink.evidence}; Debian's packaging ships it from qemu ${DEBIAN_BINFMT_P_SINCE} on): ${otherWays}, or install a QEMU whose packaging ships ${link}`;
     problems.push(
-      `${rule.name}: flag P on Linux ${kernelRelease} (< ${KERNEL_AT_FLAGS_PRESERVE_ARGV0.join(".")}): the kernel does not tell QEMU that argv[0] was preserved (AT_FLAGS_PRESERVE_ARGV0), so every emulated program would get shifted arguments. Use the "-binfmt-P" link Debian's QEMU packages ship, e.g. interpreters: { ${JSON.stringify(cpu)}: "${link}" } (CLI: --target-interpreter ${cpu}=${link}), or drop P`,
+      `${rule.name}: flag P on Linux ${kernelRelease} (< ${KERNEL_AT_FLAGS_PRESERVE_ARGV0.join(".")}): the kernel does not tell QEMU that argv[0] was preserved (AT_FLAGS_PRESERVE_ARGV0), so every emulated program would get shifted arguments. ${advice}`,
     );
   }
   return problems;

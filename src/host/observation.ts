@@ -9,10 +9,11 @@
  * candidate versions) and the native-execution probes.
  */
 import { z } from "zod";
-import { TargetInfo, probeElf } from "../binfmt";
 import { Privilege } from "./enums";
 import { HostFacts, factsSchema } from "./facts";
-import { HostConfig, ruleFilePath } from "./config";
+import { ObservedBinfmtSupport, binfmtSupportRecord } from "./binfmt-support";
+import { ObservedFreshLists, freshListsRecord, withFreshPackages } from "./fresh-lists";
+export type { ObservedBinfmtSupport, ObservedFreshLists };
 
 /** One binfmt_misc entry as /proc/sys/fs/binfmt_misc/<name> prints it. */
 export interface ObservedEntry {
@@ -93,6 +94,10 @@ export interface ObservedProbe {
 export interface HostObservation {
   readonly facts: HostFacts;
   readonly binfmt: { readonly mounted: boolean; readonly status: string };
+  /** Absent from observations stored by versions before it (observe: false): not known, nothing refused. */
+  readonly binfmtSupport?: ObservedBinfmtSupport;
+  /** The private `apt-get update` (./fresh-lists.ts), when the host's lists knew no QEMU package; its packages are in `packages`. */
+  readonly freshLists?: ObservedFreshLists;
   readonly entries: readonly ObservedEntry[];
   readonly files: readonly ObservedFile[];
   readonly boot: ObservedBoot;
@@ -102,61 +107,23 @@ export interface HostObservation {
   readonly probes: readonly ObservedProbe[];
 }
 
-/** What the observation script is asked to look at (its variables). */
-export interface ObservationRequest {
-  readonly files: readonly string[];
-  readonly elfs: readonly string[];
-  readonly packages: readonly string[];
-  /** Target name → probe bytes. */
-  readonly probes: readonly { readonly target: string; readonly bytes: Uint8Array }[];
-  readonly configDir: string;
-}
+export { ObservationRequest, QEMU_PACKAGES, interpreterCandidates, observationRequest, observationVars } from "./observation-request";
 
-/** Packages whose state decides the interpreter layout (Debian packaging; see ./evidence.ts). */
-export const QEMU_PACKAGES = ["qemu-user", "qemu-user-static", "qemu-user-binfmt", "binfmt-support"] as const;
-
-/** Paths where a target's interpreter may be: the configured one, or both Debian layouts. */
-export function interpreterCandidates(config: HostConfig, target: TargetInfo): string[] {
-  const explicit = config.interpreters[target.name];
-  if (explicit !== undefined) return [explicit];
-  const dir = config.interpreterDir ?? "/usr/bin";
-  if (config.interpreterSuffix !== undefined) return [`${dir}/${target.qemuBinary}${config.interpreterSuffix}`];
-  return [`${dir}/${target.qemuBinary}`, `${dir}/${target.qemuBinary}-static`];
-}
-
-/**
- * The request for a host's configuration: known before anything is read from the host. UNITS_FILE, when
- * given, is read like the rule files (its text: the repair tokens, ./units.ts).
- */
-export function observationRequest(config: HostConfig, unitsFile?: string): ObservationRequest {
-  const probes = config.targets.flatMap((t) => {
-    const bytes = probeElf(t.name);
-    return bytes === undefined ? [] : [{ target: t.name, bytes }];
-  });
-  return {
-    files: [...config.targets.map((t) => ruleFilePath(config.configDir, t)), ...(unitsFile === undefined ? [] : [unitsFile])],
-    elfs: [...new Set(config.targets.flatMap((t) => interpreterCandidates(config, t)))],
-    packages: [...new Set([...QEMU_PACKAGES, ...(config.packages ?? [])])],
-    probes,
-    configDir: config.configDir,
-  };
-}
-
-/** The request as the script's variables. Probe bytes become `\ooo` escapes (printf's format, no `%`). */
-export function observationVars(req: ObservationRequest): Record<string, string> {
-  const octal = (b: Uint8Array) => [...b].map((x) => `\\${x.toString(8).padStart(3, "0")}`).join("");
-  return {
-    FILES: req.files.join("\n"),
-    ELFS: req.elfs.join("\n"),
-    PACKAGES: req.packages.join(" "),
-    PROBES: req.probes.map((p) => `${p.target} ${octal(p.bytes)}`).join("\n"),
-    CONFIG_DIR: req.configDir,
-  };
-}
+const packageRecord = z.object({
+  kind: z.literal("package"),
+  name: z.string(),
+  status: z.string(),
+  installed: z.string(),
+  installedDepends: z.string(),
+  candidate: z.string(),
+  depends: z.string(),
+  versions: z.string().default(""),
+});
 
 const line = z.discriminatedUnion("kind", [
   factsSchema.extend({ kind: z.literal("facts") }),
   z.object({ kind: z.literal("binfmt"), mounted: z.boolean(), status: z.string() }),
+  binfmtSupportRecord,
   z.object({ kind: z.literal("entry"), name: z.string(), text: z.string() }),
   z.object({ kind: z.literal("registration"), name: z.string(), time: z.number().int().nonnegative() }),
   z.object({ kind: z.literal("file"), path: z.string(), state: z.enum(["file", "missing", "symlink", "other"]), text: z.string() }),
@@ -171,16 +138,9 @@ const line = z.discriminatedUnion("kind", [
     // Absent from observations stored by earlier versions (observe: false): 0, not known, never drift.
     changed: z.number().int().nonnegative().default(0),
   }),
-  z.object({
-    kind: z.literal("package"),
-    name: z.string(),
-    status: z.string(),
-    installed: z.string(),
-    installedDepends: z.string(),
-    candidate: z.string(),
-    depends: z.string(),
-    versions: z.string().default(""),
-  }),
+  packageRecord,
+  packageRecord.extend({ kind: z.literal("freshPackage") }),
+  freshListsRecord,
   z.object({ kind: z.literal("probe"), target: z.string(), result: z.enum(["native", "foreign", "inconclusive", "unavailable"]), detail: z.string(), handler: z.string() }),
 ]);
 
@@ -192,6 +152,9 @@ export function parseObservation(stdout: string, label: string): HostObservation
   let facts: HostFacts | undefined;
   let binfmt: HostObservation["binfmt"] | undefined;
   let boot: ObservedBoot | undefined;
+  let binfmtSupport: ObservedBinfmtSupport | undefined;
+  let freshLists: ObservedFreshLists | undefined;
+  const fresh: ObservedPackage[] = [];
   const entries: ObservedEntry[] = [];
   const files: ObservedFile[] = [];
   const elfs: ObservedElf[] = [];
@@ -216,6 +179,9 @@ export function parseObservation(stdout: string, label: string): HostObservation
       case "binfmt":
         binfmt = { mounted: r.data.mounted, status: r.data.status };
         break;
+      case "binfmtSupport":
+        binfmtSupport = { support: r.data.support, readOnly: r.data.readOnly, modulesDir: r.data.modulesDir };
+        break;
       case "entry":
         entries.push({ name: r.data.name, text: r.data.text });
         break;
@@ -236,8 +202,12 @@ export function parseObservation(stdout: string, label: string): HostObservation
       case "elf":
         elfs.push({ path: r.data.path, exists: r.data.exists, executable: r.data.executable, linking: r.data.linking, header: r.data.header, changed: r.data.changed });
         break;
+      case "freshLists":
+        freshLists = { result: r.data.result, detail: r.data.detail };
+        break;
       case "package":
-        packages.push({
+      case "freshPackage":
+        (r.data.kind === "package" ? packages : fresh).push({
           name: r.data.name,
           status: r.data.status,
           installed: r.data.installed,
@@ -257,7 +227,8 @@ export function parseObservation(stdout: string, label: string): HostObservation
       `${label}: the observation ended early (no ${facts === undefined ? "facts" : binfmt === undefined ? "binfmt_misc" : "boot"} record); stdout: ${JSON.stringify(stdout.slice(0, 300))}`,
     );
   }
-  return { facts, binfmt, entries, files, boot, elfs, packages, probes };
+  const known = { ...(binfmtSupport === undefined ? {} : { binfmtSupport }), ...(freshLists === undefined ? {} : { freshLists }) };
+  return { facts, binfmt, ...known, entries, files, boot, elfs, packages: withFreshPackages(packages, fresh), probes };
 }
 
 /**

@@ -26,6 +26,7 @@ import { KernelFields, RuleScriptInput, withOwner } from "./scripts/rule";
 import { HostConfig } from "./config";
 import { interpreterFor } from "./interpreter";
 import { kernelProblems } from "./kernel";
+import { capabilityProblems, pLinkEvidence } from "./capability";
 import { ImagePlan, imageInterpreterPath, imagePlan } from "./image";
 import { aptPackages } from "./install";
 import { VersionConstraint } from "./version";
@@ -146,7 +147,22 @@ export function planHost(config: HostConfig, obs: HostObservation, label: string
   });
   // Validated against the kernel the facts give, before any change on the host (src/host/kernel.ts).
   const registered = rules.filter((r) => r.skipped === undefined);
-  const refused = registered.flatMap((r) => kernelProblems(r.rule, facts.kernel));
+  const refused: string[] = [];
+  // apt exists and offers what packageVersion asks for (./install.ts); the image source needs no package.
+  const packages = image === undefined ? aptPackages(config, obs, packagesFor(config, layout.value), refused) : [];
+  // What the kernel and the installed QEMU cannot do, before any change (./capability.ts); the advice for
+  // flag P offers Debian's "-binfmt-P" link only where the host has it or this run installs it.
+  refused.push(...registered.flatMap((r) => kernelProblems(r.rule, facts.kernel, pLinkEvidence(config, obs, r.target, packages))));
+  refused.push(
+    ...capabilityProblems(
+      config,
+      obs,
+      registered.map((r) => ({ target: r.target, rule: r.rule, requireStatic: r.script.requireStatic })),
+      packages,
+      image !== undefined,
+      label,
+    ),
+  );
   // Never a rule that captures the host's own programs (its interpreters, /bin/sh, init): under any skip
   // policy, checked against the ELF headers the observation read (the apply script checks again on the host).
   const headers = obs.elfs.filter((e) => e.exists && e.header !== "").map((e) => ({ path: e.path, headerHex: e.header }));
@@ -156,8 +172,6 @@ export function planHost(config: HostConfig, obs: HostObservation, label: string
       headers,
     ).map((p) => p.message),
   );
-  // apt exists and offers what packageVersion asks for (./install.ts); the image source needs no package.
-  const packages = image === undefined ? aptPackages(config, obs, packagesFor(config, layout.value), refused) : [];
   // The rule commands of a host take turns with flock(1) (./scripts/lock.sh): without it each would fail at
   // its first step, after the packages step. Decided from the observation (an unread host has no kernel).
   if (registered.length > 0 && facts.kernel !== "" && !facts.flock) {

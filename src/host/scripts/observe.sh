@@ -10,10 +10,11 @@
 #   PACKAGES    package names whose dpkg status and apt versions to report, space separated
 #   PROBES      "<target> <bytes as \ooo escapes>" per line: probe executables (src/binfmt/probe-elf.ts)
 #   CONFIG_DIR  the binfmt.d directory of the rules
+#   FRESH_LISTS_TIMEOUT  seconds a private `apt-get update` may take (see "fresh apt lists" below)
 #
 # Prints one JSON object per line; "kind" names the record (parsed by src/host/observation.ts):
-#   facts · binfmt · entry · registration (when a requested target's entry was registered) · file · boot ·
-#   elf · package · probe
+#   facts · binfmt · binfmtSupport · entry · registration (when a requested target's entry was registered) · file · boot ·
+#   elf · package · freshLists · freshPackage · probe
 # Fails (non-zero) only when the login user is not root and `sudo -n` would need a password: every
 # change needs root, and remote commands have no terminal to prompt on.
 
@@ -48,6 +49,26 @@ printf '{"kind":"facts","machine":%s,"kernel":%s,"hostname":%s,"distroId":%s,"di
 status=""
 [ -r "$MNT/status" ] && status=$(cat "$MNT/status")
 printf '{"kind":"binfmt","mounted":%s,"status":%s}\n' "$mounted" "$(js "$status")"
+# --- binfmt_misc support: can this kernel have it, and may it be written here? (src/host/capability.ts) ------
+# support: "listed" (/proc/filesystems lists it: built in, or its module loaded), "builtin" (modules.builtin of
+# the running kernel names it), "module" (a binfmt_misc module of the running kernel: modules.dep, or
+# kernel/fs/binfmt_misc.ko*; a mount loads it), "none" (neither, while /lib/modules/<release> exists),
+# "no-modules" (neither, and no /lib/modules/<release>: modprobe can load nothing for this kernel).
+# readOnly: binfmt_misc is mounted read-only (as a container runtime may bind it): nothing can be registered.
+# Not judged when it is not mounted: a read-only /proc/sys (systemd-nspawn, containers) does not stop a
+# mount on top of it where the session may mount at all; the rule step mounts it and names the failure.
+kmods=/lib/modules/$(uname -r)
+if grep -qw binfmt_misc /proc/filesystems 2>/dev/null; then support=listed
+elif [ -r "$kmods/modules.builtin" ] && grep -q '/binfmt_misc\.ko$' "$kmods/modules.builtin"; then support=builtin
+elif { [ -r "$kmods/modules.dep" ] && grep -q '/binfmt_misc\.ko[^:]*:' "$kmods/modules.dep"; } ||
+  ls "$kmods"/kernel/fs/binfmt_misc.ko* >/dev/null 2>&1; then support=module
+elif [ -d "$kmods" ]; then support=none
+else support=no-modules
+fi
+# The last mount of MNT is the one in effect (systemd's autofs mount comes before binfmt_misc's).
+ro=false
+if [ "$mounted" = true ] && awk -v d="$MNT" '$2 == d { ro = ($4 ~ /(^|,)ro(,|$)/) } END { exit !ro }' /proc/mounts 2>/dev/null; then ro=true; fi
+printf '{"kind":"binfmtSupport","support":%s,"readOnly":%s,"modulesDir":%s}\n' "$(js "$support")" "$ro" "$(js "$kmods")"
 # The awk functions of the records printed by one awk (entries, packages): esc(v) escapes v as js does (quotes
 # and backslashes; control characters dropped). Backslashes are swapped by split and join: a backslash in
 # gsub's replacement means different things in mawk, gawk and busybox awk.
@@ -227,6 +248,47 @@ package_records() {
   fi
 }
 [ "$apt" != true ] || package_records
+
+# --- fresh apt lists, read privately, when the host's own tell nothing (src/host/evidence.ts) ------------------
+# When the host has no apt lists (no *_Packages* index: a fresh cloud image, or lists cleaned to save space) and
+# no QEMU package installed, the interpreter layout and the package set cannot be read from the host's lists, and a name table
+# would guess. The packages step runs `apt-get update` anyway; here the host's own sources are read into a
+# PRIVATE directory (lists and caches under a temporary directory, removed after): the host's lists, caches and
+# locks are not touched, so a preview changes nothing. apt.conf.d files with update hooks (APT::Update::*-Invoke,
+# e.g. command-not-found's database) are left out, so nothing runs that writes elsewhere. Bounded by
+# FRESH_LISTS_TIMEOUT seconds. Prints a freshLists record ("updated", "failed" or "unavailable", and why) and,
+# when updated, each QEMU package as apt sees it there (kind freshPackage, the package record's fields).
+# Read from the files themselves, not through apt-cache and dpkg-query (each call maps apt's whole cache).
+no_lists_no_qemu() {
+  ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 &&
+    ! awk 'BEGIN { RS = "" } /(^|\n)Package: qemu-user(-static)?\n/ && /\nStatus: install ok installed/ { f = 1 } END { exit !f }' /var/lib/dpkg/status 2>/dev/null
+}
+fresh_lists() {
+  _fl_cache=$(command -v apt-cache) || { printf '{"kind":"freshLists","result":"unavailable","detail":"no apt-cache"}\n'; return 0; }
+  if grep -qi 'invoke' /etc/apt/apt.conf 2>/dev/null; then
+    printf '{"kind":"freshLists","result":"unavailable","detail":"/etc/apt/apt.conf sets hooks that an update would run"}\n'; return 0
+  fi
+  _fl=$(mktemp -d "${TMPDIR:-/tmp}/pqb-lists.XXXXXX" 2>/dev/null) || { printf '{"kind":"freshLists","result":"unavailable","detail":"no temporary directory"}\n'; return 0; }
+  mkdir -p "$_fl/lists/partial" "$_fl/cache/archives/partial" "$_fl/conf.d" "$_fl/bin"
+  for _f in /etc/apt/apt.conf.d/*; do [ -f "$_f" ] && ! grep -qi 'invoke' "$_f" && cp "$_f" "$_fl/conf.d/"; done
+  _sandbox=$user; [ "$uid" = 0 ] && _sandbox=root
+  printf '#!/bin/sh\nexec %s -o Dir::State::Lists=%s/lists -o Dir::Cache=%s/cache -o Dir::Etc::Parts=%s/conf.d -o APT::Sandbox::User=%s "$@"\n' \
+    "$_fl_cache" "$_fl" "$_fl" "$_fl" "$_sandbox" >"$_fl/bin/apt-cache"
+  chmod 700 "$_fl/bin/apt-cache"
+  _rc=0
+  _out=$(timeout "$FRESH_LISTS_TIMEOUT" apt-get -q -o Dir::State::Lists="$_fl/lists" -o Dir::Cache="$_fl/cache" \
+    -o Dir::Etc::Parts="$_fl/conf.d" -o APT::Sandbox::User="$_sandbox" update 2>&1) || _rc=$?
+  if [ "$_rc" -ne 0 ]; then
+    _why=$(printf '%s\n' "$_out" | grep -E '^(E|W):' | head -n 1)
+    [ "$_rc" -eq 124 ] && _why="no answer within $FRESH_LISTS_TIMEOUT s"
+    printf '{"kind":"freshLists","result":"failed","detail":%s}\n' "$(js "apt-get update (private lists) exit $_rc: ${_why:-no message}")"
+  else
+    printf '{"kind":"freshLists","result":"updated","detail":%s}\n' "$(js "$(printf '%s\n' "$_out" | grep -c '^Get:') lists fetched into a private directory")"
+    (PATH="$_fl/bin:$PATH" package_records) | sed 's/^{"kind":"package"/{"kind":"freshPackage"/'
+  fi
+  rm -rf "$_fl"
+}
+if [ "$apt" = true ] && no_lists_no_qemu; then fresh_lists; fi
 
 # --- probes: does the kernel run this format itself? -----------------------------------------------------
 if [ -n "$PROBES" ]; then

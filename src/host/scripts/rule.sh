@@ -101,8 +101,25 @@ EOF_OTHERS
   fail "cannot register $NAME for target $TARGET: the enabled binfmt_misc entry $_list matches the same binaries, and the kernel hands each binary to whichever matching entry comes first, so which interpreter runs would depend on registration order. This component never changes entries it does not own: disable that entry ($_fix), or remove it (echo -1 instead of 0) together with the binfmt.d file or package that registers it, then run pulumi up again"
 }
 
+# binfmt_misc switched off host-wide (MNT/status "disabled"): the kernel hands no binary to any entry, so a
+# registration would change nothing that runs. Read before any change and again before `applied` is reported.
+switched_off() { [ -r "$MNT/status" ] && [ "$(cat "$MNT/status" 2>/dev/null)" = disabled ]; }
+switched_off_fail() {
+  fail "binfmt_misc is switched off for the whole host ($MNT/status reads \"disabled\"): the kernel would hand no binary to $NAME$1. This component does not change that host-wide switch: switch it on as root (echo 1 > $MNT/status) and remove what switches it off at boot, then run pulumi up again"
+}
+
+# The QEMU packages dpkg has installed ("name version, ..."; "" when none or no dpkg), for the missing-emulator message.
+installed_qemu() {
+  command -v dpkg-query >/dev/null 2>&1 || return 0
+  dpkg-query -W -f='${db:Status-Status} ${Package} ${Version}\n' qemu-user-static qemu-user 2>/dev/null | sed -n 's/^installed //p' | paste -sd, - | sed 's/,/, /g'
+}
+
 check_before_change() {
-  [ -e "$INTERP" ] || fail "interpreter $INTERP for target $TARGET does not exist. Install the package that provides it (installPackages) or point interpreterDir/interpreterSuffix at it"
+  if [ ! -e "$INTERP" ]; then
+    _q=$(installed_qemu)
+    [ -z "$_q" ] || fail "interpreter $INTERP for target $TARGET does not exist although $_q is installed: that QEMU has no emulator for $TARGET under this name (see ls /usr/bin/qemu-*). Leave $TARGET out of architectures, point interpreters at an emulator that is there, or install a QEMU that has it (installSource image, a newer release)"
+    fail "interpreter $INTERP for target $TARGET does not exist, and no QEMU package is installed. Install the package that provides it (installPackages) or point interpreterDir/interpreterSuffix at it"
+  fi
   [ -x "$INTERP" ] || fail "interpreter $INTERP for target $TARGET is not executable"
   if [ "$REQUIRE_STATIC" = true ]; then
     _rc=0; elf_static "$INTERP" || _rc=$?
@@ -122,6 +139,7 @@ check_before_change() {
     _err=$(mount -t binfmt_misc binfmt_misc "$MNT" 2>&1) ||
       fail "binfmt_misc is not mounted at $MNT and 'mount -t binfmt_misc binfmt_misc $MNT' failed: ${_err:-no message}$(mount_hint)"
   fi
+  ! switched_off || switched_off_fail ""
   self_match_guard
   conflict_guard
 }
@@ -191,6 +209,8 @@ rule_apply() {
   fi
   entry_diff
   [ -z "$DIFF" ] || fail "binfmt_misc entry $NAME is not what was rendered: $DIFF. Another registrar (binfmt-support, a distro package, a container tool) may have registered this name; see $MNT/$NAME"
+  # Read again: switched off while this ran (the rollback undoes the registration), never reported applied.
+  ! switched_off || switched_off_fail " (switched off while this rule was applied; nothing of it is kept)"
   if ! ours_file || [ "$(cat "$FILE")" != "$CONTENT" ]; then write_file; wrote=true; fi
   DONE=true
   [ -z "$BACKUP" ] || rm -f "$BACKUP"

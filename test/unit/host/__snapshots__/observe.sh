@@ -14,6 +14,7 @@ PROBES='aarch64 \177\105\114\106\002\001\001\000\000\000\000\000\000\000\000\000
 arm \177\105\114\106\001\001\001\000\000\000\000\000\000\000\000\000\002\000\050\000\001\000\000\000\124\000\100\000\064\000\000\000\000\000\000\000\000\000\000\005\064\000\040\000\001\000\000\000\000\000\000\000\001\000\000\000\000\000\000\000\000\000\100\000\000\000\100\000\140\000\000\000\140\000\000\000\005\000\000\000\000\020\000\000\001\160\240\343\052\000\240\343\000\000\000\357
 x86_64 \177\105\114\106\002\001\001\000\000\000\000\000\000\000\000\000\002\000\076\000\001\000\000\000\170\000\100\000\000\000\000\000\100\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000\100\000\070\000\001\000\000\000\000\000\000\000\001\000\000\000\005\000\000\000\000\000\000\000\000\000\000\000\000\000\100\000\000\000\000\000\000\000\100\000\000\000\000\000\204\000\000\000\000\000\000\000\204\000\000\000\000\000\000\000\000\020\000\000\000\000\000\000\270\074\000\000\000\277\052\000\000\000\017\005'
 CONFIG_DIR='/etc/binfmt.d'
+FRESH_LISTS_TIMEOUT='60'
 # --- prelude.sh
 set -eu
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
@@ -202,6 +203,17 @@ printf '{"kind":"facts","machine":%s,"kernel":%s,"hostname":%s,"distroId":%s,"di
 status=""
 [ -r "$MNT/status" ] && status=$(cat "$MNT/status")
 printf '{"kind":"binfmt","mounted":%s,"status":%s}\n' "$mounted" "$(js "$status")"
+kmods=/lib/modules/$(uname -r)
+if grep -qw binfmt_misc /proc/filesystems 2>/dev/null; then support=listed
+elif [ -r "$kmods/modules.builtin" ] && grep -q '/binfmt_misc\.ko$' "$kmods/modules.builtin"; then support=builtin
+elif { [ -r "$kmods/modules.dep" ] && grep -q '/binfmt_misc\.ko[^:]*:' "$kmods/modules.dep"; } ||
+  ls "$kmods"/kernel/fs/binfmt_misc.ko* >/dev/null 2>&1; then support=module
+elif [ -d "$kmods" ]; then support=none
+else support=no-modules
+fi
+ro=false
+if [ "$mounted" = true ] && awk -v d="$MNT" '$2 == d { ro = ($4 ~ /(^|,)ro(,|$)/) } END { exit !ro }' /proc/mounts 2>/dev/null; then ro=true; fi
+printf '{"kind":"binfmtSupport","support":%s,"readOnly":%s,"modulesDir":%s}\n' "$(js "$support")" "$ro" "$(js "$kmods")"
 JSON_AWK='
   function swap(v, c, r,  p, n, i, o) { n = split(v, p, c); o = p[1]; for (i = 2; i <= n; i++) o = o r p[i]; return o }
   function esc(v) {
@@ -347,6 +359,36 @@ package_records() {
   fi
 }
 [ "$apt" != true ] || package_records
+no_lists_no_qemu() {
+  ! ls /var/lib/apt/lists/*_Packages* >/dev/null 2>&1 &&
+    ! awk 'BEGIN { RS = "" } /(^|\n)Package: qemu-user(-static)?\n/ && /\nStatus: install ok installed/ { f = 1 } END { exit !f }' /var/lib/dpkg/status 2>/dev/null
+}
+fresh_lists() {
+  _fl_cache=$(command -v apt-cache) || { printf '{"kind":"freshLists","result":"unavailable","detail":"no apt-cache"}\n'; return 0; }
+  if grep -qi 'invoke' /etc/apt/apt.conf 2>/dev/null; then
+    printf '{"kind":"freshLists","result":"unavailable","detail":"/etc/apt/apt.conf sets hooks that an update would run"}\n'; return 0
+  fi
+  _fl=$(mktemp -d "${TMPDIR:-/tmp}/pqb-lists.XXXXXX" 2>/dev/null) || { printf '{"kind":"freshLists","result":"unavailable","detail":"no temporary directory"}\n'; return 0; }
+  mkdir -p "$_fl/lists/partial" "$_fl/cache/archives/partial" "$_fl/conf.d" "$_fl/bin"
+  for _f in /etc/apt/apt.conf.d/*; do [ -f "$_f" ] && ! grep -qi 'invoke' "$_f" && cp "$_f" "$_fl/conf.d/"; done
+  _sandbox=$user; [ "$uid" = 0 ] && _sandbox=root
+  printf '#!/bin/sh\nexec %s -o Dir::State::Lists=%s/lists -o Dir::Cache=%s/cache -o Dir::Etc::Parts=%s/conf.d -o APT::Sandbox::User=%s "$@"\n' \
+    "$_fl_cache" "$_fl" "$_fl" "$_fl" "$_sandbox" >"$_fl/bin/apt-cache"
+  chmod 700 "$_fl/bin/apt-cache"
+  _rc=0
+  _out=$(timeout "$FRESH_LISTS_TIMEOUT" apt-get -q -o Dir::State::Lists="$_fl/lists" -o Dir::Cache="$_fl/cache" \
+    -o Dir::Etc::Parts="$_fl/conf.d" -o APT::Sandbox::User="$_sandbox" update 2>&1) || _rc=$?
+  if [ "$_rc" -ne 0 ]; then
+    _why=$(printf '%s\n' "$_out" | grep -E '^(E|W):' | head -n 1)
+    [ "$_rc" -eq 124 ] && _why="no answer within $FRESH_LISTS_TIMEOUT s"
+    printf '{"kind":"freshLists","result":"failed","detail":%s}\n' "$(js "apt-get update (private lists) exit $_rc: ${_why:-no message}")"
+  else
+    printf '{"kind":"freshLists","result":"updated","detail":%s}\n' "$(js "$(printf '%s\n' "$_out" | grep -c '^Get:') lists fetched into a private directory")"
+    (PATH="$_fl/bin:$PATH" package_records) | sed 's/^{"kind":"package"/{"kind":"freshPackage"/'
+  fi
+  rm -rf "$_fl"
+}
+if [ "$apt" = true ] && no_lists_no_qemu; then fresh_lists; fi
 if [ -n "$PROBES" ]; then
   pdir=""
   for base in "${TMPDIR:-/tmp}" /var/tmp /dev/shm "$HOME"; do
