@@ -14,6 +14,7 @@ export const SCRIPT_FILES = [
   "prelude.sh",
   "lock.sh",
   "units.sh",
+  "apt.sh",
   "elf.sh",
   "binfmt-entries.sh",
   "observe.sh",
