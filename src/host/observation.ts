@@ -12,6 +12,7 @@ import { z } from "zod";
 import { TargetInfo, probeElf } from "../binfmt";
 import { Privilege } from "./enums";
 import { HostFacts, factsSchema } from "./facts";
+import { BootRun, bootRunSchema } from "./boot-run";
 import { HostConfig, ruleFilePath } from "./config";
 
 /** One binfmt_misc entry as /proc/sys/fs/binfmt_misc/<name> prints it. */
@@ -45,6 +46,8 @@ export interface ObservedBoot {
   readonly active: string;
   /** `stat -f -c %T` of configDir (or its nearest existing parent), e.g. "ext2/ext3", "tmpfs". */
   readonly configDirFs: string;
+  /** Whether the loaded unit runs at boot or its conditions skip it (./boot-run.ts); absent without systemd. */
+  readonly run?: BootRun | undefined;
 }
 
 /** An executable the component depends on or must never capture. */
@@ -160,7 +163,7 @@ const line = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("entry"), name: z.string(), text: z.string() }),
   z.object({ kind: z.literal("registration"), name: z.string(), time: z.number().int().nonnegative() }),
   z.object({ kind: z.literal("file"), path: z.string(), state: z.enum(["file", "missing", "symlink", "other"]), text: z.string() }),
-  z.object({ kind: z.literal("boot"), load: z.string(), unitFileState: z.string(), active: z.string(), configDirFs: z.string() }),
+  z.object({ kind: z.literal("boot"), load: z.string(), unitFileState: z.string(), active: z.string(), configDirFs: z.string(), run: bootRunSchema.nullish() }),
   z.object({
     kind: z.literal("elf"),
     path: z.string(),
@@ -231,7 +234,7 @@ export function parseObservation(stdout: string, label: string): HostObservation
         files.push({ path: r.data.path, state: r.data.state, text: r.data.text });
         break;
       case "boot":
-        boot = { load: r.data.load, unitFileState: r.data.unitFileState, active: r.data.active, configDirFs: r.data.configDirFs };
+        boot = { load: r.data.load, unitFileState: r.data.unitFileState, active: r.data.active, configDirFs: r.data.configDirFs, run: r.data.run ?? undefined };
         break;
       case "elf":
         elfs.push({ path: r.data.path, exists: r.data.exists, executable: r.data.executable, linking: r.data.linking, header: r.data.header, changed: r.data.changed });

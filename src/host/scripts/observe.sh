@@ -127,7 +127,48 @@ fi
 d=$CONFIG_DIR
 while [ ! -e "$d" ] && [ "$d" != / ]; do d=$(dirname "$d"); done
 fs=$(stat -f -c %T "$d" 2>/dev/null || true)
-printf '{"kind":"boot","load":%s,"unitFileState":%s,"active":%s,"configDirFs":%s}\n' "$(js "$load")" "$(js "$unit")" "$(js "$active")" "$(js "$fs")"
+# --- the boot path, continued: does systemd-binfmt RUN at boot, or do its conditions skip it? -------------
+# A loaded, unmasked unit is still skipped at every boot when one of its conditions fails (Ubuntu on WSL2
+# shipped a drop-in with ConditionVirtualization=!wsl). `run` holds: this boot's ConditionResult and when it
+# was checked (ConditionTimestampMonotonic, µs; 0: not at this boot), Result, the unit file and drop-ins,
+# systemctl status's "… was not met" line of this boot, and the unit's conditions as its files set them
+# (`systemctl cat`: each file after a "# PATH" line; an empty "ConditionX=" resets the list, systemd.unit(5)),
+# each evaluated NOW by `systemd-analyze condition` (systemd ≥ 243: "yes"/"no"; "" when it cannot say),
+# with the file that sets it. `systemctl show` prints no conditions (its Conditions property is
+# "[unprintable]"). One show, one status, one cat, one systemd-analyze per condition (the shipped unit has 6).
+boot_run() {
+  _all=$(systemctl show systemd-binfmt.service 2>/dev/null || true)
+  _bp() { printf '%s\n' "$_all" | sed -n "s/^$1=//p" | head -n 1; }
+  _srcs="$(_bp FragmentPath) $(_bp DropInPaths)"
+  _notmet=$(systemctl status -n 0 --no-pager systemd-binfmt.service 2>/dev/null | sed -n 's/^.*[^ ]* \(Condition[A-Za-z]*=.* was not met\)$/\1/p; s/^.*\(none of the trigger conditions were met\).*$/\1/p' | head -n 1)
+  _cat=$(systemctl cat systemd-binfmt.service 2>/dev/null || true)
+  _conds=""
+  _src=""
+  while IFS= read -r _c; do
+    _c=$(printf '%s' "$_c" | sed 's/^[ \t]*//; s/[ \t]*$//')
+    case $_c in
+      "# /"*) case " $_srcs " in *" ${_c#\# } "*) _src=${_c#\# } ;; esac; continue ;;
+      Condition[A-Z]*=) _conds=""; continue ;;
+      Condition[A-Z]*=*) ;;
+      *) continue ;;
+    esac
+    case $(systemd-analyze condition "$_c" 2>&1 </dev/null || true) in
+      *"Conditions succeeded."*) _met=yes ;;
+      *"Conditions failed."*) _met=no ;;
+      *) _met="" ;;
+    esac
+    _conds="$_conds${_conds:+,}{\"text\":$(js "$_c"),\"met\":$(js "$_met"),\"source\":$(js "$_src")}"
+  done <<EOF
+$_cat
+EOF
+  _ts=$(_bp ConditionTimestampMonotonic)
+  case $_ts in '' | *[!0-9]*) _ts=0 ;; esac
+  printf '{"conditionResult":%s,"conditionChecked":%s,"result":%s,"files":%s,"notMet":%s,"conditions":[%s]}' \
+    "$(js "$(_bp ConditionResult)")" "$_ts" "$(js "$(_bp Result)")" "$(js "$(printf '%s' "$_srcs" | sed 's/^ *//; s/ *$//')")" "$(js "$_notmet")" "$_conds"
+}
+run=null
+[ "$systemd" != true ] || [ "$load" != loaded ] || run=$(boot_run)
+printf '{"kind":"boot","load":%s,"unitFileState":%s,"active":%s,"configDirFs":%s,"run":%s}\n' "$(js "$load")" "$(js "$unit")" "$(js "$active")" "$(js "$fs")" "$run"
 
 # --- executables: interpreter candidates, the shell and init (for the self-match guard) ------------------------
 elf_report() {

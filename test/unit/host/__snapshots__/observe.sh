@@ -266,7 +266,39 @@ fi
 d=$CONFIG_DIR
 while [ ! -e "$d" ] && [ "$d" != / ]; do d=$(dirname "$d"); done
 fs=$(stat -f -c %T "$d" 2>/dev/null || true)
-printf '{"kind":"boot","load":%s,"unitFileState":%s,"active":%s,"configDirFs":%s}\n' "$(js "$load")" "$(js "$unit")" "$(js "$active")" "$(js "$fs")"
+boot_run() {
+  _all=$(systemctl show systemd-binfmt.service 2>/dev/null || true)
+  _bp() { printf '%s\n' "$_all" | sed -n "s/^$1=//p" | head -n 1; }
+  _srcs="$(_bp FragmentPath) $(_bp DropInPaths)"
+  _notmet=$(systemctl status -n 0 --no-pager systemd-binfmt.service 2>/dev/null | sed -n 's/^.*[^ ]* \(Condition[A-Za-z]*=.* was not met\)$/\1/p; s/^.*\(none of the trigger conditions were met\).*$/\1/p' | head -n 1)
+  _cat=$(systemctl cat systemd-binfmt.service 2>/dev/null || true)
+  _conds=""
+  _src=""
+  while IFS= read -r _c; do
+    _c=$(printf '%s' "$_c" | sed 's/^[ \t]*//; s/[ \t]*$//')
+    case $_c in
+      "# /"*) case " $_srcs " in *" ${_c#\# } "*) _src=${_c#\# } ;; esac; continue ;;
+      Condition[A-Z]*=) _conds=""; continue ;;
+      Condition[A-Z]*=*) ;;
+      *) continue ;;
+    esac
+    case $(systemd-analyze condition "$_c" 2>&1 </dev/null || true) in
+      *"Conditions succeeded."*) _met=yes ;;
+      *"Conditions failed."*) _met=no ;;
+      *) _met="" ;;
+    esac
+    _conds="$_conds${_conds:+,}{\"text\":$(js "$_c"),\"met\":$(js "$_met"),\"source\":$(js "$_src")}"
+  done <<EOF
+$_cat
+EOF
+  _ts=$(_bp ConditionTimestampMonotonic)
+  case $_ts in '' | *[!0-9]*) _ts=0 ;; esac
+  printf '{"conditionResult":%s,"conditionChecked":%s,"result":%s,"files":%s,"notMet":%s,"conditions":[%s]}' \
+    "$(js "$(_bp ConditionResult)")" "$_ts" "$(js "$(_bp Result)")" "$(js "$(printf '%s' "$_srcs" | sed 's/^ *//; s/ *$//')")" "$(js "$_notmet")" "$_conds"
+}
+run=null
+[ "$systemd" != true ] || [ "$load" != loaded ] || run=$(boot_run)
+printf '{"kind":"boot","load":%s,"unitFileState":%s,"active":%s,"configDirFs":%s,"run":%s}\n' "$(js "$load")" "$(js "$unit")" "$(js "$active")" "$(js "$fs")" "$run"
 elf_report() {
   p=$1
   if [ ! -e "$p" ]; then printf '{"kind":"elf","path":%s,"exists":false,"executable":false,"linking":"missing","header":"","changed":0}\n' "$(js "$p")"; return 0; fi
