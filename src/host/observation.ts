@@ -46,8 +46,7 @@ export interface ObservedBoot {
   readonly active: string;
   /** `stat -f -c %T` of configDir (or its nearest existing parent), e.g. "ext2/ext3", "tmpfs". */
   readonly configDirFs: string;
-  /** Whether the loaded unit runs at boot or its conditions skip it (./boot-run.ts); absent without systemd. */
-  readonly run?: BootRun | undefined;
+  readonly run?: BootRun | undefined; // does the loaded unit run at boot (./boot-run.ts); absent without systemd
 }
 
 /** An executable the component depends on or must never capture. */
@@ -78,6 +77,7 @@ export interface ObservedPackage {
   readonly depends: string;
   /** Every version the host's repositories offer (`apt-cache madison`), as listed. */
   readonly versions: readonly string[];
+  readonly conflicts?: string; // the candidate's Conflicts line ("" none): ./apt-conflicts.ts
 }
 
 /** Whether the kernel ran a probe executable of a target's format (src/binfmt/probe-elf.ts). */
@@ -183,6 +183,7 @@ const line = z.discriminatedUnion("kind", [
     candidate: z.string(),
     depends: z.string(),
     versions: z.string().default(""),
+    conflicts: z.string().default(""),
   }),
   z.object({ kind: z.literal("probe"), target: z.string(), result: z.enum(["native", "foreign", "inconclusive", "unavailable"]), detail: z.string(), handler: z.string() }),
 ]);
@@ -248,6 +249,7 @@ export function parseObservation(stdout: string, label: string): HostObservation
           candidate: r.data.candidate,
           depends: r.data.depends,
           versions: r.data.versions.split(" ").filter((v) => v !== ""),
+          conflicts: r.data.conflicts,
         });
         break;
       case "probe":

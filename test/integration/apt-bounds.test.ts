@@ -17,7 +17,7 @@ import { PackagesAction, packagesScript } from "../../src/host/scripts/packages"
 import { shellCommand } from "../../src/host/shell";
 import { Privilege } from "../../src/host/enums";
 
-const PREFIX = "kb";
+const PREFIX = "kba";
 const LAB_NAME = `${PREFIX}1`;
 let host: LabHost;
 

@@ -188,8 +188,8 @@ elf_report /bin/sh
 if [ -r /proc/1/exe ]; then elf_report /proc/1/exe; else elf_report /sbin/init; fi
 
 # --- packages: what is installed and what apt would install -------------------------------------------------
-# Per requested package: dpkg's status, version and Depends, apt's candidate and its Depends, and every version
-# the repositories offer. Each apt-cache call maps apt's whole cache (~10 ms apiece on a Debian 12 lab host),
+# Per requested package: dpkg's status, version and Depends, apt's candidate, its Depends and Conflicts (what
+# apt -y would remove to install it: src/host/apt-conflicts.ts), and every version the repositories offer. Each apt-cache call maps apt's whole cache (~10 ms apiece on a Debian 12 lab host),
 # so the queries run ONCE for all packages (1 dpkg-query + 3 apt-cache, where one package at a time took 6
 # each) and one awk splits their output per package. What a package's record holds is what the one-at-a-time
 # loop below prints; that loop still serves names with an architecture ("name:arch"), whose sections apt and
@@ -204,11 +204,13 @@ package_one() {
   [ "$st" = installed ] || { iv=""; idep=""; }
   cand=$(apt-cache policy "$n" 2>/dev/null | sed -n 's/^ *Candidate: //p' | head -n 1)
   [ "$cand" = "(none)" ] && cand=""
-  dep=$(apt-cache show --no-all-versions "$n" 2>/dev/null | sed -n 's/^Depends: //p' | head -n 1)
+  show=$(apt-cache show --no-all-versions "$n" 2>/dev/null || true)
+  dep=$(printf '%s\n' "$show" | sed -n 's/^Depends: //p' | head -n 1)
+  conf=$(printf '%s\n' "$show" | sed -n 's/^Conflicts: //p' | head -n 1)
   # Every version the repositories offer ("pkg | version | source" per line), for packageVersion.
   vers=$(apt-cache madison "$n" 2>/dev/null | awk -F'|' '{ gsub(/[ \t]/, "", $2); if ($2 != "") print $2 }' | sort -u | tr '\n' ' ')
-  printf '{"kind":"package","name":%s,"status":%s,"installed":%s,"installedDepends":%s,"candidate":%s,"depends":%s,"versions":%s}\n' \
-    "$(js "$1")" "$(js "${st:-not-installed}")" "$(js "$iv")" "$(js "$idep")" "$(js "$cand")" "$(js "$dep")" "$(js "$vers")"
+  printf '{"kind":"package","name":%s,"status":%s,"installed":%s,"installedDepends":%s,"candidate":%s,"depends":%s,"versions":%s,"conflicts":%s}\n' \
+    "$(js "$1")" "$(js "${st:-not-installed}")" "$(js "$iv")" "$(js "$idep")" "$(js "$cand")" "$(js "$dep")" "$(js "$vers")" "$(js "$conf")"
 }
 package_loop() { for p in $PACKAGES; do package_one "$p"; done; }
 # The four queries' outputs, each after a line "\001<query>" (no query prints a control character).
@@ -242,6 +244,7 @@ package_records() {
     q == "policy" && /^ *Candidate: / { if (cur != "" && !(cur in cand)) { c = $0; sub(/^ *Candidate: /, "", c); cand[cur] = c }; next }
     q == "show" && /^Package: / { cur = substr($0, 10); next }
     q == "show" && /^Depends: / { if (cur != "" && !(cur in dep)) dep[cur] = substr($0, 10); next }
+    q == "show" && /^Conflicts: / { if (cur != "" && !(cur in conf)) conf[cur] = substr($0, 12); next }
     q == "madison" {
       if (split($0, f, "|") < 2) next
       n = f[1]; gsub(/[ \t]/, "", n); v = f[2]; gsub(/[ \t]/, "", v)
@@ -258,8 +261,8 @@ package_records() {
         s = (n in st) && st[n] != "" ? st[n] : "not-installed"
         c = (n in cand) && cand[n] != "(none)" ? cand[n] : ""
         t = ""; for (k = 1; k <= count[n]; k++) t = t vs[n, k] " "
-        printf "{\"kind\":\"package\",\"name\":\"%s\",\"status\":\"%s\",\"installed\":\"%s\",\"installedDepends\":\"%s\",\"candidate\":\"%s\",\"depends\":\"%s\",\"versions\":\"%s\"}\n", \
-          esc(req[i]), esc(s), s == "installed" ? esc(iv[n]) : "", s == "installed" ? esc(idep[n]) : "", esc(c), esc(dep[n]), esc(t)
+        printf "{\"kind\":\"package\",\"name\":\"%s\",\"status\":\"%s\",\"installed\":\"%s\",\"installedDepends\":\"%s\",\"candidate\":\"%s\",\"depends\":\"%s\",\"versions\":\"%s\",\"conflicts\":\"%s\"}\n", \
+          esc(req[i]), esc(s), s == "installed" ? esc(iv[n]) : "", s == "installed" ? esc(idep[n]) : "", esc(c), esc(dep[n]), esc(t), esc(conf[n])
       }
     }' 2>/dev/null); then
     [ -z "$_recs" ] || printf '%s\n' "$_recs"

@@ -321,10 +321,12 @@ package_one() {
   [ "$st" = installed ] || { iv=""; idep=""; }
   cand=$(apt-cache policy "$n" 2>/dev/null | sed -n 's/^ *Candidate: //p' | head -n 1)
   [ "$cand" = "(none)" ] && cand=""
-  dep=$(apt-cache show --no-all-versions "$n" 2>/dev/null | sed -n 's/^Depends: //p' | head -n 1)
+  show=$(apt-cache show --no-all-versions "$n" 2>/dev/null || true)
+  dep=$(printf '%s\n' "$show" | sed -n 's/^Depends: //p' | head -n 1)
+  conf=$(printf '%s\n' "$show" | sed -n 's/^Conflicts: //p' | head -n 1)
   vers=$(apt-cache madison "$n" 2>/dev/null | awk -F'|' '{ gsub(/[ \t]/, "", $2); if ($2 != "") print $2 }' | sort -u | tr '\n' ' ')
-  printf '{"kind":"package","name":%s,"status":%s,"installed":%s,"installedDepends":%s,"candidate":%s,"depends":%s,"versions":%s}\n' \
-    "$(js "$1")" "$(js "${st:-not-installed}")" "$(js "$iv")" "$(js "$idep")" "$(js "$cand")" "$(js "$dep")" "$(js "$vers")"
+  printf '{"kind":"package","name":%s,"status":%s,"installed":%s,"installedDepends":%s,"candidate":%s,"depends":%s,"versions":%s,"conflicts":%s}\n' \
+    "$(js "$1")" "$(js "${st:-not-installed}")" "$(js "$iv")" "$(js "$idep")" "$(js "$cand")" "$(js "$dep")" "$(js "$vers")" "$(js "$conf")"
 }
 package_loop() { for p in $PACKAGES; do package_one "$p"; done; }
 package_queries() {
@@ -353,6 +355,7 @@ package_records() {
     q == "policy" && /^ *Candidate: / { if (cur != "" && !(cur in cand)) { c = $0; sub(/^ *Candidate: /, "", c); cand[cur] = c }; next }
     q == "show" && /^Package: / { cur = substr($0, 10); next }
     q == "show" && /^Depends: / { if (cur != "" && !(cur in dep)) dep[cur] = substr($0, 10); next }
+    q == "show" && /^Conflicts: / { if (cur != "" && !(cur in conf)) conf[cur] = substr($0, 12); next }
     q == "madison" {
       if (split($0, f, "|") < 2) next
       n = f[1]; gsub(/[ \t]/, "", n); v = f[2]; gsub(/[ \t]/, "", v)
@@ -369,8 +372,8 @@ package_records() {
         s = (n in st) && st[n] != "" ? st[n] : "not-installed"
         c = (n in cand) && cand[n] != "(none)" ? cand[n] : ""
         t = ""; for (k = 1; k <= count[n]; k++) t = t vs[n, k] " "
-        printf "{\"kind\":\"package\",\"name\":\"%s\",\"status\":\"%s\",\"installed\":\"%s\",\"installedDepends\":\"%s\",\"candidate\":\"%s\",\"depends\":\"%s\",\"versions\":\"%s\"}\n", \
-          esc(req[i]), esc(s), s == "installed" ? esc(iv[n]) : "", s == "installed" ? esc(idep[n]) : "", esc(c), esc(dep[n]), esc(t)
+        printf "{\"kind\":\"package\",\"name\":\"%s\",\"status\":\"%s\",\"installed\":\"%s\",\"installedDepends\":\"%s\",\"candidate\":\"%s\",\"depends\":\"%s\",\"versions\":\"%s\",\"conflicts\":\"%s\"}\n", \
+          esc(req[i]), esc(s), s == "installed" ? esc(iv[n]) : "", s == "installed" ? esc(idep[n]) : "", esc(c), esc(dep[n]), esc(t), esc(conf[n])
       }
     }' 2>/dev/null); then
     [ -z "$_recs" ] || printf '%s\n' "$_recs"
