@@ -8,7 +8,8 @@
  *   step waits lockTimeoutSeconds, then names that lock and the apt-get holding it (comm and pid), and
  *   installs nothing; released within the budget, the step goes on and installs;
  * - a conflicting package installed by hand (qemu-user-binfmt, which apt -y would remove to install
- *   qemu-user-static): refused before any change naming it; it stays installed, nothing is installed.
+ *   qemu-user-static): the plan from the real observation refuses it (what preview says), and the step
+ *   refuses it before any change naming it; it stays installed, nothing is installed.
  */
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -16,6 +17,10 @@ import { LabHost, findHost, labDown, labUp, sshExec } from "../support/lab";
 import { PackagesAction, packagesScript } from "../../src/host/scripts/packages";
 import { shellCommand } from "../../src/host/shell";
 import { Privilege } from "../../src/host/enums";
+import { parseHostArgs } from "../../src/component/validate";
+import { observationRequest, parseObservation } from "../../src/host/observation";
+import { observeScript } from "../../src/host/scripts/observe";
+import { planOrRefusal } from "../../src/host/plan";
 
 const PREFIX = "kba";
 const LAB_NAME = `${PREFIX}1`;
@@ -60,6 +65,13 @@ describe("the packages step bounds apt on a real host", { timeout: 15 * 60_000 }
     assert.equal(status("qemu-user-binfmt"), "installed");
     // apt itself would do it: its simulation removes qemu-user-binfmt.
     assert.match(root("apt-get -s install --no-install-recommends qemu-user-static"), /^Remv qemu-user-binfmt /m);
+    // Preview already says it: the observation sees qemu-user-static's Conflicts and the installed qemu-user-binfmt.
+    const config = parseHostArgs("t", { connection: { host: host.address }, architectures: ["aarch64"] });
+    const seen = sshExec(host, "root", "sh -s", { input: observeScript(LAB_NAME, observationRequest(config)) });
+    assert.equal(seen.code, 0, seen.stderr);
+    const { refused } = planOrRefusal(config, parseObservation(seen.stdout, LAB_NAME), LAB_NAME);
+    assert.match(refused, /refused before any change: installing qemu-user-static \S+ would make apt remove qemu-user-binfmt /);
+    // The packages step refuses it too (what the observation cannot see is simulated there).
     const r = install(["qemu-user-static"], 30);
     assert.equal(r.code, 1, r.stderr);
     assert.match(

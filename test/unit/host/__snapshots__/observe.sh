@@ -267,29 +267,42 @@ d=$CONFIG_DIR
 while [ ! -e "$d" ] && [ "$d" != / ]; do d=$(dirname "$d"); done
 fs=$(stat -f -c %T "$d" 2>/dev/null || true)
 boot_run() {
-  _all=$(systemctl show systemd-binfmt.service 2>/dev/null || true)
+  _all=$(systemctl show -p FragmentPath -p DropInPaths -p ConditionResult -p ConditionTimestampMonotonic -p Result systemd-binfmt.service 2>/dev/null || true)
   _bp() { printf '%s\n' "$_all" | sed -n "s/^$1=//p" | head -n 1; }
   _srcs="$(_bp FragmentPath) $(_bp DropInPaths)"
-  _notmet=$(systemctl status -n 0 --no-pager systemd-binfmt.service 2>/dev/null | sed -n 's/^.*[^ ]* \(Condition[A-Za-z]*=.* was not met\)$/\1/p; s/^.*\(none of the trigger conditions were met\).*$/\1/p' | head -n 1)
-  _cat=$(systemctl cat systemd-binfmt.service 2>/dev/null || true)
+  _list=""
+  for _f in $_srcs; do
+    [ -r "$_f" ] || continue
+    while read -r _c; do
+      case $_c in
+        Condition[A-Z]*=) _list="" ;;
+        Condition[A-Z]*=*) _list="$_list$_f $_c
+" ;;
+      esac
+    done <"$_f"
+  done
+  set --
+  while read -r _f _c; do [ -z "$_c" ] || set -- "$@" "$_c"; done <<EOF
+$_list
+EOF
+  _eval=""
+  [ $# -eq 0 ] || _eval=$(systemd-analyze condition "$@" 2>&1 </dev/null || true)
+  _notmet=""
+  case $_eval in
+    *"Conditions succeeded."* | *"Conditions failed."*) ;;
+    *) _notmet=$(systemctl status -n 0 --no-pager systemd-binfmt.service 2>/dev/null | sed -n 's/^.*[^ ]* \(Condition[A-Za-z]*=.* was not met\)$/\1/p; s/^.*\(none of the trigger conditions were met\).*$/\1/p' | head -n 1) ;;
+  esac
   _conds=""
-  _src=""
-  while IFS= read -r _c; do
-    _c=$(printf '%s' "$_c" | sed 's/^[ \t]*//; s/[ \t]*$//')
-    case $_c in
-      "# /"*) case " $_srcs " in *" ${_c#\# } "*) _src=${_c#\# } ;; esac; continue ;;
-      Condition[A-Z]*=) _conds=""; continue ;;
-      Condition[A-Z]*=*) ;;
-      *) continue ;;
-    esac
-    case $(systemd-analyze condition "$_c" 2>&1 </dev/null || true) in
-      *"Conditions succeeded."*) _met=yes ;;
-      *"Conditions failed."*) _met=no ;;
+  while read -r _f _c; do
+    [ -n "$_c" ] || continue
+    case $_eval in
+      *": $_c succeeded."*) _met=yes ;;
+      *": $_c failed."*) _met=no ;;
       *) _met="" ;;
     esac
-    _conds="$_conds${_conds:+,}{\"text\":$(js "$_c"),\"met\":$(js "$_met"),\"source\":$(js "$_src")}"
+    _conds="$_conds${_conds:+,}{\"text\":$(js "$_c"),\"met\":$(js "$_met"),\"source\":$(js "$_f")}"
   done <<EOF
-$_cat
+$_list
 EOF
   _ts=$(_bp ConditionTimestampMonotonic)
   case $_ts in '' | *[!0-9]*) _ts=0 ;; esac
