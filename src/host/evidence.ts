@@ -14,8 +14,11 @@
  *   private directory first (./fresh-lists.ts); the name table is used only when that fails too, and the
  *   reason says so.
  * - persistence: whether the entries come back at the next boot: systemd-binfmt present and not masked,
- *   configDir one of the directories it reads (binfmt.d(5)) and not on a tmpfs.
+ *   configDir one of the directories it reads (binfmt.d(5)) and not on a tmpfs, and the unit not skipped
+ *   at boot by one of its conditions (./boot-run.ts: evaluated on the host, drop-ins included; the unit's
+ *   ActiveState and this boot's ConditionResult are what systemd did, not what the unit file says).
  */
+import { bootSkipReason } from "./boot-run";
 import { HostConfig } from "./config";
 import { InterpreterLayout } from "./enums";
 import { interpreterLayout } from "./facts";
@@ -99,7 +102,10 @@ export function persistenceDecision(config: HostConfig, obs: HostObservation): D
   if (config.configDir === "/run/binfmt.d" || VOLATILE_FS.has(b.configDirFs)) {
     return { value: false, reason: `${config.configDir} is on a ${b.configDirFs || "tmpfs"}: its files are gone at the next boot` };
   }
-  return { value: true, reason: `systemd-binfmt (${b.unitFileState || "static"}) applies ${config.configDir} at boot` };
+  const skipped = bootSkipReason(b.run, config.configDir);
+  if (skipped !== undefined) return { value: false, reason: skipped };
+  const ran = b.run !== undefined && b.run.conditionChecked > 0 && b.run.conditionResult === "yes" ? `, ran at this boot (${b.active || "?"})` : "";
+  return { value: true, reason: `systemd-binfmt (${b.unitFileState || "static"}${ran}) applies ${config.configDir} at boot` };
 }
 
 /**

@@ -8,10 +8,12 @@
  *   the version on the host after `apt-get update`, before installing anything (./scripts/packages.sh),
  *   so the plan (and the step's inputs) does not change when the lists or the candidate move, and a
  *   converged host previews clean; drift (./drift.ts) flags an installed version that misses the constraint.
+ * - no package apt would remove to install one of the set, where the observation sees it (./apt-conflicts.ts).
  */
 import { HostConfig } from "./config";
 import { HostObservation } from "./observation";
 import { chooseVersion } from "./version";
+import { conflictProblems } from "./apt-conflicts";
 import { VERSIONED_PACKAGES as VERSIONED } from "./scripts/packages";
 
 /**
@@ -33,6 +35,7 @@ export function aptPackages(config: HostConfig, obs: HostObservation, packages: 
     );
     return [...packages];
   }
+  problems.push(...conflictProblems(obs, packages));
   const c = config.packageVersion;
   if (c === undefined) return [...packages];
   for (const p of packages) {

@@ -14,6 +14,7 @@ import { HostFacts, factsSchema } from "./facts";
 import { ObservedBinfmtSupport, binfmtSupportRecord } from "./binfmt-support";
 import { ObservedFreshLists, freshListsRecord, withFreshPackages } from "./fresh-lists";
 export type { ObservedBinfmtSupport, ObservedFreshLists };
+import { BootRun, bootRunSchema } from "./boot-run";
 
 /** One binfmt_misc entry as /proc/sys/fs/binfmt_misc/<name> prints it. */
 export interface ObservedEntry {
@@ -46,6 +47,7 @@ export interface ObservedBoot {
   readonly active: string;
   /** `stat -f -c %T` of configDir (or its nearest existing parent), e.g. "ext2/ext3", "tmpfs". */
   readonly configDirFs: string;
+  readonly run?: BootRun | undefined; // does the loaded unit run at boot (./boot-run.ts); absent without systemd
 }
 
 /** An executable the component depends on or must never capture. */
@@ -76,6 +78,7 @@ export interface ObservedPackage {
   readonly depends: string;
   /** Every version the host's repositories offer (`apt-cache madison`), as listed. */
   readonly versions: readonly string[];
+  readonly conflicts?: string; // the candidate's Conflicts line ("" none): ./apt-conflicts.ts
 }
 
 /** Whether the kernel ran a probe executable of a target's format (src/binfmt/probe-elf.ts). */
@@ -118,6 +121,7 @@ const packageRecord = z.object({
   candidate: z.string(),
   depends: z.string(),
   versions: z.string().default(""),
+  conflicts: z.string().default(""),
 });
 
 const line = z.discriminatedUnion("kind", [
@@ -127,7 +131,7 @@ const line = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("entry"), name: z.string(), text: z.string() }),
   z.object({ kind: z.literal("registration"), name: z.string(), time: z.number().int().nonnegative() }),
   z.object({ kind: z.literal("file"), path: z.string(), state: z.enum(["file", "missing", "symlink", "other"]), text: z.string() }),
-  z.object({ kind: z.literal("boot"), load: z.string(), unitFileState: z.string(), active: z.string(), configDirFs: z.string() }),
+  z.object({ kind: z.literal("boot"), load: z.string(), unitFileState: z.string(), active: z.string(), configDirFs: z.string(), run: bootRunSchema.nullish() }),
   z.object({
     kind: z.literal("elf"),
     path: z.string(),
@@ -197,7 +201,7 @@ export function parseObservation(stdout: string, label: string): HostObservation
         files.push({ path: r.data.path, state: r.data.state, text: r.data.text });
         break;
       case "boot":
-        boot = { load: r.data.load, unitFileState: r.data.unitFileState, active: r.data.active, configDirFs: r.data.configDirFs };
+        boot = { load: r.data.load, unitFileState: r.data.unitFileState, active: r.data.active, configDirFs: r.data.configDirFs, run: r.data.run ?? undefined };
         break;
       case "elf":
         elfs.push({ path: r.data.path, exists: r.data.exists, executable: r.data.executable, linking: r.data.linking, header: r.data.header, changed: r.data.changed });
@@ -215,6 +219,7 @@ export function parseObservation(stdout: string, label: string): HostObservation
           candidate: r.data.candidate,
           depends: r.data.depends,
           versions: r.data.versions.split(" ").filter((v) => v !== ""),
+          conflicts: r.data.conflicts,
         });
         break;
       case "probe":

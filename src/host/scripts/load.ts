@@ -15,6 +15,7 @@ export const SCRIPT_FILES = [
   "bundle.sh",
   "lock.sh",
   "units.sh",
+  "apt.sh",
   "elf.sh",
   "binfmt-entries.sh",
   "observe.sh",

@@ -9,8 +9,12 @@
 # - Idempotent: packages already installed are not touched and apt is not even called.
 # - Non-interactive: DEBIAN_FRONTEND=noninteractive, keep existing conffiles, no recommends (recommends
 #   would bring qemu-user-binfmt/binfmt-support, i.e. other registrars).
-# - A held dpkg lock is waited for at most LOCK_TIMEOUT seconds (apt's DPkg::Lock::Timeout); then the
-#   script fails naming the lock and the processes that look like holders.
+# - apt's locks (lists, archives, dpkg frontend, dpkg) are waited for by the script itself, at most
+#   LOCK_TIMEOUT seconds per apt call, whatever apt's version; a timeout names the lock and its holders
+#   (apt.sh).
+# - Nothing it does not own: before apt changes anything, `apt-get -s` shows what it would do; when it
+#   would remove, purge or downgrade a package that is not one of PACKAGES (a Conflicts or Breaks), the
+#   script fails naming them and the ways out, and nothing is changed (apt.sh). The same holds for remove.
 # - packageVersion: a package of VERSIONED not pinned by the plan ("name" rather than "name=version":
 #   the observation saw no apt lists) counts as missing unless its installed version satisfies the
 #   constraint; after `apt-get update` and before any install, the versions `apt-cache madison` offers
@@ -22,17 +26,11 @@
 #   qemu-user on Debian 13), and that restart unregisters EVERY entry (WSLInterop, docker's, ...). During
 #   the apt run the unit is masked with `--runtime` (the trigger then skips the restart) and unmasked on
 #   exit. A runtime mask lives in /run, so even a killed script leaves nothing behind after a reboot.
-# shellcheck disable=SC2154 # PACKAGES and LOCK_TIMEOUT are defined by the component before this text
+# Needs apt.sh (which reads OWNED: the names of PACKAGES without their "=version").
+# shellcheck disable=SC2154 # PACKAGES is defined by the component before this text
+OWNED=""
+for _p in $PACKAGES; do OWNED="$OWNED ${_p%%=*}"; done
 
-lock_holders() {
-  # /proc/locks names the PID before each lock's MAJ:MIN:INODE; match the lock file's inode.
-  ino=$(stat -c %i /var/lib/dpkg/lock-frontend 2>/dev/null || true)
-  [ -n "$ino" ] || return 0
-  # shellcheck disable=SC2013 # awk prints one PID (a word) per line
-  for pid in $(awk -v i="$ino" '{ for (k = 2; k <= NF; k++) if ($k ~ (":" i "$")) print $(k - 1) }' /proc/locks | sort -u); do
-    printf '%s[%s] ' "$(cat "/proc/$pid/comm" 2>/dev/null || echo '?')" "$pid"
-  done
-}
 guard_binfmt() {
   GUARDED=""
   if [ -d /run/systemd/system ] && [ "$(systemctl show --property=LoadState --value systemd-binfmt.service 2>/dev/null || true)" = loaded ]; then
@@ -41,27 +39,6 @@ guard_binfmt() {
 }
 unguard_binfmt() {
   if [ -n "${GUARDED:-}" ]; then systemctl unmask --runtime --quiet systemd-binfmt.service || true; GUARDED=""; fi
-}
-# apt-get update exits 0 when a repository cannot be reached (it prints "W: Failed to fetch …"); the
-# install then fails with "Unable to locate package". What apt could not fetch is kept for that message.
-FETCH_FAILED=""
-fetch_failures() { grep -E '^[WE]: Failed to fetch' "$1" | head -n 2 | tr '\n' ' ' | sed 's/ *$//' || true; }
-apt_run() {
-  log=$(mktemp)
-  rc=0
-  DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout="$LOCK_TIMEOUT" \
-    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" >"$log" 2>&1 || rc=$?
-  FETCH_FAILED="$FETCH_FAILED$(fetch_failures "$log")"
-  if [ "$rc" -eq 0 ]; then rm -f "$log"; return 0; fi
-  if grep -qiE 'could not get lock|unable to acquire the dpkg frontend lock|unable to lock' "$log"; then
-    rm -f "$log"
-    fail "the dpkg lock (/var/lib/dpkg/lock-frontend) stayed held for more than $LOCK_TIMEOUT s (possible holders: $(lock_holders)). Wait for that apt/dpkg run (often unattended-upgrades) to finish and run pulumi up again, or raise lockTimeoutSeconds"
-  fi
-  tail -n 25 "$log" >&2; rm -f "$log"
-  if [ -n "$FETCH_FAILED" ]; then
-    fail "apt-get $1 failed (exit $rc): a package repository could not be reached from this host ($FETCH_FAILED). apt-get downloads every package before dpkg changes anything, so nothing was installed; check the host's apt sources and network, then run pulumi up again"
-  fi
-  fail "apt-get $1 failed (exit $rc); the last lines of its output are above"
 }
 # "name=version" (apt's pin syntax, from packageVersion) is installed only in exactly that version.
 installed() {
@@ -123,6 +100,10 @@ packages_install() {
     apt_run update
     resolve_versions
     # shellcheck disable=SC2086 # one word per package
+    foreign_changes install --no-install-recommends --allow-downgrades $MISSING
+    [ -z "$FOREIGN" ] ||
+      fail "refused before any change: apt-get install$MISSING would $FOREIGN, and those packages are not this host's QEMU packages ($PACKAGES): apt -y does that, without asking, to a package that conflicts with one it installs or is broken by it. Nothing was installed or removed. Ways out: remove or replace those packages yourself if nothing needs them (apt-get remove NAME), or choose packages that do not conflict with them (the packages argument, or installPackages), or set installPackages to none and provide QEMU's static interpreters yourself (or installSource image)"
+    # shellcheck disable=SC2086 # one word per package
     apt_run install --no-install-recommends --allow-downgrades $MISSING
     unguard_binfmt
     trap - EXIT
@@ -148,6 +129,10 @@ packages_remove() {
   present=""
   for p in $PACKAGES; do installed "$p" && present="$present $p"; done
   [ -n "$present" ] || return 0
+  # shellcheck disable=SC2086 # one word per package
+  foreign_changes remove $present
+  [ -z "$FOREIGN" ] ||
+    fail "refused before any change: apt-get remove$present would also $FOREIGN, which this component did not install (they depend on the packages it removes). Nothing was removed. Ways out: set removePackagesOnDestroy to false (the packages stay), or remove those packages yourself first"
   trap unguard_binfmt EXIT
   guard_binfmt
   # shellcheck disable=SC2086 # one word per package

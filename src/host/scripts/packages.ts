@@ -15,7 +15,7 @@ export interface PackageScriptInput {
   readonly label: string;
   /** Packages to install / remove. */
   readonly packages: readonly string[];
-  /** Seconds to wait for a held dpkg lock. */
+  /** Seconds each apt call waits, at most, for apt's and dpkg's locks (lists, archives, dpkg frontend, dpkg): ./apt.sh. */
   readonly lockTimeoutSeconds: number;
   /** packageVersion: enforced on the host for the VERSIONED_PACKAGES the plan could not pin. */
   readonly versionConstraint?: VersionConstraint | undefined;
@@ -49,7 +49,7 @@ export function packagesScript(input: PackageScriptInput): string {
       REMOVE_PACKAGES: input.removeOnDelete === true ? "true" : "false",
       ...unitVars(input.unit),
     },
-    files: ["units.sh", "packages.sh"],
+    files: ["units.sh", "apt.sh", "packages.sh"],
     shipping: input.shipping ?? Shipping.Inline,
   });
 }

@@ -32,7 +32,7 @@ const POLICY: Record<string, string> = {
   "qemu-user-binfmt": "qemu-user-binfmt:\n  Installed: (none)\n  Candidate: (none)\n  Version table:\n",
 };
 const SHOW: Record<string, string> = {
-  "qemu-user-static": `Package: qemu-user-static\nVersion: ${QEMU}\nDescription: static\n Package: not a field\n\n`,
+  "qemu-user-static": `Package: qemu-user-static\nVersion: ${QEMU}\nConflicts: qemu-user-binfmt\nDescription: static\n Package: not a field\n\n`,
   "binfmt-support": `Package: binfmt-support\nPre-Depends: init\nDepends: ${ODD_DEPENDS}\n\n`,
   "qemu-user": `Package: qemu-user\nDepends: libc6 (>= 2.34), zlib1g\n\nPackage: qemu-user\nDepends: second stanza\n\n`,
 };
@@ -51,10 +51,29 @@ const EXPECTED: ObservedPackage[] = [
     candidate: QEMU,
     depends: "",
     versions: ["1:7.2+dfsg-7+deb12u18+b3", "1:7.2+dfsg-7+deb12u7"],
+    conflicts: "qemu-user-binfmt",
   },
-  { name: "qemu-user=1:7.0", status: "config-files", installed: "", installedDepends: "", candidate: QEMU, depends: "libc6 (>= 2.34), zlib1g", versions: ["10", QEMU, "9"] },
-  { name: "qemu-user-binfmt", status: "not-installed", installed: "", installedDepends: "", candidate: "", depends: "", versions: [] },
-  { name: "binfmt-support", status: "installed", installed: "2.2.2-2", installedDepends: ODD_DEPENDS, candidate: "2.2.2-2", depends: ODD_DEPENDS, versions: ["2.2.2-2"] },
+  {
+    name: "qemu-user=1:7.0",
+    status: "config-files",
+    installed: "",
+    installedDepends: "",
+    candidate: QEMU,
+    depends: "libc6 (>= 2.34), zlib1g",
+    versions: ["10", QEMU, "9"],
+    conflicts: "",
+  },
+  { name: "qemu-user-binfmt", status: "not-installed", installed: "", installedDepends: "", candidate: "", depends: "", versions: [], conflicts: "" },
+  {
+    name: "binfmt-support",
+    status: "installed",
+    installed: "2.2.2-2",
+    installedDepends: ODD_DEPENDS,
+    candidate: "2.2.2-2",
+    depends: ODD_DEPENDS,
+    versions: ["2.2.2-2"],
+    conflicts: "",
+  },
 ];
 
 /** A bin directory with the fakes (and an apt-get, which the observation only looks for); calls go to `calls`. */

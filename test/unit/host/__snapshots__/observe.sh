@@ -278,7 +278,52 @@ fi
 d=$CONFIG_DIR
 while [ ! -e "$d" ] && [ "$d" != / ]; do d=$(dirname "$d"); done
 fs=$(stat -f -c %T "$d" 2>/dev/null || true)
-printf '{"kind":"boot","load":%s,"unitFileState":%s,"active":%s,"configDirFs":%s}\n' "$(js "$load")" "$(js "$unit")" "$(js "$active")" "$(js "$fs")"
+boot_run() {
+  _all=$(systemctl show -p FragmentPath -p DropInPaths -p ConditionResult -p ConditionTimestampMonotonic -p Result systemd-binfmt.service 2>/dev/null || true)
+  _bp() { printf '%s\n' "$_all" | sed -n "s/^$1=//p" | head -n 1; }
+  _srcs="$(_bp FragmentPath) $(_bp DropInPaths)"
+  _list=""
+  for _f in $_srcs; do
+    [ -r "$_f" ] || continue
+    while read -r _c; do
+      case $_c in
+        Condition[A-Z]*=) _list="" ;;
+        Condition[A-Z]*=*) _list="$_list$_f $_c
+" ;;
+      esac
+    done <"$_f"
+  done
+  set --
+  while read -r _f _c; do [ -z "$_c" ] || set -- "$@" "$_c"; done <<EOF
+$_list
+EOF
+  _eval=""
+  [ $# -eq 0 ] || _eval=$(systemd-analyze condition "$@" 2>&1 </dev/null || true)
+  _notmet=""
+  case $_eval in
+    *"Conditions succeeded."* | *"Conditions failed."*) ;;
+    *) _notmet=$(systemctl status -n 0 --no-pager systemd-binfmt.service 2>/dev/null | sed -n 's/^.*[^ ]* \(Condition[A-Za-z]*=.* was not met\)$/\1/p; s/^.*\(none of the trigger conditions were met\).*$/\1/p' | head -n 1) ;;
+  esac
+  _conds=""
+  while read -r _f _c; do
+    [ -n "$_c" ] || continue
+    case $_eval in
+      *": $_c succeeded."*) _met=yes ;;
+      *": $_c failed."*) _met=no ;;
+      *) _met="" ;;
+    esac
+    _conds="$_conds${_conds:+,}{\"text\":$(js "$_c"),\"met\":$(js "$_met"),\"source\":$(js "$_f")}"
+  done <<EOF
+$_list
+EOF
+  _ts=$(_bp ConditionTimestampMonotonic)
+  case $_ts in '' | *[!0-9]*) _ts=0 ;; esac
+  printf '{"conditionResult":%s,"conditionChecked":%s,"result":%s,"files":%s,"notMet":%s,"conditions":[%s]}' \
+    "$(js "$(_bp ConditionResult)")" "$_ts" "$(js "$(_bp Result)")" "$(js "$(printf '%s' "$_srcs" | sed 's/^ *//; s/ *$//')")" "$(js "$_notmet")" "$_conds"
+}
+run=null
+[ "$systemd" != true ] || [ "$load" != loaded ] || run=$(boot_run)
+printf '{"kind":"boot","load":%s,"unitFileState":%s,"active":%s,"configDirFs":%s,"run":%s}\n' "$(js "$load")" "$(js "$unit")" "$(js "$active")" "$(js "$fs")" "$run"
 elf_report() {
   p=$1
   if [ ! -e "$p" ]; then printf '{"kind":"elf","path":%s,"exists":false,"executable":false,"linking":"missing","header":"","changed":0}\n' "$(js "$p")"; return 0; fi
@@ -301,10 +346,12 @@ package_one() {
   [ "$st" = installed ] || { iv=""; idep=""; }
   cand=$(apt-cache policy "$n" 2>/dev/null | sed -n 's/^ *Candidate: //p' | head -n 1)
   [ "$cand" = "(none)" ] && cand=""
-  dep=$(apt-cache show --no-all-versions "$n" 2>/dev/null | sed -n 's/^Depends: //p' | head -n 1)
+  show=$(apt-cache show --no-all-versions "$n" 2>/dev/null || true)
+  dep=$(printf '%s\n' "$show" | sed -n 's/^Depends: //p' | head -n 1)
+  conf=$(printf '%s\n' "$show" | sed -n 's/^Conflicts: //p' | head -n 1)
   vers=$(apt-cache madison "$n" 2>/dev/null | awk -F'|' '{ gsub(/[ \t]/, "", $2); if ($2 != "") print $2 }' | sort -u | tr '\n' ' ')
-  printf '{"kind":"package","name":%s,"status":%s,"installed":%s,"installedDepends":%s,"candidate":%s,"depends":%s,"versions":%s}\n' \
-    "$(js "$1")" "$(js "${st:-not-installed}")" "$(js "$iv")" "$(js "$idep")" "$(js "$cand")" "$(js "$dep")" "$(js "$vers")"
+  printf '{"kind":"package","name":%s,"status":%s,"installed":%s,"installedDepends":%s,"candidate":%s,"depends":%s,"versions":%s,"conflicts":%s}\n' \
+    "$(js "$1")" "$(js "${st:-not-installed}")" "$(js "$iv")" "$(js "$idep")" "$(js "$cand")" "$(js "$dep")" "$(js "$vers")" "$(js "$conf")"
 }
 package_loop() { for p in $PACKAGES; do package_one "$p"; done; }
 package_queries() {
@@ -333,6 +380,7 @@ package_records() {
     q == "policy" && /^ *Candidate: / { if (cur != "" && !(cur in cand)) { c = $0; sub(/^ *Candidate: /, "", c); cand[cur] = c }; next }
     q == "show" && /^Package: / { cur = substr($0, 10); next }
     q == "show" && /^Depends: / { if (cur != "" && !(cur in dep)) dep[cur] = substr($0, 10); next }
+    q == "show" && /^Conflicts: / { if (cur != "" && !(cur in conf)) conf[cur] = substr($0, 12); next }
     q == "madison" {
       if (split($0, f, "|") < 2) next
       n = f[1]; gsub(/[ \t]/, "", n); v = f[2]; gsub(/[ \t]/, "", v)
@@ -349,8 +397,8 @@ package_records() {
         s = (n in st) && st[n] != "" ? st[n] : "not-installed"
         c = (n in cand) && cand[n] != "(none)" ? cand[n] : ""
         t = ""; for (k = 1; k <= count[n]; k++) t = t vs[n, k] " "
-        printf "{\"kind\":\"package\",\"name\":\"%s\",\"status\":\"%s\",\"installed\":\"%s\",\"installedDepends\":\"%s\",\"candidate\":\"%s\",\"depends\":\"%s\",\"versions\":\"%s\"}\n", \
-          esc(req[i]), esc(s), s == "installed" ? esc(iv[n]) : "", s == "installed" ? esc(idep[n]) : "", esc(c), esc(dep[n]), esc(t)
+        printf "{\"kind\":\"package\",\"name\":\"%s\",\"status\":\"%s\",\"installed\":\"%s\",\"installedDepends\":\"%s\",\"candidate\":\"%s\",\"depends\":\"%s\",\"versions\":\"%s\",\"conflicts\":\"%s\"}\n", \
+          esc(req[i]), esc(s), s == "installed" ? esc(iv[n]) : "", s == "installed" ? esc(idep[n]) : "", esc(c), esc(dep[n]), esc(t), esc(conf[n])
       }
     }' 2>/dev/null); then
     [ -z "$_recs" ] || printf '%s\n' "$_recs"

@@ -48,14 +48,117 @@ units_write() { # TOKEN ("" to forget UNIT)
 }
 unit_record() { units_write "$UNIT_TOKEN"; }
 unit_forget() { units_write ""; }
-# --- packages.sh
+# --- apt.sh
+APT_LOCKS="/var/lib/apt/lists/lock /var/cache/apt/archives/lock /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock"
+lock_what() {
+  case $1 in
+    */lists/lock) printf "apt's package lists lock (%s, taken by apt-get update, which apt-daily, unattended-upgrades and cloud-init run at boot)" "$1" ;;
+    */archives/lock) printf "apt's download lock (%s, taken while apt downloads packages)" "$1" ;;
+    */lock-frontend) printf 'the dpkg frontend lock (%s, taken by apt and dpkg while they install or remove)' "$1" ;;
+    *) printf 'the dpkg database lock (%s, taken by dpkg)' "$1" ;;
+  esac
+}
+lock_pids() {
+  _lino=$(stat -c %i "$1" 2>/dev/null) || return 1
+  _lp=$(awk -v i="$_lino" '$2 != "->" { for (k = 2; k <= NF; k++) if ($k ~ ("^[0-9a-f]+:[0-9a-f]+:" i "$")) { print $(k - 1); break } }' /proc/locks 2>/dev/null | sort -u)
+  [ -n "$_lp" ] && printf '%s\n' "$_lp"
+}
 lock_holders() {
-  ino=$(stat -c %i /var/lib/dpkg/lock-frontend 2>/dev/null || true)
-  [ -n "$ino" ] || return 0
-  for pid in $(awk -v i="$ino" '{ for (k = 2; k <= NF; k++) if ($k ~ (":" i "$")) print $(k - 1) }' /proc/locks | sort -u); do
-    printf '%s[%s] ' "$(cat "/proc/$pid/comm" 2>/dev/null || echo '?')" "$pid"
+  _lh=""
+  for _p in $(lock_pids "$1" || true); do
+    case $_p in
+      *[!0-9]* | 0)
+        for _o in $(ls -l /proc/[0-9]*/fd 2>/dev/null | awk -v f="$1" '/^\/proc\/[0-9]+\/fd:$/ { split($0, d, "/"); p = d[3] } $NF == f { print p }' | sort -u); do
+          _lh="$_lh $(cat "/proc/$_o/comm" 2>/dev/null || echo '?')[$_o]"
+        done
+        ;;
+      *) _lh="$_lh $(cat "/proc/$_p/comm" 2>/dev/null || echo '?')[$_p]" ;;
+    esac
+  done
+  printf '%s' "${_lh# }"
+}
+locks_held() {
+  HELD=""
+  for _l in $APT_LOCKS; do
+    if lock_pids "$_l" >/dev/null; then HELD=$_l; return 0; fi
+  done
+  return 1
+}
+lock_timeout() { # LOCK [what apt said]
+  _lw=$(lock_holders "$1")
+  fail "$(lock_what "$1") stayed held for more than $LOCK_TIMEOUT s (held by ${_lw:-no process any more: it was released just now}${2:+; apt said: $2}). Nothing was changed. Wait for that apt or dpkg run to finish and run pulumi up again, or raise lockTimeoutSeconds"
+}
+wait_locks() {
+  _noted=""
+  while locks_held; do
+    [ "$(date +%s)" -lt "$1" ] || lock_timeout "$HELD"
+    if [ "$_noted" != "$HELD" ]; then note "waiting for $(lock_what "$HELD"), held by $(lock_holders "$HELD"), up to $LOCK_TIMEOUT s"; _noted=$HELD; fi
+    sleep 1
   done
 }
+apt_lock_named() {
+  sed -n -e 's/^E: Could not get lock \([^ ]*[^ .]\).*/\1/p' \
+    -e 's/^E: Unable to lock directory \(.*\)\/$/\1\/lock/p' \
+    -e 's/^E: Unable to acquire the dpkg frontend lock (\(.*\)).*/\1/p' \
+    -e 's/^E: Unable to lock the administration directory.*/\/var\/lib\/dpkg\/lock/p' \
+    -e 's/^dpkg: error: dpkg frontend lock .*locked.*/\/var\/lib\/dpkg\/lock-frontend/p' \
+    -e 's/^dpkg: error: dpkg status database is locked.*/\/var\/lib\/dpkg\/lock/p' "$1" | head -n 1
+}
+FETCH_FAILED=""
+fetch_failures() { grep -E '^[WE]: Failed to fetch' "$1" | head -n 2 | tr '\n' ' ' | sed 's/ *$//' || true; }
+apt_failed() { # LOG RC ACTION
+  tail -n 25 "$1" >&2; rm -f "$1"
+  if [ -n "$FETCH_FAILED" ]; then
+    fail "apt-get $3 failed (exit $2): a package repository could not be reached from this host ($FETCH_FAILED). apt-get downloads every package before dpkg changes anything, so nothing was installed; check the host's apt sources and network, then run pulumi up again"
+  fi
+  fail "apt-get $3 failed (exit $2); the last lines of its output are above"
+}
+apt_run() {
+  _deadline=$(($(date +%s) + LOCK_TIMEOUT))
+  while :; do
+    wait_locks "$_deadline"
+    _left=$((_deadline - $(date +%s)))
+    [ "$_left" -ge 0 ] || _left=0
+    log=$(mktemp)
+    rc=0
+    DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout="$_left" \
+      -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" >"$log" 2>&1 || rc=$?
+    FETCH_FAILED="$FETCH_FAILED$(fetch_failures "$log")"
+    if [ "$rc" -eq 0 ]; then rm -f "$log"; return 0; fi
+    _lk=$(apt_lock_named "$log")
+    [ -n "$_lk" ] || apt_failed "$log" "$rc" "$1"
+    _said=$(grep -m 1 -iE 'lock' "$log" | sed 's/^E: //' || true)
+    rm -f "$log"
+    [ "$(date +%s)" -lt "$_deadline" ] || lock_timeout "$_lk" "$_said"
+    sleep 1
+  done
+}
+foreign_changes() {
+  _sim=$(mktemp)
+  rc=0
+  DEBIAN_FRONTEND=noninteractive apt-get -s -q "$@" >"$_sim" 2>&1 || rc=$?
+  if [ "$rc" -ne 0 ]; then
+    FETCH_FAILED="$FETCH_FAILED$(fetch_failures "$_sim")"
+    apt_failed "$_sim" "$rc" "$1"
+  fi
+  FOREIGN=""
+  _acts=$(awk '$1 == "Remv" || $1 == "Purg" || ($1 == "Inst" && $3 ~ /^\[/) { gsub(/[][()]/, ""); print $1, $2, $3, $4 }' "$_sim")
+  rm -f "$_sim"
+  while read -r _act _pkg _cur _new; do
+    case " $OWNED " in *" ${_pkg%%:*} "*) continue ;; esac
+    case $_act in
+      Remv) FOREIGN="$FOREIGN, remove $_pkg $_cur" ;;
+      Purg) FOREIGN="$FOREIGN, purge $_pkg $_cur" ;;
+      Inst) if dpkg --compare-versions "$_new" lt "$_cur"; then FOREIGN="$FOREIGN, downgrade $_pkg $_cur to $_new"; fi ;;
+    esac
+  done <<EOF
+$_acts
+EOF
+  FOREIGN=${FOREIGN#, }
+}
+# --- packages.sh
+OWNED=""
+for _p in $PACKAGES; do OWNED="$OWNED ${_p%%=*}"; done
 guard_binfmt() {
   GUARDED=""
   if [ -d /run/systemd/system ] && [ "$(systemctl show --property=LoadState --value systemd-binfmt.service 2>/dev/null || true)" = loaded ]; then
@@ -64,25 +167,6 @@ guard_binfmt() {
 }
 unguard_binfmt() {
   if [ -n "${GUARDED:-}" ]; then systemctl unmask --runtime --quiet systemd-binfmt.service || true; GUARDED=""; fi
-}
-FETCH_FAILED=""
-fetch_failures() { grep -E '^[WE]: Failed to fetch' "$1" | head -n 2 | tr '\n' ' ' | sed 's/ *$//' || true; }
-apt_run() {
-  log=$(mktemp)
-  rc=0
-  DEBIAN_FRONTEND=noninteractive apt-get -q -y -o DPkg::Lock::Timeout="$LOCK_TIMEOUT" \
-    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" >"$log" 2>&1 || rc=$?
-  FETCH_FAILED="$FETCH_FAILED$(fetch_failures "$log")"
-  if [ "$rc" -eq 0 ]; then rm -f "$log"; return 0; fi
-  if grep -qiE 'could not get lock|unable to acquire the dpkg frontend lock|unable to lock' "$log"; then
-    rm -f "$log"
-    fail "the dpkg lock (/var/lib/dpkg/lock-frontend) stayed held for more than $LOCK_TIMEOUT s (possible holders: $(lock_holders)). Wait for that apt/dpkg run (often unattended-upgrades) to finish and run pulumi up again, or raise lockTimeoutSeconds"
-  fi
-  tail -n 25 "$log" >&2; rm -f "$log"
-  if [ -n "$FETCH_FAILED" ]; then
-    fail "apt-get $1 failed (exit $rc): a package repository could not be reached from this host ($FETCH_FAILED). apt-get downloads every package before dpkg changes anything, so nothing was installed; check the host's apt sources and network, then run pulumi up again"
-  fi
-  fail "apt-get $1 failed (exit $rc); the last lines of its output are above"
 }
 installed() {
   _st=$(dpkg-query -W -f='${db:Status-Status} ${Version}' "${1%%=*}" 2>/dev/null || true)
@@ -139,6 +223,9 @@ packages_install() {
     guard_binfmt
     apt_run update
     resolve_versions
+    foreign_changes install --no-install-recommends --allow-downgrades $MISSING
+    [ -z "$FOREIGN" ] ||
+      fail "refused before any change: apt-get install$MISSING would $FOREIGN, and those packages are not this host's QEMU packages ($PACKAGES): apt -y does that, without asking, to a package that conflicts with one it installs or is broken by it. Nothing was installed or removed. Ways out: remove or replace those packages yourself if nothing needs them (apt-get remove NAME), or choose packages that do not conflict with them (the packages argument, or installPackages), or set installPackages to none and provide QEMU's static interpreters yourself (or installSource image)"
     apt_run install --no-install-recommends --allow-downgrades $MISSING
     unguard_binfmt
     trap - EXIT
@@ -162,6 +249,9 @@ packages_remove() {
   present=""
   for p in $PACKAGES; do installed "$p" && present="$present $p"; done
   [ -n "$present" ] || return 0
+  foreign_changes remove $present
+  [ -z "$FOREIGN" ] ||
+    fail "refused before any change: apt-get remove$present would also $FOREIGN, which this component did not install (they depend on the packages it removes). Nothing was removed. Ways out: set removePackagesOnDestroy to false (the packages stay), or remove those packages yourself first"
   trap unguard_binfmt EXIT
   guard_binfmt
   apt_run remove $present
