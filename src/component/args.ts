@@ -158,7 +158,7 @@ export interface BinfmtOptionsArgs {
   packages?: string[];
   /** Remove the installed packages on `pulumi destroy`. Default: false */
   removePackagesOnDestroy?: boolean;
-  /** Seconds to wait for a dpkg lock held by another apt/dpkg run. Default: 120 */
+  /** Seconds each apt call of the packages step waits, at most, for apt's and dpkg's locks (lists, archives, dpkg frontend, dpkg) held by another apt/dpkg run, whatever apt's version; then it fails naming the lock and its holder. Default: 120 */
   lockTimeoutSeconds?: number;
   /**
    * Directory of the interpreters. Default: "/usr/bin"

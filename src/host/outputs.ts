@@ -46,7 +46,7 @@ export interface TargetReport {
   readonly flags: string;
   /** The binfmt.d file. */
   readonly file: string;
-  /** Registered again at boot (systemd applies binfmt.d); false on hosts without systemd. */
+  /** Registered again at boot: systemd-binfmt is loaded, not masked, not skipped by one of its conditions (drop-ins included) and reads a configDir on disk; false on hosts without systemd. The summary says why. */
   readonly persistent: boolean;
   /** How the last apply reached the kernel: "proc", "systemd-restart", "unchanged" or "" (skipped). */
   readonly applied: string;

@@ -44,10 +44,12 @@ lock_holders() {
     case $_p in
       *[!0-9]* | 0)
         # OFD lock or a holder in another PID namespace: the processes that have the file open.
+        _ln=""
         # shellcheck disable=SC2012 # /proc/PID/fd holds numbered links only; busybox find has no -lname
         for _o in $(ls -l /proc/[0-9]*/fd 2>/dev/null | awk -v f="$1" '/^\/proc\/[0-9]+\/fd:$/ { split($0, d, "/"); p = d[3] } $NF == f { print p }' | sort -u); do
-          _lh="$_lh $(cat "/proc/$_o/comm" 2>/dev/null || echo '?')[$_o]"
+          _ln="$_ln $(cat "/proc/$_o/comm" 2>/dev/null || echo '?')[$_o]"
         done
+        _lh="$_lh${_ln:- a process not visible in /proc here (lock pid $_p: another PID namespace, e.g. a container)}"
         ;;
       *) _lh="$_lh $(cat "/proc/$_p/comm" 2>/dev/null || echo '?')[$_p]" ;;
     esac
@@ -100,10 +102,11 @@ apt_failed() { # LOG RC ACTION
   fail "apt-get $3 failed (exit $2); the last lines of its output are above"
 }
 apt_run() {
-  _deadline=$(($(date +%s) + LOCK_TIMEOUT))
+  # `date +%s` counts whole seconds: one more makes the wait at least LOCK_TIMEOUT s (and under LOCK_TIMEOUT + 2).
+  _deadline=$(($(date +%s) + LOCK_TIMEOUT + 1))
   while :; do
     wait_locks "$_deadline"
-    _left=$((_deadline - $(date +%s)))
+    _left=$((_deadline - 1 - $(date +%s)))
     [ "$_left" -ge 0 ] || _left=0
     log=$(mktemp)
     rc=0

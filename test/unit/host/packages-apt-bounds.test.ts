@@ -79,9 +79,13 @@ function run(sb: Sandbox, action: PackagesAction, lockTimeoutSeconds: number, pa
   return { ...r, seconds: (Date.now() - started) / 1000 };
 }
 
-/** Holds a POSIX write lock (fcntl F_SETLK, as apt does) on FILE until killed or SECONDS pass; resolves with its PID once held. */
-async function holdLock(file: string, seconds = 60): Promise<number> {
-  const code = `import fcntl,sys,time\nf=open(sys.argv[1],'w')\nfcntl.lockf(f, fcntl.LOCK_EX)\nprint('held', flush=True)\ntime.sleep(${seconds})`;
+/**
+ * Holds a write lock on FILE until killed or SECONDS pass: POSIX (fcntl F_SETLK, as apt does), or an OFD lock
+ * (F_OFD_SETLK: /proc/locks shows no PID for it); resolves with its PID once held.
+ */
+async function holdLock(file: string, seconds = 60, ofd = false): Promise<number> {
+  const take = ofd ? "fcntl.fcntl(f, fcntl.F_OFD_SETLK, struct.pack('hhxxxxqqixxxx', fcntl.F_WRLCK, 0, 0, 0, 0))" : "fcntl.lockf(f, fcntl.LOCK_EX)";
+  const code = `import fcntl,struct,sys,time\nf=open(sys.argv[1],'w')\n${take}\nprint('held', flush=True)\ntime.sleep(${seconds})`;
   const p = spawn("python3", ["-c", code, file], { stdio: ["ignore", "pipe", "inherit"] });
   holders.push(p);
   await new Promise<void>((resolve, reject) => {
@@ -104,6 +108,13 @@ describe("packages script, apt's locks", () => {
     assert.match(r.stderr, /Nothing was changed\. Wait for that apt or dpkg run to finish and run pulumi up again, or raise lockTimeoutSeconds/);
     assert.ok(r.seconds >= 2 && r.seconds < 6, `waited ${r.seconds} s`);
     assert.deepEqual(sb.calls(), []);
+  });
+
+  it("names the holder of an OFD lock (no PID in /proc/locks) by the processes that have the file open", async () => {
+    const sb = sandbox();
+    const pid = await holdLock(sb.locks[1]!, 60, true);
+    const r = run(sb, PackagesAction.Install, 1);
+    assert.match(r.stderr, new RegExp(`apt's download lock \\(${sb.locks[1]}, [^)]*\\) stayed held for more than 1 s \\(held by python3[^[]*\\[${pid}\\]\\)`));
   });
 
   it("names the dpkg lock when that is the one held", async () => {

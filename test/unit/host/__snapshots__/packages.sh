@@ -68,9 +68,11 @@ lock_holders() {
   for _p in $(lock_pids "$1" || true); do
     case $_p in
       *[!0-9]* | 0)
+        _ln=""
         for _o in $(ls -l /proc/[0-9]*/fd 2>/dev/null | awk -v f="$1" '/^\/proc\/[0-9]+\/fd:$/ { split($0, d, "/"); p = d[3] } $NF == f { print p }' | sort -u); do
-          _lh="$_lh $(cat "/proc/$_o/comm" 2>/dev/null || echo '?')[$_o]"
+          _ln="$_ln $(cat "/proc/$_o/comm" 2>/dev/null || echo '?')[$_o]"
         done
+        _lh="$_lh${_ln:- a process not visible in /proc here (lock pid $_p: another PID namespace, e.g. a container)}"
         ;;
       *) _lh="$_lh $(cat "/proc/$_p/comm" 2>/dev/null || echo '?')[$_p]" ;;
     esac
@@ -114,10 +116,10 @@ apt_failed() { # LOG RC ACTION
   fail "apt-get $3 failed (exit $2); the last lines of its output are above"
 }
 apt_run() {
-  _deadline=$(($(date +%s) + LOCK_TIMEOUT))
+  _deadline=$(($(date +%s) + LOCK_TIMEOUT + 1))
   while :; do
     wait_locks "$_deadline"
-    _left=$((_deadline - $(date +%s)))
+    _left=$((_deadline - 1 - $(date +%s)))
     [ "$_left" -ge 0 ] || _left=0
     log=$(mktemp)
     rc=0
