@@ -27,6 +27,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BinfmtHostArgs } from "./args";
 import { wireAcceptance } from "./acceptance";
+import { repairableByUp, ruleReasons } from "./drift-diagnostics";
 import { RULE_LANES, RULE_LANES_BEHIND_PROXY, remoteCommand, ruleStdin } from "./commands";
 import { hostLabel, remoteConnection } from "./connection";
 import { Privilege } from "../host/enums";
@@ -227,7 +228,7 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec): Bui
     const ref: { resource?: pulumi.Resource } = {};
     const logged = logDrift(
       label,
-      targetDrift.apply((t) => t?.reasons ?? []),
+      pulumi.all([targetDrift, plan]).apply(([t, p]) => ruleReasons(t?.reasons ?? [], p)),
       `${target.name}: `,
       () => ref.resource ?? parent,
       targetDrift.apply((t) => t?.present === true),
@@ -291,8 +292,7 @@ function logDrift(
   return pulumi.all([label, reasons, present]).apply(([l, rs, p]): true => {
     if (rs.length === 0 || !pulumi.runtime.isDryRun()) return true;
     const say = p ? pulumi.log.warn : pulumi.log.info;
-    // A conflict or a host-wide switch is not ours to change: up fails (or repeats) until someone does.
-    const ours = !rs.some((r) => r.startsWith("conflict:") || r.startsWith("binfmt_misc is switched off"));
+    const ours = rs.every(repairableByUp); // ./drift-diagnostics.ts: what is the host's to change
     const what = p ? (ours ? " (up repairs it)" : " (up cannot repair this: see above)") : "";
     void say(`${l}: ${prefix}${rs.join("; ")}${what}`, on());
     return true;
