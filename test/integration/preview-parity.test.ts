@@ -48,6 +48,11 @@ async function stackOn(h: LabHost): Promise<TestStack> {
   });
 }
 
+/** Removes a stack's work directory only: the state (shared by every run of this file) stays until `after`. */
+function release(stack: TestStack): void {
+  rmSync(stack.stack.workspace.workDir, { recursive: true, force: true });
+}
+
 /**
  * What the user sees of a preview, without what differs between any two runs: the CLI's lines minus blank
  * lines, timings and the plugin/host-specific noise; the order of lines inside the resource tree kept.
@@ -81,7 +86,7 @@ async function previewWith(plugin: string | undefined, label: string): Promise<{
       await stack.preview(label);
       return { lines: userView(stack.logText().slice(before)), failedExpectNoChanges };
     } finally {
-      await stack.dispose();
+      release(stack);
     }
   } finally {
     process.env.PATH = savedPath;
@@ -97,20 +102,23 @@ describe("preview parity between command plugin builds", { timeout: 15 * 60_000 
   });
 
   after(async () => {
-    if (host !== undefined) sshExec(host, "root", "systemctl unmask systemd-binfmt");
-    if (backendDir !== "") {
-      const s = await stackOn(host);
-      await s.destroy("destroy").catch(() => undefined);
-      await s.dispose();
-      rmSync(backendDir, { recursive: true, force: true });
+    try {
+      if (host !== undefined) sshExec(host, "root", "systemctl unmask systemd-binfmt");
+      if (backendDir !== "" && host !== undefined) {
+        const s = await stackOn(host);
+        await s.destroy("destroy").catch(() => undefined);
+        await s.dispose();
+      }
+    } finally {
+      if (backendDir !== "") rmSync(backendDir, { recursive: true, force: true });
+      if (!process.env.PQB_LAB_KEEP) labDown([HOST]);
     }
-    if (!process.env.PQB_LAB_KEEP) labDown([HOST]);
   });
 
   it("after systemctl mask systemd-binfmt, the preview names why the rule changes, as a diagnostic on the rule, with either plugin", async (t) => {
     const first = await stackOn(host);
     await first.up("first up");
-    await first.dispose();
+    release(first);
     root(host, "systemctl mask systemd-binfmt");
 
     const standIn = await previewWith(undefined, "stand-in preview");
