@@ -22,6 +22,7 @@ import * as path from "node:path";
 import { LabHost, findHost, labDown, labUp, sshExec } from "../support/lab";
 import { TestStack } from "../support/pulumi";
 import { BinfmtHost } from "../../src/component";
+import { readToolchain } from "../support/toolchain";
 
 const HOST = "pvw1";
 let host: LabHost;
@@ -54,28 +55,35 @@ function release(stack: TestStack): void {
 }
 
 /**
- * What the user sees of a preview, without what differs between any two runs: the CLI's lines minus blank
- * lines, timings and the plugin/host-specific noise; the order of lines inside the resource tree kept.
+ * What the user sees of a preview, comparable between two runs: the Diagnostics block in order, and the set of
+ * the other lines (the progress stream interleaves them in the order the steps happened to finish), without
+ * blank lines, timings, the per-run plugin directory and the Stack line's count of warnings.
  */
-function userView(text: string): string[] {
-  return text
+function userView(text: string): { lines: string[]; diagnostics: string[] } {
+  const all = text
     .split("\n")
-    .map((l) => l.replace(/\s+$/, ""))
-    .filter((l) => l.trim() !== "")
+    .map((l) => l.replace(/\s+$/, "").replace(/\/tmp\/pqb-plugin-[A-Za-z0-9]+\//g, "<plugin-dir>/"))
+    .filter((l) => l.trim() !== "" && l.trim() !== ".")
     .filter((l) => !/^(Previewing update|View in Browser|View Live|Duration:|@ previewing update)/.test(l.trim()))
-    .map((l) => l.replace(/\b\d+(\.\d+)?s\b/g, "<t>"));
+    .map((l) => l.replace(/\b\d+(\.\d+)?s\b/g, "<t>").replace(/(pulumi:pulumi:Stack \S+)\s+\d+ warnings?$/, "$1"));
+  const from = all.indexOf("Diagnostics:");
+  const to = all.indexOf("Resources:", from);
+  const diagnostics = from < 0 ? [] : all.slice(from, to < 0 ? undefined : to);
+  const rest = from < 0 ? all : [...all.slice(0, from), ...(to < 0 ? [] : all.slice(to))];
+  return { lines: [...new Set(rest)].sort(), diagnostics };
 }
 
-/** The preview of the same stack with the command plugin at `plugin` first on PATH (undefined: the toolchain's). */
-async function previewWith(plugin: string | undefined, label: string): Promise<{ lines: string[]; failedExpectNoChanges: boolean }> {
+/**
+ * The preview of the same stack with the command plugin at `plugin` first on PATH. Both plugins are given the
+ * same way (the CLI then warns "using pulumi-resource-command from $PATH" in both runs alike).
+ */
+async function previewWith(plugin: string, label: string): Promise<{ view: ReturnType<typeof userView>; failedExpectNoChanges: boolean }> {
   const savedPath = process.env.PATH;
   const dir = mkdtempSync(path.join(tmpdir(), "pqb-plugin-"));
   try {
-    if (plugin !== undefined) {
-      mkdirSync(path.join(dir, "bin"));
-      symlinkSync(path.resolve(plugin), path.join(dir, "bin", "pulumi-resource-command"));
-      process.env.PATH = `${path.join(dir, "bin")}${path.delimiter}${savedPath ?? ""}`;
-    }
+    mkdirSync(path.join(dir, "bin"));
+    symlinkSync(path.resolve(plugin), path.join(dir, "bin", "pulumi-resource-command"));
+    process.env.PATH = `${path.join(dir, "bin")}${path.delimiter}${savedPath ?? ""}`;
     const stack = await stackOn(host);
     try {
       let failedExpectNoChanges = false;
@@ -84,7 +92,7 @@ async function previewWith(plugin: string | undefined, label: string): Promise<{
       });
       const before = stack.logText().length;
       await stack.preview(label);
-      return { lines: userView(stack.logText().slice(before)), failedExpectNoChanges };
+      return { view: userView(stack.logText().slice(before)), failedExpectNoChanges };
     } finally {
       release(stack);
     }
@@ -121,12 +129,16 @@ describe("preview parity between command plugin builds", { timeout: 15 * 60_000 
     release(first);
     root(host, "systemctl mask systemd-binfmt");
 
-    const standIn = await previewWith(undefined, "stand-in preview");
-    process.stderr.write(`[preview, stand-in]\n${standIn.lines.join("\n")}\n`);
+    const standIn = await previewWith(readToolchain().commandProvider.installedPath, "stand-in preview");
+    process.stderr.write(`[preview, stand-in]\n${[...standIn.view.lines, ...standIn.view.diagnostics].join("\n")}\n`);
     assert.equal(standIn.failedExpectNoChanges, true, "the masked unit changes the rule's report: --expect-no-changes fails");
-    const text = standIn.lines.join("\n");
+    const text = [...standIn.view.lines, ...standIn.view.diagnostics].join("\n");
     assert.match(text, /~ .*pp-rule-arm.* update/, "the rule is updated");
-    assert.match(text, /pp-rule-arm[\s\S]*entries would not come back at the next boot \(systemd-binfmt\.service is masked/, "the reason, under the rule");
+    assert.match(
+      standIn.view.diagnostics.join("\n"),
+      /command:remote:Command \(pp-rule-arm\):\n\s+warning: .*arm: entries would not come back at the next boot \(systemd-binfmt\.service is masked/,
+      "the reason, as a diagnostic of the rule",
+    );
     // As upstream: the rule's stdout is unknown in the preview, so the summary output has no value to show.
     assert.doesNotMatch(text, /entries are NOT re-registered at boot/, "no reason reaches the user through a known output");
 
@@ -138,9 +150,10 @@ describe("preview parity between command plugin builds", { timeout: 15 * 60_000 
       return;
     }
     const up = await previewWith(upstream, "upstream preview");
-    process.stderr.write(`[preview, upstream ${upstream}]\n${up.lines.join("\n")}\n`);
+    process.stderr.write(`[preview, upstream ${upstream}]\n${[...up.view.lines, ...up.view.diagnostics].join("\n")}\n`);
     t.diagnostic(`compared with upstream's plugin at ${upstream}`);
     assert.equal(up.failedExpectNoChanges, standIn.failedExpectNoChanges, "--expect-no-changes decides alike");
-    assert.deepEqual(up.lines, standIn.lines, "the user sees the same preview with upstream's plugin and the stand-in");
+    assert.deepEqual(up.view.diagnostics, standIn.view.diagnostics, "the same diagnostics, on the same resources, in the same order");
+    assert.deepEqual(up.view.lines, standIn.view.lines, "the same resources, operations and outputs");
   });
 });
