@@ -12,12 +12,12 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { LabHost, findHost, labDown, labUp } from "../support/lab";
 import { TestStack } from "../support/pulumi";
-import { BinfmtHost, HostReport } from "../../src/component";
+import { Acceptance, BinfmtHost, HostReport } from "../../src/component";
 
 const HOST = "var1";
 let host: LabHost;
 
-async function upWith(name: string, architectures: string[]): Promise<HostReport> {
+async function upWith(name: string, architectures: string[], acceptance: Acceptance = {}): Promise<HostReport> {
   const key = readFileSync(host.privateKeyPath, "utf8");
   const stack = await TestStack.create({
     projectName: `variants-${name}`,
@@ -25,6 +25,7 @@ async function upWith(name: string, architectures: string[]): Promise<HostReport
       const b = new BinfmtHost(name, {
         connection: { host: host.address, port: host.port, user: "root", privateKey: key, hostKey: host.hostPublicKey },
         architectures,
+        acceptance,
       });
       return { report: b.report };
     },
@@ -53,6 +54,12 @@ describe("acceptance checks of platform variants", { timeout: 15 * 60_000 }, () 
       { image: acc?.image, platform: acc?.platform, expected: acc?.expected, actual: acc?.actual, status: acc?.status },
       { image: "arm32v6/busybox", platform: "linux/arm/v6", expected: "armv6l", actual: "armv6l", status: "passed" },
     );
+  });
+
+  it("acceptance.runAs runs the check's docker as that user: the lab's docker user passes, nobody is refused by the daemon", async () => {
+    const acc = (await upWith("asuser", ["arm64"], { runAs: host.users.sudo, dockerHost: "unix:///var/run/docker.sock" })).targets.aarch64?.acceptance;
+    assert.equal(acc?.actual, "aarch64");
+    await assert.rejects(upWith("asnobody", ["arm64"], { runAs: "nobody" }), /the docker daemon refused the check's user as nobody \(docker version: .*permission denied/);
   });
 
   it("armel is checked with arm32v5/busybox on linux/arm/v5 under an ARMv5TE CPU, printing armv5tel", async () => {

@@ -13,7 +13,8 @@
 # host: its own `uname -m`, or armv8l for 32-bit ARM on an aarch64 kernel. An "exec format error" then
 # means the host does NOT run the target natively: the skip was wrong, and the message says so.
 #
-# A daemon that does not answer (stopped, socket gone) fails with "docker is not running on this host".
+# A daemon that does not answer (stopped, socket gone) fails with "docker is not running on this host"; one
+# that refuses the user (its socket's permissions) says so, naming the user.
 #
 # On success prints one JSON object (the fields of the component's AcceptanceReport); on failure prints
 # only the message (host, target, expected, actual) on stderr and exits 1.
@@ -58,6 +59,10 @@ run uname -m >"$out" 2>"$err" || rc=$?
 # error then); the message says so plainly, and that the rules (registered before the checks) stay.
 if [ "$rc" -ne 0 ] && ! info=$(dk 30 version --format '{{.Server.Version}}' 2>&1 </dev/null); then
   rm -f "$out" "$err"
+  case "$info" in
+    *"permission denied"*)
+      fail "acceptance check for target $TARGET: the docker daemon refused the check's user$as_who (docker version: $(printf '%s' "$info" | grep -v '^[[:space:]]*$' | tail -n 1)). Give ${RUN_AS:-the login user} access to that daemon (the docker group, or its own rootless daemon: acceptance.dockerHost), or change acceptance.runAs" ;;
+  esac
   fail "acceptance check for target $TARGET: docker is not running on this host$as_who (docker version: $(printf '%s' "$info" | grep -v '^[[:space:]]*$' | tail -n 1)). The binfmt_misc rules stay registered; start the daemon (systemctl start docker) and run pulumi up again"
 fi
 actual=$(grep -v '^[[:space:]]*$' "$out" | tail -n 1 | tr -d '\r' || true)

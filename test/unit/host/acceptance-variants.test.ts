@@ -156,6 +156,16 @@ describe("the check script runs the derived check", () => {
     assert.match(runs()[0] ?? "", /^\S+ DOCKER_HOST=unix:\/\/\/run\/user\/1000\/podman\/podman.sock /);
   });
 
+  it("says the daemon refused the check's user (not that docker is not running) when its socket denies access", () => {
+    const f = path.join(bin, "docker");
+    writeFileSync(f, `#!/bin/sh\necho 'permission denied while trying to connect to the Docker daemon socket at unix:///run/user/1000/docker.sock' >&2\nexit 1\n`);
+    chmodSync(f, 0o755);
+    const r = check({ ...ARMV6, dockerHost: "unix:///run/user/1000/docker.sock" });
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /the docker daemon refused the check's user on unix:\/\/\/run\/user\/1000\/docker\.sock \(docker version: permission denied/);
+    assert.doesNotMatch(r.stderr, /not running/);
+  });
+
   it("runs docker as the runAs user, with that user's HOME and XDG_RUNTIME_DIR", { skip: process.getuid?.() !== 0 ? "needs root (runuser)" : false }, () => {
     fakeDocker("armv6l", "");
     const r = check({ ...ARMV6, runAs: "nobody" });

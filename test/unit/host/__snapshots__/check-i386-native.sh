@@ -58,6 +58,10 @@ rc=0
 run uname -m >"$out" 2>"$err" || rc=$?
 if [ "$rc" -ne 0 ] && ! info=$(dk 30 version --format '{{.Server.Version}}' 2>&1 </dev/null); then
   rm -f "$out" "$err"
+  case "$info" in
+    *"permission denied"*)
+      fail "acceptance check for target $TARGET: the docker daemon refused the check's user$as_who (docker version: $(printf '%s' "$info" | grep -v '^[[:space:]]*$' | tail -n 1)). Give ${RUN_AS:-the login user} access to that daemon (the docker group, or its own rootless daemon: acceptance.dockerHost), or change acceptance.runAs" ;;
+  esac
   fail "acceptance check for target $TARGET: docker is not running on this host$as_who (docker version: $(printf '%s' "$info" | grep -v '^[[:space:]]*$' | tail -n 1)). The binfmt_misc rules stay registered; start the daemon (systemctl start docker) and run pulumi up again"
 fi
 actual=$(grep -v '^[[:space:]]*$' "$out" | tail -n 1 | tr -d '\r' || true)
