@@ -22,6 +22,7 @@ export { NO_MASK, diffEntry } from "./diff";
 export type { FieldDiff } from "./diff";
 export { matchesHeader } from "./header-match";
 export { PROBE_EXIT_STATUS, probeElf, probeTargets } from "./probe-elf";
+export { platformVariant } from "./variants";
 export { entriesOverlap, selfMatchProblems } from "./self-match";
 export type { ElfHeaderSample, MagicEntry, SelfMatchProblem } from "./self-match";
 export { bytesToHex, canonicalEscape, escapeBytes, hexToBytes, parseEscapedBytes } from "./bytes";

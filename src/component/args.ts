@@ -105,6 +105,22 @@ export interface Acceptance {
    * Default: none (connection.hostKey is required for AcceptanceVia.DockerProvider then)
    */
   knownHostsPath?: string;
+  /**
+   * Run the check's docker commands as this user instead of as the component's commands run (root, or
+   * the login user through sudo): through `runuser`, with the user's HOME and XDG_RUNTIME_DIR, so the user's own
+   * docker context or rootless daemon is used. Where the workload runs rootless (rootless docker or podman)
+   * this is the check that counts: on kernels from 6.7 a rootless user namespace that mounts its own
+   * binfmt_misc (a binfmt installer run by rootless podman) stops seeing the host's entries, for its lifetime
+   * and its children's, while root's daemon still does. Only with AcceptanceVia.Command.
+   * Default: none (the check runs as the commands do)
+   */
+  runAs?: string;
+  /**
+   * DOCKER_HOST for the check's docker commands, e.g. "unix:///run/user/1000/podman/podman.sock" (podman's
+   * docker-compatible API) or a rootless docker's socket. Only with AcceptanceVia.Command.
+   * Default: none (the docker CLI's own: its context, else /var/run/docker.sock)
+   */
+  dockerHost?: string;
 }
 
 /** Everything except the connection and the host's targets: shared by BinfmtHost and BinfmtFleet. */

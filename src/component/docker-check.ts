@@ -49,6 +49,10 @@ export interface DockerCheckSpec {
   readonly platform: string;
   /** What `uname -m` prints under emulation, e.g. "aarch64". */
   readonly expected: string;
+  /** QEMU_CPU for the emulated `uname -m` (an ARM v5/v6 check, ../host/acceptance-check.ts). Default: none. */
+  readonly qemuCpu?: string;
+  /** An x86-64 level the image's glibc loader must list as supported, e.g. "x86-64-v2". Default: none. */
+  readonly isaLevel?: string;
   /** Seconds the container may take to pass (acceptance.timeoutSeconds); also its own upper bound. */
   readonly timeoutSeconds: number;
   /** sha256 of the host's rendered rules: a new value replaces the container, so the check re-runs. */
@@ -75,18 +79,27 @@ export const HEALTHY_LINGER_SECONDS = 2;
  * the P flag (preserve argv[0]) that re-executes as `sh` ("sh: can't open '1'", measured). A path is
  * exec'ed as the file itself, whose name tells busybox which applet to run.
  */
-export function checkMainCommand(timeoutSeconds: number): string[] {
+export function checkMainCommand(timeoutSeconds: number, qemuCpu = ""): string[] {
   const t = timeoutSeconds;
   if (!Number.isInteger(t) || t < 1) throw new Error(`acceptance.timeoutSeconds must be a positive integer, got ${JSON.stringify(t)}`);
   const passed = shellQuote(CHECK_PASSED_MARKER);
-  return ["sh", "-c", `uname -m; i=0; until [ -e ${passed} ]; do i=$((i+1)); [ "$i" -gt ${t} ] && exit 1; /bin/sleep 1; done; /bin/sleep ${HEALTHY_LINGER_SECONDS}; exit 0`];
+  // With a CPU model: `uname -m` as its own program, so its emulator starts with QEMU_CPU (checkHealthTest).
+  const uname = qemuCpu === "" ? "uname -m" : `QEMU_CPU=${shellQuote(qemuCpu)} /bin/uname -m`;
+  return ["sh", "-c", `${uname}; i=0; until [ -e ${passed} ]; do i=$((i+1)); [ "$i" -gt ${t} ] && exit 1; /bin/sleep 1; done; /bin/sleep ${HEALTHY_LINGER_SECONDS}; exit 0`];
 }
 
-/** The healthcheck: passes (and leaves the marker) only when `uname -m` prints `expected`; always for a native target. */
-export function checkHealthTest(expected: string, skipped: string | undefined): string[] {
+/**
+ * The healthcheck: passes (and leaves the marker) only when `uname -m` prints `expected` — run as its own
+ * program (`/bin/uname`, see checkMainCommand) with QEMU_CPU when `qemuCpu` is set: binfmt_misc starts a new
+ * emulator for that exec, with that environment — and, with `isaLevel`, the image's glibc loader lists the
+ * level as supported (../host/acceptance-check.ts); always for a native target.
+ */
+export function checkHealthTest(expected: string, skipped: string | undefined, qemuCpu = "", isaLevel = ""): string[] {
   const passed = shellQuote(CHECK_PASSED_MARKER);
   if (skipped !== undefined) return ["CMD-SHELL", `touch ${passed}`];
-  return ["CMD-SHELL", `[ "$(uname -m)" = ${shellQuote(expected)} ] && touch ${passed}`];
+  const uname = qemuCpu === "" ? "uname -m" : `QEMU_CPU=${shellQuote(qemuCpu)} /bin/uname -m`;
+  const level = isaLevel === "" ? "" : ` && /lib64/ld-linux-x86-64.so.2 --help | grep -q ${shellQuote(`^[[:space:]]*${isaLevel} (supported`)}`;
+  return ["CMD-SHELL", `[ "$(${uname})" = ${shellQuote(expected)} ]${level} && touch ${passed}`];
 }
 
 /** The RemoteImage inputs: `name`, `keepLocally` (other things on the host may use the image), `platform`. */
@@ -98,9 +111,9 @@ export function checkImageArgs(spec: DockerCheckSpec): docker.RemoteImageArgs {
 export function checkContainerArgs(spec: DockerCheckSpec, imageId: pulumi.Input<string>): docker.ContainerArgs {
   return {
     image: imageId,
-    command: checkMainCommand(spec.timeoutSeconds),
+    command: checkMainCommand(spec.timeoutSeconds, spec.qemuCpu),
     healthcheck: {
-      tests: pulumi.output(spec.skipped).apply((skip) => checkHealthTest(spec.expected, skip)),
+      tests: pulumi.output(spec.skipped).apply((skip) => checkHealthTest(spec.expected, skip, spec.qemuCpu, spec.isaLevel)),
       interval: HEALTHCHECK_INTERVAL,
     },
     wait: true,

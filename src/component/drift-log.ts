@@ -3,6 +3,7 @@
  * unit's command). Kept in its own module so the way drift diagnostics are attached can change in one place.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { repairableByUp } from "./drift-diagnostics";
 
 /**
  * In a preview, say how a unit drifted, attached to the unit's command (so `pulumi preview` prints it under
@@ -19,8 +20,7 @@ export function logDrift(
   return pulumi.all([label, reasons, present]).apply(([l, rs, p]): true => {
     if (rs.length === 0 || !pulumi.runtime.isDryRun()) return true;
     const say = p ? pulumi.log.warn : pulumi.log.info;
-    // A conflict or a host-wide switch is not ours to change: up fails (or repeats) until someone does.
-    const ours = !rs.some((r) => r.startsWith("conflict:") || r.startsWith("binfmt_misc is switched off"));
+    const ours = rs.every(repairableByUp); // ./drift-diagnostics.ts: what is the host's to change
     const what = p ? (ours ? " (up repairs it)" : " (up cannot repair this: see above)") : "";
     void say(`${l}: ${prefix}${rs.join("; ")}${what}`, on());
     return true;

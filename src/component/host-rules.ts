@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as command from "@pulumi/command";
 import { RULE_LANES, RULE_LANES_BEHIND_PROXY, remoteCommand, ruleStdin } from "./commands";
 import { logDrift } from "./drift-log";
+import { ruleReasons } from "./drift-diagnostics";
 import { HostContext, HostState } from "./host-state";
 import { attributed } from "./errors";
 import { TargetInfo } from "../binfmt";
@@ -63,7 +64,7 @@ function ruleStep(
   const ref: { resource?: pulumi.Resource } = {};
   const logged = logDrift(
     c.label,
-    targetDrift.apply((t) => t?.reasons ?? []),
+    pulumi.all([targetDrift, s.plan]).apply(([t, p]) => ruleReasons(t?.reasons ?? [], p)),
     `${target.name}: `,
     () => ref.resource ?? c.parent,
     targetDrift.apply((t) => t?.present === true),

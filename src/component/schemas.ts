@@ -81,6 +81,19 @@ const platformSchema = z.string(wrongType("a Docker platform", '"linux/arm64"'))
   if (!/^[a-z0-9]+\/[a-z0-9_]+(\/[a-z0-9]+)?$/.test(v))
     ctx.addIssue({ code: "custom", message: `invalid platform ${quote(v)}: expected OS/ARCH[/VARIANT], e.g. "linux/arm64" or "linux/arm/v7"` });
 });
+/**
+ * DOCKER_HOST for the check: a unix socket path (a rootless docker's or podman's API socket, e.g.
+ * unix:///run/user/1000/podman/podman.sock) or a tcp/ssh address; it reaches the host's shell inside single
+ * quotes (src/host/shell.ts), and a control character is refused here.
+ */
+const dockerHostSchema = z.string(wrongType("a DOCKER_HOST address", '"unix:///run/user/1000/podman/podman.sock"')).superRefine((v, ctx) => {
+  const control = [...v].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f);
+  if (control || !/^(unix:\/\/\/\S+|tcp:\/\/[A-Za-z0-9.:[\]-]+|ssh:\/\/\S+)$/.test(v))
+    ctx.addIssue({
+      code: "custom",
+      message: `invalid dockerHost ${quote(v)}: expected a DOCKER_HOST address: unix:///ABSOLUTE/SOCKET, tcp://HOST:PORT or ssh://USER@HOST, e.g. "unix:///run/user/1000/podman/podman.sock"`,
+    });
+});
 /** An image reference that must be pinned by digest (the interpreters' source): ../host/image.ts. */
 const pinnedImageSchema = z.string(wrongType("an image reference pinned by digest", '"registry:5000/qemu-user-static@sha256:1c7e…"')).superRefine((v, ctx) => {
   try {
@@ -160,6 +173,8 @@ export const acceptanceSchema = strict(
     platforms: targetMapSchema(platformSchema).optional(),
     timeoutSeconds: intRange("timeoutSeconds", 10, 3600).optional(),
     knownHostsPath: absolutePathSchema.optional(),
+    runAs: userSchema.optional(),
+    dockerHost: dockerHostSchema.optional(),
   },
   "an acceptance",
 );

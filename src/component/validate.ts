@@ -8,7 +8,8 @@
 import { z } from "zod";
 import { TargetInfo, quote, resolveTarget } from "../binfmt";
 import { BinfmtFleetArgs, BinfmtHostArgs, HostConnection } from "./args";
-import { DEFAULTS, HostConfig, TargetAcceptance } from "../host/config";
+import { DEFAULTS, HostConfig } from "../host/config";
+import { acceptanceFor } from "../host/acceptance-check";
 import { AcceptanceVia } from "../host/enums";
 import { installChoice } from "./install-source";
 import { BinfmtArgsError } from "./errors";
@@ -147,16 +148,6 @@ function checkDockerProvider(component: string, connection: HostConnection, know
   }
 }
 
-/** Image and platform per target: the arguments', else the target's first official namespace and platform. */
-function acceptanceFor(t: TargetInfo, images: Map<string, string>, platforms: Map<string, string>): TargetAcceptance {
-  const ns = t.imageNamespaces[0];
-  return {
-    image: images.get(t.name) ?? (ns !== undefined ? `${ns}/busybox` : ""),
-    platform: platforms.get(t.name) ?? t.dockerPlatforms[0] ?? "",
-    expected: t.unameMachine,
-  };
-}
-
 function hostConfig(
   component: string,
   o: ParsedOptions,
@@ -174,6 +165,16 @@ function hostConfig(
   const platforms = perTarget(component, acc.platforms, targets, "args.acceptance.platforms", known);
   const interpreters = perTarget(component, o.interpreters, targets, "args.interpreters", known);
   if (enabled && via === AcceptanceVia.DockerProvider) checkDockerProvider(component, connection, acc.knownHostsPath);
+  for (const field of ["runAs", "dockerHost"] as const) {
+    if (acc[field] !== undefined && via === AcceptanceVia.DockerProvider) {
+      throw new BinfmtArgsError(component, [
+        {
+          field: `args.acceptance.${field}`,
+          message: `acceptance.${field} ${quote(acc[field])} needs acceptance.via "command": the docker provider reaches the daemon of the SSH login user (ssh:// + docker system dial-stdio) and cannot switch user or socket`,
+        },
+      ]);
+    }
+  }
   const install = installChoice(component, o);
   return {
     connection,
@@ -197,7 +198,10 @@ function hostConfig(
       via,
       timeoutSeconds: acc.timeoutSeconds ?? DEFAULTS["acceptance.timeoutSeconds"],
       knownHostsPath: acc.knownHostsPath,
-      targets: Object.fromEntries(targets.map((t) => [t.name, acceptanceFor(t, images, platforms)])),
+      runAs: acc.runAs,
+      dockerHost: acc.dockerHost,
+      // Per target, from the spelling it was requested by (its platform variant): targets[i] is given[i].
+      targets: Object.fromEntries(targets.map((t, i) => [t.name, acceptanceFor(t, given[i] ?? t.name, images.get(t.name), platforms.get(t.name))])),
     },
   };
 }

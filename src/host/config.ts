@@ -37,12 +37,18 @@ export const DEFAULTS = Object.freeze({
 
 /** Acceptance settings for one target, resolved. */
 export interface TargetAcceptance {
+  /** The name the target was requested by (e.g. "linux/arm/v6"): the claim the check proves. Absent: the QEMU name. */
+  readonly requested?: string;
   /** "" when the target has no image: no check. */
   readonly image: string;
   /** "" runs without --platform. */
   readonly platform: string;
   /** What `uname -m` prints under emulation. */
   readonly expected: string;
+  /** QEMU_CPU for the emulated run (an ARM v5/v6 check: ./acceptance-check.ts); "" or absent: QEMU's default CPU. */
+  readonly qemuCpu?: string;
+  /** An x86-64 level the image's loader must list as supported, e.g. "x86-64-v2"; "" or absent: none. */
+  readonly isaLevel?: string;
 }
 
 /** Validated, defaulted configuration of one host. */
@@ -76,6 +82,10 @@ export interface HostConfig {
     readonly via: AcceptanceVia;
     readonly timeoutSeconds: number;
     readonly knownHostsPath: string | undefined;
+    /** Run the check's docker commands as this user (acceptance.runAs); undefined: as the commands run. */
+    readonly runAs: string | undefined;
+    /** DOCKER_HOST for the check (acceptance.dockerHost); undefined: the docker CLI's own choice. */
+    readonly dockerHost: string | undefined;
     /** Per target name. */
     readonly targets: Readonly<Record<string, TargetAcceptance>>;
   };

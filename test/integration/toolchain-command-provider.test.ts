@@ -182,6 +182,32 @@ describe("toolchain command plugin: remote.Command behaves as upstream 1.2.1", (
     assert.deepEqual(lines().slice(8), ["in-2", "delete env=yes prev=created prev_err="]);
   });
 
+  test("a preview reports stdout as unknown when an input of the command changed, and keeps it when none changed", { timeout: 180_000 }, async () => {
+    // Upstream's infer layer (pulumi-go-provider markComputed): every output of a Command depends on every input.
+    // The engine's preview events carry the provider's answer (an unknown string is the engine's sentinel).
+    const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+    let stdin = "one\n";
+    const stack = await newStack("preview-unknowns", () => {
+      const c = new command.remote.Command("echo", { connection: conn, stdin, create: "cat" });
+      return { out: c.stdout };
+    });
+    const previewedStdout = async (): Promise<unknown[]> => {
+      const seen: unknown[] = [];
+      await stack.stack.preview({
+        color: "never",
+        onEvent: (e) => {
+          const m = e.resOutputsEvent?.metadata;
+          if (m?.type === "command:remote:Command" && m.op !== "same") seen.push((m.new?.outputs as Record<string, unknown> | undefined)?.stdout);
+        },
+      });
+      return seen;
+    };
+    await stack.up("create");
+    assert.deepEqual(await previewedStdout(), [], "nothing changed: no update, the recorded stdout stands");
+    stdin = "two\n";
+    assert.deepEqual(await previewedStdout(), [UNKNOWN], "stdin changed: the update's stdout previews as unknown");
+  });
+
   test("through a proxy: 2 connections held per command; a target host-key mismatch ends as `handshake failed: EOF`", { timeout: 180_000 }, async () => {
     const port = sshd.target.port;
     const wrong = await newKeyPair(tmp, "not_the_target_host_key");

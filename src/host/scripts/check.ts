@@ -23,6 +23,16 @@ export interface CheckScriptInput {
   readonly timeoutSeconds: number;
   /** The plan skips this target: the host is believed to run it natively. */
   readonly native: boolean;
+  /** The name the target was requested by, for messages (e.g. "linux/arm/v6"). Default: the target. */
+  readonly requested?: string;
+  /** QEMU_CPU for the run (../acceptance-check.ts). Default: none (QEMU's default CPU). */
+  readonly qemuCpu?: string;
+  /** x86-64 level the image's glibc loader must list as supported, e.g. "x86-64-v2". Default: none. */
+  readonly isaLevel?: string;
+  /** Run docker as this user (acceptance.runAs). Default: as the script runs. */
+  readonly runAs?: string;
+  /** DOCKER_HOST for docker (acceptance.dockerHost). Default: the docker CLI's own. */
+  readonly dockerHost?: string;
 }
 
 function checkVars(input: Omit<CheckScriptInput, "label">): Record<string, string> {
@@ -33,6 +43,11 @@ function checkVars(input: Omit<CheckScriptInput, "label">): Record<string, strin
     EXPECTED: input.expected,
     TIMEOUT: String(input.timeoutSeconds),
     NATIVE: input.native ? "true" : "false",
+    REQUESTED: input.requested ?? input.target,
+    CHECK_CPU: input.qemuCpu ?? "",
+    ISA_LEVEL: input.isaLevel ?? "",
+    RUN_AS: input.runAs ?? "",
+    DOCKER_URI: input.dockerHost ?? "",
   };
 }
 

@@ -72,6 +72,22 @@ describe("BinfmtHost rejects bad input before creating any resource, naming the 
 
   it("docker-provider acceptance without a key file", () => rejects({ ...good, acceptance: { via: "docker-provider" } }, /^args\.connection\.privateKeyPath$/, /key as a FILE/));
 
+  it("an acceptance.runAs that is not a login name", () => rejects({ ...good, acceptance: { runAs: "bob; reboot" } }, /^args\.acceptance\.runAs$/, /invalid user "bob; reboot"/));
+
+  it("an acceptance.dockerHost that is not a DOCKER_HOST address", () =>
+    rejects({ ...good, acceptance: { dockerHost: "/run/podman.sock" } }, /^args\.acceptance\.dockerHost$/, /expected a DOCKER_HOST address: unix:\/\/\/ABSOLUTE\/SOCKET/));
+
+  it("acceptance.runAs with the docker provider (which cannot switch user)", () =>
+    rejects(
+      {
+        ...good,
+        connection: { host: "h", privateKeyPath: "/k/id", hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl" },
+        acceptance: { via: "docker-provider", runAs: "builder" },
+      },
+      /^args\.acceptance\.runAs$/,
+      /needs acceptance\.via "command"/,
+    ));
+
   it("docker-provider acceptance without a host key", () =>
     rejects({ ...good, connection: { host: "h", privateKeyPath: "/k/id" }, acceptance: { via: "docker-provider" } }, /^args\.connection\.hostKey$/, /needs the host key/));
 

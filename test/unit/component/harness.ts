@@ -78,6 +78,8 @@ export interface MockOptions {
   readonly unameOf?: (target: string, expected: string) => string;
   /** The text of the host's units file (the repair tokens, src/host/units.ts); default: no such file. */
   readonly unitsText?: (hostName: string) => string | undefined;
+  /** Run the program as a preview (pulumi.runtime.isDryRun). Default: false */
+  readonly preview?: boolean;
 }
 
 export interface Recorder {
@@ -163,7 +165,7 @@ export function installMocks(o: MockOptions = {}): Recorder {
     },
     "project",
     "stack",
-    false,
+    o.preview ?? false,
   );
   const transformation: pulumi.ResourceTransformation = (args) => {
     const opts = args.opts;

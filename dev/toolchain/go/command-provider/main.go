@@ -149,17 +149,7 @@ func (p *commandProvider) Create(ctx context.Context, req plugin.CreateRequest) 
 
 func (p *commandProvider) Update(ctx context.Context, req plugin.UpdateRequest) (plugin.UpdateResponse, error) {
 	if req.Preview {
-		// Upstream previews an update with the last run's stdout/stderr, known, not as unknowns.
-		outs := req.NewInputs.Copy()
-		if req.Type == tRemoteCommand {
-			for _, k := range []resource.PropertyKey{"stdout", "stderr"} {
-				if v, ok := req.OldOutputs[k]; ok {
-					outs[k] = v
-				}
-			}
-			return plugin.UpdateResponse{Properties: outs}, nil
-		}
-		return plugin.UpdateResponse{Properties: previewOutputs(req.Type, req.NewInputs)}, nil
+		return plugin.UpdateResponse{Properties: previewUpdateOutputs(req.Type, req.OldOutputs, req.NewInputs)}, nil
 	}
 	ctx, cancel := withTimeout(ctx, req.Timeout)
 	defer cancel()
@@ -213,6 +203,38 @@ func (p *commandProvider) Invoke(ctx context.Context, req plugin.InvokeRequest) 
 	outs["stdout"] = resource.NewStringProperty(stdout)
 	outs["stderr"] = resource.NewStringProperty(stderr)
 	return plugin.InvokeResponse{Properties: outs}, nil
+}
+
+// previewUpdateOutputs is what upstream's update preview returns. Its Command.Update (provider/pkg/provider/
+// remote and local, commandController.go) returns the new inputs with the last run's stdout/stderr, and
+// pulumi-go-provider's infer (v1.x, resource.go markComputed) then marks every output that is not a copy of an
+// input as unknown when any input is unknown or differs from the value recorded in the old state (no
+// WireDependencies on Command: each output depends on every input). So an update that changes an input
+// previews stdout/stderr as unknown; an update that changes none keeps them. Copies return their inputs.
+func previewUpdateOutputs(t tokens.Type, olds, news resource.PropertyMap) resource.PropertyMap {
+	outs := news.Copy()
+	if t != tRemoteCommand && t != tLocalCommand {
+		return outs
+	}
+	changed := false
+	for k, v := range news {
+		if old, ok := olds[k]; v.ContainsUnknowns() || (ok && !old.DeepEquals(v)) {
+			changed = true
+		}
+	}
+	for k := range olds {
+		if _, ok := news[k]; !ok && k != "stdout" && k != "stderr" {
+			changed = true // an input removed (infer compares every input field, absent = null)
+		}
+	}
+	for _, k := range []resource.PropertyKey{"stdout", "stderr"} {
+		if changed {
+			outs[k] = resource.MakeComputed(resource.NewStringProperty(""))
+		} else if v, ok := olds[k]; ok {
+			outs[k] = v
+		}
+	}
+	return outs
 }
 
 func previewOutputs(t tokens.Type, inputs resource.PropertyMap) resource.PropertyMap {
