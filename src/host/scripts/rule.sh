@@ -115,6 +115,8 @@ installed_qemu() {
 }
 
 check_before_change() {
+  # First: with binfmt_misc switched off nothing else matters (read again after a mount, and after registering).
+  ! switched_off || switched_off_fail ""
   if [ ! -e "$INTERP" ]; then
     _q=$(installed_qemu)
     [ -z "$_q" ] || fail "interpreter $INTERP for target $TARGET does not exist although $_q is installed: that QEMU has no emulator for $TARGET under this name (see ls /usr/bin/qemu-*). Leave $TARGET out of architectures, point interpreters at an emulator that is there, or install a QEMU that has it (installSource image, a newer release)"

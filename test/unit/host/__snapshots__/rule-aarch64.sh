@@ -300,6 +300,7 @@ installed_qemu() {
   dpkg-query -W -f='${db:Status-Status} ${Package} ${Version}\n' qemu-user-static qemu-user 2>/dev/null | sed -n 's/^installed //p' | paste -sd, - | sed 's/,/, /g'
 }
 check_before_change() {
+  ! switched_off || switched_off_fail ""
   if [ ! -e "$INTERP" ]; then
     _q=$(installed_qemu)
     [ -z "$_q" ] || fail "interpreter $INTERP for target $TARGET does not exist although $_q is installed: that QEMU has no emulator for $TARGET under this name (see ls /usr/bin/qemu-*). Leave $TARGET out of architectures, point interpreters at an emulator that is there, or install a QEMU that has it (installSource image, a newer release)"
