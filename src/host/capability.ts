@@ -19,6 +19,7 @@
  *   predates it (DEBIAN_BINFMT_P_SINCE). Present but not executable, or dynamically linked under flag F,
  *   with nothing to replace it: refused likewise. Paths the evidence cannot judge (an interpreter of the
  *   user's, a package the plan does not know) are left to the rule step, which checks them again.
+ * - docker absent (facts.docker) where a step runs it: the image source's copy, the acceptance check.
  * What is not known (an observation stored before a field existed, an unread host) refuses nothing.
  */
 import { BinfmtRule, TargetInfo } from "../binfmt";
@@ -187,6 +188,27 @@ function interpreterProblems(config: HostConfig, obs: HostObservation, rules: re
   return problems;
 }
 
+/** Steps that run docker on the host, which the observation found without a docker CLI (facts.docker). */
+function dockerProblems(config: HostConfig, obs: HostObservation, rules: readonly GatedRule[], imageSource: boolean): string[] {
+  if (obs.facts.docker) return [];
+  const problems: string[] = [];
+  if (imageSource) {
+    const apt = obs.facts.apt
+      ? `use installSource "apt" (this host has apt)`
+      : `use installPackages "none" with interpreters installed by other means (this host has no apt either)`;
+    problems.push(
+      `installSource "image" copies the interpreters out of the image with docker (pull, create, cp), and this host has no docker CLI on its PATH. Install docker, or ${apt}`,
+    );
+  }
+  const checked = rules.filter((r) => (config.acceptance.targets[r.target.name]?.image ?? "") !== "").map((r) => r.target.name);
+  if (config.acceptance.enabled && checked.length > 0) {
+    problems.push(
+      `the acceptance check runs a container of each target (${checked.join(", ")}) with docker on the host, and this host has no docker CLI on its PATH. Install docker (Debian 13: docker.io for the daemon, docker-cli for the command), or set acceptance.enabled to false`,
+    );
+  }
+  return problems;
+}
+
 /**
  * Why this host cannot carry out the plan's rules; [] when it can. `rules` are the ones the plan registers
  * (not the skipped); `packages` the ones the apt source installs ([] with installPackages "none" or the image
@@ -202,5 +224,5 @@ export function capabilityProblems(
 ): string[] {
   // An unread host has no facts: its own error says why.
   if (obs.facts.kernel === "" || rules.length === 0) return [];
-  return [...kernelSupportProblems(obs, label), ...(imageSource ? [] : interpreterProblems(config, obs, rules, packages))];
+  return [...kernelSupportProblems(obs, label), ...dockerProblems(config, obs, rules, imageSource), ...(imageSource ? [] : interpreterProblems(config, obs, rules, packages))];
 }

@@ -185,6 +185,28 @@ describe("K3: flag P below Linux 5.12 offers Debian's -binfmt-P link only where 
   });
 });
 
+describe("K1/K3: steps that run docker on a host without it are refused before any change", () => {
+  it("the acceptance check on a host without a docker CLI: refused, naming the targets and both ways out", () => {
+    const r = refusal(["aarch64", "riscv64"], host({ docker: false }, {}));
+    assert.match(r, /the acceptance check runs a container of each target \(aarch64, riscv64\) with docker on the host, and this host has no docker CLI/);
+    assert.match(r, /Install docker .*or set acceptance\.enabled to false/);
+    assert.equal(refusal(["aarch64"], host({ docker: false }, {}), { acceptance: { enabled: false } }), "");
+  });
+
+  it("the image source without docker offers apt only where the host has apt", () => {
+    const image = { installSource: "image", interpreterImage: `registry.example:5000/qemu@sha256:${"a".repeat(64)}`, acceptance: { enabled: false } };
+    assert.match(refusal(["aarch64"], host({ docker: false }, {}), image), /installSource "image" copies .*no docker CLI.*use installSource "apt" \(this host has apt\)/);
+    assert.match(refusal(["aarch64"], host({ docker: false, apt: false }, {}), image), /use installPackages "none" .*\(this host has no apt either\)/);
+  });
+
+  it("no apt: the image source is offered only where the host has docker", () => {
+    assert.match(refusal(["aarch64"], host({ apt: false }, {})), /Use installSource "image" with interpreterImage/);
+    const r = refusal(["aarch64"], host({ apt: false, docker: false }, {}), { acceptance: { enabled: false } });
+    assert.match(r, /through docker, which this host does not have on its PATH either/);
+    assert.doesNotMatch(r, /Use installSource "image"/);
+  });
+});
+
 describe("helpers", () => {
   it("QEMU's upstream version inside a Debian version", () => {
     assert.equal(upstreamQemuVersion(QEMU_2_11), "2.11");
