@@ -41,6 +41,9 @@ export const QEMU_LINUX_USER_SINCE: Readonly<Record<string, string>> = Object.fr
   loongarch64: "7.1",
 });
 
+/** Packages of the QEMU set that ship no emulator: qemu-user-binfmt (binfmt.d files), binfmt-support (update-binfmts). */
+const NO_EMULATORS: ReadonlySet<string> = new Set(["qemu-user-binfmt", "binfmt-support"]);
+
 /** What the gate needs of a rule the plan registers. */
 export interface GatedRule {
   readonly target: TargetInfo;
@@ -131,12 +134,13 @@ function presentAlternatives(config: HostConfig, obs: HostObservation, target: T
 
 function interpreterProblems(config: HostConfig, obs: HostObservation, rules: readonly GatedRule[], packages: readonly string[]): string[] {
   const problems: string[] = [];
-  const pending = pendingPackages(config, obs, packages);
+  // Packages that ship no emulator (Debian packaging: binfmt registration only) cannot provide an interpreter.
+  const pending = pendingPackages(config, obs, packages).filter((p) => !NO_EMULATORS.has(p.name.split("=")[0] ?? p.name));
   const installed = installedQemu(obs);
   const nothingInstalls =
     packages.length === 0
       ? `installPackages is "none": this run installs nothing`
-      : `this run installs nothing (${installed.length > 0 ? describe(installed) : packages.join(", ")} already installed; the packages step leaves installed packages alone)`;
+      : `this run installs no emulator (${installed.length > 0 ? describe(installed) : packages.join(", ")} already installed; the packages step leaves installed packages alone)`;
   for (const r of rules) {
     const path = r.rule.interpreter;
     const seen = obs.elfs.find((e) => e.path === path);

@@ -96,9 +96,17 @@ describe("K1/K3: an interpreter the installed QEMU lacks is refused before any c
       /qemu-riscv64: interpreter \/usr\/bin\/qemu-riscv64-static for target riscv64 does not exist: the installed QEMU \(qemu-user-static 1:2\.11\+dfsg-1ubuntu7\.41, QEMU 2\.11\) has no/,
     );
     assert.match(r, /linux-user riscv64 since 2\.12/);
-    assert.match(r, /this run installs nothing \(qemu-user-static 1:2\.11\+dfsg-1ubuntu7\.41 already installed/);
+    assert.match(r, /this run installs no emulator \(qemu-user-static 1:2\.11\+dfsg-1ubuntu7\.41 already installed/);
     assert.doesNotMatch(r, /Install the package/i);
     assert.doesNotMatch(r, /qemu-arm:/, "arm's emulator is there");
+  });
+
+  it("a pending binfmt-support (installPackages qemu-user-static-binfmt-support) provides no emulator: still refused", () => {
+    const obs = host(UBUNTU1804, {
+      packages: [pkg("qemu-user-static", { installed: QEMU_2_11, candidate: QEMU_2_11 }), pkg("binfmt-support", { candidate: "2.1.8-2" })],
+      elfs: [missing("/usr/bin/qemu-riscv64"), missing("/usr/bin/qemu-riscv64-static")],
+    });
+    assert.match(refusal(["riscv64"], obs, { installPackages: "qemu-user-static-binfmt-support" }), /the installed QEMU \(qemu-user-static 1:2\.11/);
   });
 
   it("a fresh Ubuntu 20.04 whose apt would install QEMU 4.2: hexagon is refused before the install", () => {
