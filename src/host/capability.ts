@@ -19,6 +19,7 @@
  *   predates it (DEBIAN_BINFMT_P_SINCE). Present but not executable, or dynamically linked under flag F,
  *   with nothing to replace it: refused likewise. Paths the evidence cannot judge (an interpreter of the
  *   user's, a package the plan does not know) are left to the rule step, which checks them again.
+ * - docker absent (facts.docker) where a step runs it: the image source's copy, the acceptance check.
  * What is not known (an observation stored before a field existed, an unread host) refuses nothing.
  */
 import { BinfmtRule, TargetInfo } from "../binfmt";
@@ -39,6 +40,9 @@ export const QEMU_LINUX_USER_SINCE: Readonly<Record<string, string>> = Object.fr
   hexagon: "6.0",
   loongarch64: "7.1",
 });
+
+/** Packages of the QEMU set that ship no emulator: qemu-user-binfmt (binfmt.d files), binfmt-support (update-binfmts). */
+const NO_EMULATORS: ReadonlySet<string> = new Set(["qemu-user-binfmt", "binfmt-support"]);
 
 /** What the gate needs of a rule the plan registers. */
 export interface GatedRule {
@@ -130,12 +134,13 @@ function presentAlternatives(config: HostConfig, obs: HostObservation, target: T
 
 function interpreterProblems(config: HostConfig, obs: HostObservation, rules: readonly GatedRule[], packages: readonly string[]): string[] {
   const problems: string[] = [];
-  const pending = pendingPackages(config, obs, packages);
+  // Packages that ship no emulator (Debian packaging: binfmt registration only) cannot provide an interpreter.
+  const pending = pendingPackages(config, obs, packages).filter((p) => !NO_EMULATORS.has(p.name.split("=")[0] ?? p.name));
   const installed = installedQemu(obs);
   const nothingInstalls =
     packages.length === 0
       ? `installPackages is "none": this run installs nothing`
-      : `this run installs nothing (${installed.length > 0 ? describe(installed) : packages.join(", ")} already installed; the packages step leaves installed packages alone)`;
+      : `this run installs no emulator (${installed.length > 0 ? describe(installed) : packages.join(", ")} already installed; the packages step leaves installed packages alone)`;
   for (const r of rules) {
     const path = r.rule.interpreter;
     const seen = obs.elfs.find((e) => e.path === path);
@@ -187,6 +192,27 @@ function interpreterProblems(config: HostConfig, obs: HostObservation, rules: re
   return problems;
 }
 
+/** Steps that run docker on the host, which the observation found without a docker CLI (facts.docker). */
+function dockerProblems(config: HostConfig, obs: HostObservation, rules: readonly GatedRule[], imageSource: boolean): string[] {
+  if (obs.facts.docker) return [];
+  const problems: string[] = [];
+  if (imageSource) {
+    const apt = obs.facts.apt
+      ? `use installSource "apt" (this host has apt)`
+      : `use installPackages "none" with interpreters installed by other means (this host has no apt either)`;
+    problems.push(
+      `installSource "image" copies the interpreters out of the image with docker (pull, create, cp), and this host has no docker CLI on its PATH. Install docker, or ${apt}`,
+    );
+  }
+  const checked = rules.filter((r) => (config.acceptance.targets[r.target.name]?.image ?? "") !== "").map((r) => r.target.name);
+  if (config.acceptance.enabled && checked.length > 0) {
+    problems.push(
+      `the acceptance check runs a container of each target (${checked.join(", ")}) with docker on the host, and this host has no docker CLI on its PATH. Install docker (Debian 13: docker.io for the daemon, docker-cli for the command), or set acceptance.enabled to false`,
+    );
+  }
+  return problems;
+}
+
 /**
  * Why this host cannot carry out the plan's rules; [] when it can. `rules` are the ones the plan registers
  * (not the skipped); `packages` the ones the apt source installs ([] with installPackages "none" or the image
@@ -202,5 +228,5 @@ export function capabilityProblems(
 ): string[] {
   // An unread host has no facts: its own error says why.
   if (obs.facts.kernel === "" || rules.length === 0) return [];
-  return [...kernelSupportProblems(obs, label), ...(imageSource ? [] : interpreterProblems(config, obs, rules, packages))];
+  return [...kernelSupportProblems(obs, label), ...dockerProblems(config, obs, rules, imageSource), ...(imageSource ? [] : interpreterProblems(config, obs, rules, packages))];
 }

@@ -47,7 +47,7 @@ export function aptPackages(config: HostConfig, obs: HostObservation, packages: 
     if (offered.length === 0) continue;
     if (chooseVersion(offered, [seen?.installed ?? "", seen?.candidate ?? ""], c) === undefined) {
       problems.push(
-        `packageVersion ${JSON.stringify(c.text)} cannot be satisfied for ${p}: the host's repositories offer ${offered.join(", ")}${seen?.installed ? ` (installed: ${seen.installed})` : ""}. Choose one of those, or add a repository that has it (e.g. backports), or use installSource "image"`,
+        `packageVersion ${JSON.stringify(c.text)} cannot be satisfied for ${p}: the host's repositories offer ${offered.join(", ")}${seen?.installed ? ` (installed: ${seen.installed})` : ""}. Choose one of those, or add a repository that has it (e.g. backports), or ${f.docker ? `use installSource "image"` : `install docker and use installSource "image"`}`,
       );
     }
   }

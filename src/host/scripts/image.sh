@@ -73,7 +73,12 @@ image_install() {
   for b in $BINARIES; do [ -x "$DIR/$b" ] || missing="$missing $b"; done
   pulled=false
   if [ -n "$missing" ]; then
-    command -v docker >/dev/null 2>&1 || fail "the image install source needs docker on the host (docker pull/create/cp), and there is no docker command. Install docker, or use installSource apt"
+    if ! command -v docker >/dev/null 2>&1; then
+      # The other way out only where this host has it.
+      _alt="installPackages none with interpreters installed by other means"
+      command -v apt-get >/dev/null 2>&1 && _alt="installSource apt"
+      fail "the image install source needs docker on the host (docker pull/create/cp), and there is no docker command. Install docker, or use $_alt"
+    fi
     trap cleanup EXIT
     _err=$(timeout "$TIMEOUT" docker pull -q "$IMAGE" 2>&1) || fail "docker pull $IMAGE failed: $_err"
     pulled=true

@@ -10,7 +10,7 @@
 #   PACKAGES    package names whose dpkg status and apt versions to report, space separated
 #   PROBES      "<target> <bytes as \ooo escapes>" per line: probe executables (src/binfmt/probe-elf.ts)
 #   CONFIG_DIR  the binfmt.d directory of the rules
-#   FRESH_LISTS_TIMEOUT  seconds a private `apt-get update` may take (see "fresh apt lists" below)
+#   FRESH_LISTS_TIMEOUT  seconds a private `apt-get update` may take (see "fresh apt lists" below); 0: none
 #
 # Prints one JSON object per line; "kind" names the record (parsed by src/host/observation.ts):
 #   facts · binfmt · binfmtSupport · entry · registration (when a requested target's entry was registered) · file · boot ·
@@ -347,7 +347,8 @@ fresh_lists() {
   fi
   rm -rf "$_fl"
 }
-if [ "$apt" = true ] && no_lists_no_qemu; then fresh_lists; fi
+# 0 turns it off (tests that run this script on a machine with fake apt commands).
+if [ "$apt" = true ] && [ -n "$PACKAGES" ] && [ "$FRESH_LISTS_TIMEOUT" != 0 ] && no_lists_no_qemu; then fresh_lists; fi
 
 # --- probes: does the kernel run this format itself? -----------------------------------------------------
 if [ -n "$PROBES" ]; then

@@ -80,6 +80,8 @@ export interface MockOptions {
   readonly unitsText?: (hostName: string) => string | undefined;
   /** Run the program as a preview (pulumi.runtime.isDryRun). Default: false */
   readonly preview?: boolean;
+  /** Observation records printed after the facts' ones (a later binfmt record replaces the first); default none. */
+  readonly records?: (hostName: string) => readonly object[];
 }
 
 export interface Recorder {
@@ -136,7 +138,8 @@ export function installMocks(o: MockOptions = {}): Recorder {
     const units = o.unitsText?.(hostName);
     const unitsPath = (vars.FILES ?? "").split("\n").find((f) => f.startsWith("/var/lib/pulumi-qemu-binfmt/units/"));
     const extra = units === undefined || unitsPath === undefined ? "" : `${JSON.stringify({ kind: "file", path: unitsPath, state: "file", text: units })}\n`;
-    return { code: 0, stderr: "", stdout: observationStdout((o.facts ?? (() => DEBIAN12_FACTS))(hostName)) + extra };
+    const records = (o.records?.(hostName) ?? []).map((r) => `${JSON.stringify(r)}\n`).join("");
+    return { code: 0, stderr: "", stdout: observationStdout((o.facts ?? (() => DEBIAN12_FACTS))(hostName)) + extra + records };
   });
   const registered: RegisteredResource[] = [];
   void pulumi.runtime.setMocks(

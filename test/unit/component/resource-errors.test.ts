@@ -43,3 +43,15 @@ describe("a refused plan", () => {
     assert.deepEqual(r.rec.registered.find((c) => c.name === "k-bundle")?.dependsOn, []);
   });
 });
+
+describe("a host that cannot do it (src/host/capability.ts) is refused the same way, before the package install", () => {
+  it("binfmt_misc switched off host-wide: the HostRefusal says so and the packages command waits on it", async () => {
+    const rec = installMocks({ records: () => [{ kind: "binfmt", mounted: true, status: "disabled" }] });
+    const host = new BinfmtHost("off", { connection: { host: "h" }, architectures: ["aarch64"] }, { transformations: [rec.transformation] });
+    await settle(host.packages);
+    await drain();
+    const refused = String(rec.created.find((r) => r.type === REFUSAL && r.name === "off-refusal")?.inputs["refused"] ?? "");
+    assert.match(refused, /^off \(root@h:22\): binfmt_misc is switched off for the whole host/);
+    assert.deepEqual(rec.registered.find((c) => c.name === "off-packages")?.dependsOn, ["off-refusal"]);
+  });
+});

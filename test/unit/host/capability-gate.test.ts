@@ -96,9 +96,17 @@ describe("K1/K3: an interpreter the installed QEMU lacks is refused before any c
       /qemu-riscv64: interpreter \/usr\/bin\/qemu-riscv64-static for target riscv64 does not exist: the installed QEMU \(qemu-user-static 1:2\.11\+dfsg-1ubuntu7\.41, QEMU 2\.11\) has no/,
     );
     assert.match(r, /linux-user riscv64 since 2\.12/);
-    assert.match(r, /this run installs nothing \(qemu-user-static 1:2\.11\+dfsg-1ubuntu7\.41 already installed/);
+    assert.match(r, /this run installs no emulator \(qemu-user-static 1:2\.11\+dfsg-1ubuntu7\.41 already installed/);
     assert.doesNotMatch(r, /Install the package/i);
     assert.doesNotMatch(r, /qemu-arm:/, "arm's emulator is there");
+  });
+
+  it("a pending binfmt-support (installPackages qemu-user-static-binfmt-support) provides no emulator: still refused", () => {
+    const obs = host(UBUNTU1804, {
+      packages: [pkg("qemu-user-static", { installed: QEMU_2_11, candidate: QEMU_2_11 }), pkg("binfmt-support", { candidate: "2.1.8-2" })],
+      elfs: [missing("/usr/bin/qemu-riscv64"), missing("/usr/bin/qemu-riscv64-static")],
+    });
+    assert.match(refusal(["riscv64"], obs, { installPackages: "qemu-user-static-binfmt-support" }), /the installed QEMU \(qemu-user-static 1:2\.11/);
   });
 
   it("a fresh Ubuntu 20.04 whose apt would install QEMU 4.2: hexagon is refused before the install", () => {
@@ -182,6 +190,28 @@ describe("K3: flag P below Linux 5.12 offers Debian's -binfmt-P link only where 
     const { observationRequest } = await import("../../../src/host/observation");
     assert.ok(observationRequest(config(["i486"], { flags: "PF" })).elfs.includes("/usr/libexec/qemu-binfmt/i386-binfmt-P"), "i486 runs on qemu-i386");
     assert.ok(!observationRequest(config(["aarch64"])).elfs.some((p) => p.endsWith("-binfmt-P")));
+  });
+});
+
+describe("K1/K3: steps that run docker on a host without it are refused before any change", () => {
+  it("the acceptance check on a host without a docker CLI: refused, naming the targets and both ways out", () => {
+    const r = refusal(["aarch64", "riscv64"], host({ docker: false }, {}));
+    assert.match(r, /the acceptance check runs a container of each target \(aarch64, riscv64\) with docker on the host, and this host has no docker CLI/);
+    assert.match(r, /Install docker .*or set acceptance\.enabled to false/);
+    assert.equal(refusal(["aarch64"], host({ docker: false }, {}), { acceptance: { enabled: false } }), "");
+  });
+
+  it("the image source without docker offers apt only where the host has apt", () => {
+    const image = { installSource: "image", interpreterImage: `registry.example:5000/qemu@sha256:${"a".repeat(64)}`, acceptance: { enabled: false } };
+    assert.match(refusal(["aarch64"], host({ docker: false }, {}), image), /installSource "image" copies .*no docker CLI.*use installSource "apt" \(this host has apt\)/);
+    assert.match(refusal(["aarch64"], host({ docker: false, apt: false }, {}), image), /use installPackages "none" .*\(this host has no apt either\)/);
+  });
+
+  it("no apt: the image source is offered only where the host has docker", () => {
+    assert.match(refusal(["aarch64"], host({ apt: false }, {})), /Use installSource "image" with interpreterImage/);
+    const r = refusal(["aarch64"], host({ apt: false, docker: false }, {}), { acceptance: { enabled: false } });
+    assert.match(r, /through docker, which this host does not have on its PATH either/);
+    assert.doesNotMatch(r, /Use installSource "image"/);
   });
 });
 

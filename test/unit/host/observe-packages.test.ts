@@ -128,6 +128,8 @@ function observePackages(packages: string, awkFails = false) {
       ["\nPATH=/usr/local/sbin:", `\nPATH=${bin}:/usr/local/sbin:`],
       // No binfmt_misc, files or probes: only the packages are the point here.
       ["MNT=/proc/sys/fs/binfmt_misc", `MNT='${bin}/no-binfmt'`],
+      // The fakes answer for the host's lists: no private apt-get update, whatever this machine's lists hold.
+      ["FRESH_LISTS_TIMEOUT='60'", "FRESH_LISTS_TIMEOUT='0'"],
     ],
   );
   assert.equal(r.code, 0, r.stderr);

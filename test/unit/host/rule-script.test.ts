@@ -91,6 +91,15 @@ describe("rule apply script", () => {
     const r = run(s, RuleAction.Apply);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /is dynamically linked, but flag F/);
+    assert.match(r.stderr, /or install a static build/, "no static emulator on the host: none is offered");
+  });
+
+  it("offers the static emulator of the other Debian layout when the host has it (K3: advice from what is there)", () => {
+    writeFileSync(path.join(s.bin, "qemu-aarch64-static"), fakeElf(true));
+    writeFileSync(path.join(s.bin, "qemu-aarch64"), fakeElf(false), { mode: 0o755 });
+    const r = run(s, RuleAction.Apply);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /A static build is on this host: \S+\/bin\/qemu-aarch64 \(point interpreters at it\); or leave F out of flags"?/);
   });
 
   it("refuses before any change when binfmt_misc is switched off host-wide (status disabled), never reporting applied", () => {

@@ -436,7 +436,7 @@ fresh_lists() {
   fi
   rm -rf "$_fl"
 }
-if [ "$apt" = true ] && no_lists_no_qemu; then fresh_lists; fi
+if [ "$apt" = true ] && [ -n "$PACKAGES" ] && [ "$FRESH_LISTS_TIMEOUT" != 0 ] && no_lists_no_qemu; then fresh_lists; fi
 if [ -n "$PROBES" ]; then
   pdir=""
   for base in "${TMPDIR:-/tmp}" /var/tmp /dev/shm "$HOME"; do

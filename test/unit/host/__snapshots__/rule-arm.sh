@@ -299,7 +299,14 @@ installed_qemu() {
   command -v dpkg-query >/dev/null 2>&1 || return 0
   dpkg-query -W -f='${db:Status-Status} ${Package} ${Version}\n' qemu-user-static qemu-user 2>/dev/null | sed -n 's/^installed //p' | paste -sd, - | sed 's/,/, /g'
 }
+static_alternatives() {
+  _b=${INTERP%-static}
+  for _c in "$_b" "$_b-static"; do
+    if [ "$_c" != "$INTERP" ] && [ -x "$_c" ] && elf_static "$_c"; then printf '%s' "$_c"; return 0; fi
+  done
+}
 check_before_change() {
+  ! switched_off || switched_off_fail ""
   if [ ! -e "$INTERP" ]; then
     _q=$(installed_qemu)
     [ -z "$_q" ] || fail "interpreter $INTERP for target $TARGET does not exist although $_q is installed: that QEMU has no emulator for $TARGET under this name (see ls /usr/bin/qemu-*). Leave $TARGET out of architectures, point interpreters at an emulator that is there, or install a QEMU that has it (installSource image, a newer release)"
@@ -310,7 +317,8 @@ check_before_change() {
     _rc=0; elf_static "$INTERP" || _rc=$?
     case $_rc in
       0) ;;
-      1) fail "interpreter $INTERP is dynamically linked, but flag F makes the kernel run it inside containers and chroots, where its shared libraries are missing. Use a static build (qemu-user-static on Debian 12 / Ubuntu 24.04, qemu-user on Debian 13) or leave F out of flags" ;;
+      1) _alt=$(static_alternatives)
+        fail "interpreter $INTERP is dynamically linked, but flag F makes the kernel run it inside containers and chroots, where its shared libraries are missing. ${_alt:+A static build is on this host: $_alt (point interpreters at it); or }leave F out of flags${_alt:-, or install a static build (Debian: qemu-user-static up to QEMU 9.0, qemu-user from 9.1)}" ;;
       *) fail "interpreter $INTERP is not an ELF executable; with flag F it must be a static binary" ;;
     esac
   fi
