@@ -74,6 +74,26 @@ describe("BinfmtFleet behind a bastion", () => {
     assert.deepEqual(deps["bc-d-packages"], []);
   });
 
+  it("reads at most maxConcurrent hosts through one bastion at once when the program observes them", async () => {
+    const { useObservationRunner } = await import("../../../src/component/observe");
+    const { observationStdout, DEBIAN12_FACTS } = await import("./harness");
+    let active = 0;
+    let peak = 0;
+    const restore = useObservationRunner(async () => {
+      active++;
+      peak = Math.max(peak, active);
+      await new Promise((r) => setTimeout(r, 20));
+      active--;
+      return { code: 0, stderr: "", stdout: observationStdout(DEBIAN12_FACTS) };
+    });
+    try {
+      await fleet("bo", { architectures: ["arm"], hosts: hosts(6, { host: "jump-observe", maxConcurrent: 2 }) });
+    } finally {
+      restore();
+    }
+    assert.equal(peak, 2);
+  });
+
   it("rejects a maxConcurrent that is not a positive integer, naming the field and the value", async () => {
     const { BinfmtFleet } = await import("../../../src/component");
     assert.throws(
