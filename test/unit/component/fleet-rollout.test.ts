@@ -180,3 +180,29 @@ describe("BinfmtFleet retired hosts", () => {
     );
   });
 });
+
+describe("BinfmtFleet per-target entries", () => {
+  it("gives a fleet-wide interpreter, image and platform entry to the hosts that request its target and still builds the others", async () => {
+    const { BinfmtFleet } = await import("../../../src/component");
+    const { innerScript, scriptVars } = await import("./harness");
+    rec.clear();
+    const f = new BinfmtFleet(
+      "pt",
+      {
+        architectures: ["arm"],
+        interpreters: { "linux/riscv64": "/opt/qemu/qemu-riscv64" },
+        acceptance: { images: { riscv64: "registry:5000/riscv64/busybox" }, platforms: { riscv64: "linux/riscv64" } },
+        hosts: [
+          { id: "a", connection: { host: "10.0.0.1" }, architectures: ["riscv64"] },
+          { id: "b", connection: { host: "10.0.0.2" } },
+        ],
+      },
+      { transformations: [rec.transformation] },
+    );
+    await settle(f.hostReports);
+    const created = Object.fromEntries(rec.created.map((c) => [c.name, c.inputs]));
+    assert.ok(created["pt-b-rule-arm"], "the host that does not request riscv64 is built");
+    assert.equal(scriptVars(innerScript(created["pt-a-rule-riscv64"] ?? {})).INTERP, "/opt/qemu/qemu-riscv64");
+    assert.match(String(created["pt-a-check"]?.stdin), /registry:5000\/riscv64\/busybox/);
+  });
+});
