@@ -25,7 +25,7 @@ import { AcceptanceReport, acceptanceFromCommand, acceptanceFromContainer, disab
 import { HostPlan } from "../host/plan";
 import { TargetAcceptance } from "../host/config";
 import { hostCheckScript } from "../host/scripts/check";
-import { shellCommand } from "../host/shell";
+import { Shipping, shellCommand } from "../host/shell";
 import { HostSpec } from "./validate";
 import { attributed } from "./errors";
 
@@ -122,6 +122,7 @@ export function wireAcceptance(w: AcceptanceWiring): AcceptanceWired {
               timeoutSeconds: config.acceptance.timeoutSeconds,
               native: skips[i] !== undefined,
             })),
+            Shipping.Bundle,
           ),
         ),
         // Re-run when the host's rules change (a target added or removed) or one of its targets was repaired.

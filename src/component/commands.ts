@@ -16,6 +16,7 @@ import * as command from "@pulumi/command";
 import { RulePlan } from "../host/plan";
 import { ruleScript, skippedRuleScript } from "../host/scripts/rule";
 import { UnitRecord } from "../host/units";
+import { Shipping } from "../host/shell";
 
 export interface CommandSpec {
   readonly connection: pulumi.Input<command.types.input.remote.ConnectionArgs>;
@@ -56,5 +57,8 @@ export const RULE_LANES_BEHIND_PROXY = 1;
  * script that touches nothing and says why.
  */
 export function ruleStdin(r: RulePlan, unit: UnitRecord, installDigest: string): string {
-  return r.skipped !== undefined ? skippedRuleScript(r.script.label, r.target.name, r.rule.name, "native") : ruleScript({ ...r.script, unit, installDigest });
+  // A skipped rule runs unprivileged and touches nothing: its few lines stay inline.
+  return r.skipped !== undefined
+    ? skippedRuleScript(r.script.label, r.target.name, r.rule.name, "native")
+    : ruleScript({ ...r.script, unit, installDigest, shipping: Shipping.BundleOrCarried });
 }

@@ -7,6 +7,7 @@
  *   BinfmtHost <name>                             qemu-binfmt:index:BinfmtHost
  *   ├─ remote.Command <name>-facts                only with observe: false (the observation, once)
  *   ├─ HostRefusal <name>-refusal                 only when the host is unreadable or its plan refused (./refusal.ts)
+ *   ├─ remote.CopyToRemote <name>-bundle          the script bundle, copied once (./bundle.ts, ../host/bundle.ts)
  *   ├─ remote.Command <name>-packages             apt install (delete: forget; remove the packages only if asked)
  *   │  or remote.Command <name>-interpreters     installSource image: the copy out of the pinned image (./image-install.ts)
  *   ├─ remote.Command <name>-rule-<target>        per requested target: binfmt.d file + kernel entry, verified field by field
@@ -16,10 +17,13 @@
  * changes exactly when the observation shows the unit drifted, so `preview` shows an update of exactly the
  * drifted units and `up` re-runs exactly them (and their checks). No other resource or plugin is involved.
  *
- * Order (dependsOn): the install first; then the rules, RULE_LANES (4) at a time, one at a time behind a
+ * Scripts: every command's stdin carries its variables and the bundle's hash, and sources its files from the
+ * bundle installed on the host (../host/scripts/bundle.sh); only the observation carries its text.
+ *
+ * Order (dependsOn): the bundle, then the install; then the rules, RULE_LANES (4) at a time, one at a time behind a
  * bastion (./commands.ts; each rule script takes the host's lock, ../host/scripts/lock.sh, so their work on
  * the host still runs one at a time: only the SSH handshakes and the engine's steps overlap); then the
- * check, after all rules. A host's chain is 2 + ceil(T / 4) steps for T targets (2 + T behind a bastion).
+ * check, after all rules. A host's chain is 3 + ceil(T / 4) steps for T targets (3 + T behind a bastion).
  * Resources fan out per REQUESTED target, known when the program runs; what depends on the host (native
  * family, package names, interpreter path, persistence) is computed from the observation into the
  * scripts' text, never by creating resources in an apply.
@@ -45,9 +49,10 @@ import { HostReport, TargetReport, summarise } from "../host/outputs";
 import { HostPlan } from "../host/plan";
 import { PackagesAction, packagesScript } from "../host/scripts/packages";
 import { installDigest, ownerRecord } from "../host/scripts/rule";
-import { shellCommand } from "../host/shell";
+import { Shipping, shellCommand } from "../host/shell";
+import { bundleCopy } from "./bundle";
 import { HostSpec, parseHostArgs } from "./validate";
-import { imageInstallCommand } from "./image-install";
+import { ImageInstallSpec, imageInstallCommand, imageInstallScript } from "./image-install";
 import { typeToken, withFormerType } from "./package-name";
 
 export const BINFMT_HOST_TYPE = typeToken("BinfmtHost");
@@ -153,7 +158,12 @@ function buildHost(parent: pulumi.Resource, name: string, config: HostSpec, afte
   const observed = observeStep(c);
   const state = hostState(c, observed);
   const gate = gateStep(c, observed, state);
-  const install = installStep(c, state, gate);
+  const bundle = bundleStep(c, gate);
+  const install = installStep(
+    c,
+    state,
+    gate.apply((g) => [...g, bundle]),
+  );
   const rules = ruleSteps(c, state, install);
   const checks = checkSteps(c, state, rules);
   const targets = targetReports(c, rules, checks);
@@ -181,31 +191,44 @@ function installStep(c: HostContext, s: HostState, gate: pulumi.Output<pulumi.In
   const unit = pulumi.all([s.unitRecord(installUnit, installDrift), logged]).apply(([u]) => u);
   const privilege: pulumi.Output<Privilege> = s.facts.apply((f) => f.privilege);
   const opts = { parent, dependsOn: gate };
-  const resource =
-    image !== undefined
-      ? imageInstallCommand(name, { connection, label, plan: s.plan, privilege, image, timeoutSeconds: config.acceptance.timeoutSeconds, unit }, opts)
-      : remoteCommand(
-          `${name}-packages`,
-          {
-            connection,
-            create: privilege.apply((pr) => shellCommand(pr, PackagesAction.Install)),
-            stdin: pulumi.all([s.plan, label, unit]).apply(([p, l, u]) =>
-              packagesScript({
-                label: l,
-                packages: p.packages,
-                lockTimeoutSeconds: config.lockTimeoutSeconds,
-                versionConstraint: config.packageVersion,
-                removeOnDelete: config.removePackagesOnDestroy,
-                unit: u,
-              }),
-            ),
-            // Always: the delete forgets the unit's token; it removes the packages only when asked.
-            delete: privilege.apply((pr) => shellCommand(pr, PackagesAction.Remove)),
-          },
-          opts,
-        );
+  // The rules and checks follow the digest of the script as it would run inline (what it runs, not how its
+  // files reach the host): the same as before the bundle existed, so an upgrade re-runs no check for it.
+  if (image !== undefined) {
+    const spec: ImageInstallSpec = { connection, label, plan: s.plan, privilege, image, timeoutSeconds: config.acceptance.timeoutSeconds, unit };
+    const resource = imageInstallCommand(name, spec, opts);
+    ref.resource = resource;
+    return { resource, digest: imageInstallScript(spec, Shipping.Inline).apply(installDigest) };
+  }
+  const script = (shipping: Shipping): pulumi.Output<string> =>
+    pulumi.all([s.plan, label, unit]).apply(([p, l, u]) =>
+      packagesScript({
+        label: l,
+        packages: p.packages,
+        lockTimeoutSeconds: config.lockTimeoutSeconds,
+        versionConstraint: config.packageVersion,
+        removeOnDelete: config.removePackagesOnDestroy,
+        unit: u,
+        shipping,
+      }),
+    );
+  const resource = remoteCommand(
+    `${name}-packages`,
+    {
+      connection,
+      create: privilege.apply((pr) => shellCommand(pr, PackagesAction.Install)),
+      stdin: script(Shipping.BundleOrCarried),
+      // Always: the delete forgets the unit's token; it removes the packages only when asked.
+      delete: privilege.apply((pr) => shellCommand(pr, PackagesAction.Remove)),
+    },
+    opts,
+  );
   ref.resource = resource;
-  return { resource, digest: resource.stdin.apply((x) => installDigest(x ?? "")) };
+  return { resource, digest: script(Shipping.Inline).apply(installDigest) };
+}
+
+/** Bundle: the script bundle copied to the host once (`-bundle`, ./bundle.ts), before the install uses it. */
+function bundleStep(c: HostContext, gate: pulumi.Output<pulumi.Input<pulumi.Resource>[]>): pulumi.Resource {
+  return bundleCopy(c.name, { connection: c.connection }, { parent: c.parent, dependsOn: gate });
 }
 
 /** Checks: every target's acceptance check after all rules (./acceptance.ts: one `-check`, or docker resources). */

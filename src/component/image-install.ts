@@ -13,7 +13,7 @@ import { Privilege } from "../host/enums";
 import { HostPlan } from "../host/plan";
 import { ImageAction, imageScript } from "../host/scripts/image";
 import { PinnedImage } from "../host/image";
-import { shellCommand } from "../host/shell";
+import { Shipping, shellCommand } from "../host/shell";
 import { UnitRecord } from "../host/units";
 
 export interface ImageInstallSpec {
@@ -27,16 +27,22 @@ export interface ImageInstallSpec {
   readonly unit: pulumi.Output<UnitRecord>;
 }
 
+/** The image script for this host: as its stdin (bundled) or, for its digest, as it would run inline. */
+export function imageInstallScript(spec: ImageInstallSpec, shipping: Shipping): pulumi.Output<string> {
+  return pulumi.all([spec.plan, spec.label, spec.unit]).apply(([p, l, unit]) => {
+    if (p.image === undefined) throw new Error(`internal: ${l}: no image plan`);
+    return imageScript({ label: l, plan: p.image, timeoutSeconds: spec.timeoutSeconds, unit, shipping });
+  });
+}
+
 export function imageInstallCommand(name: string, spec: ImageInstallSpec, opts: pulumi.CustomResourceOptions): command.remote.Command {
   return remoteCommand(
     `${name}-interpreters`,
     {
       connection: spec.connection,
       create: spec.privilege.apply((pr) => shellCommand(pr, ImageAction.Install)),
-      stdin: pulumi.all([spec.plan, spec.label, spec.unit]).apply(([p, l, unit]) => {
-        if (p.image === undefined) throw new Error(`internal: ${l}: no image plan`);
-        return imageScript({ label: l, plan: p.image, timeoutSeconds: spec.timeoutSeconds, unit });
-      }),
+      // The script's files come from the host's bundle; the delete carries them too (../host/bundle.ts).
+      stdin: imageInstallScript(spec, Shipping.BundleOrCarried),
       delete: spec.privilege.apply((pr) => shellCommand(pr, ImageAction.Remove)),
       triggers: [spec.image.digestHex],
     },

@@ -9,6 +9,7 @@
  * characters and the script's own message comes right after it.
  */
 import { Privilege } from "./enums";
+import { BUNDLE_LOADER, BUNDLE_ROOT, fallbackText, scriptBundle } from "./bundle";
 import { ScriptFile, shippedText } from "./scripts/load";
 
 /**
@@ -37,6 +38,23 @@ export interface ScriptSpec {
   readonly vars: Readonly<Record<string, string>>;
   /** Shipped files after prelude.sh, libraries first, the script with the actions last. */
   readonly files: readonly ScriptFile[];
+  /** How the files reach the host. Default Shipping.Inline. */
+  readonly shipping?: Shipping;
+  /**
+   * The install step's delete action (`remove`): after it, when no stack records units on the host any more,
+   * the bundle and its staged copy go too (bundle.sh bundle_retire). Bundled scripts only.
+   */
+  readonly retireBundleOn?: string;
+}
+
+/** How a rendered script's files reach the host (./bundle.ts, ./scripts/bundle.sh). */
+export enum Shipping {
+  /** Their text in the stdin: a script that runs before the bundle exists (the observation) or unprivileged. */
+  Inline = "inline",
+  /** Sourced from the host's script bundle, installed and checked first; no bundle, no run (the check). */
+  Bundle = "bundle",
+  /** From the bundle; the stdin also carries the files compressed, run when the bundle is gone (a delete). */
+  BundleOrCarried = "bundle-or-carried",
 }
 
 /**
@@ -46,7 +64,32 @@ export interface ScriptSpec {
  * reads stdin (apt, sudo, docker) cannot swallow the rest of the script.
  */
 export function renderScript(spec: ScriptSpec): string {
-  return group([shellVars({ LABEL: spec.label, ...spec.vars }), ...(["prelude.sh", ...spec.files] as const).map(section)]);
+  const vars = shellVars({ LABEL: spec.label, ...spec.vars });
+  const shipping = spec.shipping ?? Shipping.Inline;
+  if (shipping === Shipping.Inline) return group([vars, ...(["prelude.sh", ...spec.files] as const).map(section)]);
+  const carried = shipping === Shipping.BundleOrCarried ? fallbackText(spec.files) : "";
+  return group([
+    vars,
+    ...loader(carried),
+    "if bundle_ready; then",
+    ...(["prelude.sh", ...spec.files] as const).map(sourced),
+    "else",
+    "_bfb=$(bundle_fallback) || exit 1",
+    'eval "$_bfb"',
+    "fi",
+    ...(spec.retireBundleOn === undefined ? [] : [`if [ "\${1:-}" = ${actionWord(spec.retireBundleOn)} ]; then bundle_retire; fi`]),
+  ]);
+}
+
+/** The bundle's variables and ./scripts/bundle.sh: what a bundled script runs before its files. */
+function loader(carried: string): string[] {
+  const b = scriptBundle();
+  return [shellVars({ BUNDLE: b.hash, BUNDLE_ROOT, BUNDLE_STAGED: b.staged, BUNDLE_FALLBACK: carried }), section(BUNDLE_LOADER)];
+}
+
+/** A file of the host's bundle, sourced (after bundle_ready checked the directory). */
+function sourced(f: ScriptFile): string {
+  return `. "$BUNDLE_DIR/${f}"`;
 }
 
 /** The parts as ONE brace group read from /dev/null (see renderScript). */
@@ -70,9 +113,10 @@ function section(f: ScriptFile): string {
  * its variables and its files, in order (e.g. the acceptance check of each target, ./scripts/check.ts). A
  * step's `fail` ends the whole script: the steps after it do not run.
  */
-export function renderSteps(label: string, steps: readonly ScriptStep[]): string {
-  const body = [shellVars({ LABEL: label }), section("prelude.sh")];
-  for (const s of steps) body.push(shellVars(s.vars), ...s.files.map(section));
+export function renderSteps(label: string, steps: readonly ScriptStep[], shipping: Shipping.Inline | Shipping.Bundle = Shipping.Inline): string {
+  const inline = shipping === Shipping.Inline;
+  const body = [shellVars({ LABEL: label }), ...(inline ? [section("prelude.sh")] : [...loader(""), "bundle_ready || bundle_missing", sourced("prelude.sh")])];
+  for (const s of steps) body.push(shellVars(s.vars), ...s.files.map(inline ? section : sourced));
   return group(body);
 }
 
@@ -82,7 +126,13 @@ export function renderSteps(label: string, steps: readonly ScriptStep[]): string
  * (remote commands have no terminal). `undefined`: the login user, unprivileged.
  */
 export function shellCommand(privilege: Privilege | undefined, action?: string): string {
-  if (action !== undefined && !/^[a-z][a-z-]*$/.test(action)) throw new Error(`bad script action ${JSON.stringify(action)}`);
+  if (action !== undefined) actionWord(action);
   const sh = action === undefined ? "sh -s" : `sh -s ${action}`;
   return privilege === Privilege.Sudo ? `sudo -n ${sh}` : sh;
+}
+
+/** A script action (a word of lower-case letters and dashes), as is; throws on anything else. */
+function actionWord(a: string): string {
+  if (!/^[a-z][a-z-]*$/.test(a)) throw new Error(`bad script action ${JSON.stringify(a)}`);
+  return a;
 }

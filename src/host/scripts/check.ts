@@ -9,7 +9,7 @@
  * passed. The script then expects what a native run prints on that host (its own `uname -m`, or armv8l
  * for 32-bit ARM on an aarch64 kernel) and, on "exec format error", says that the skip was wrong.
  */
-import { renderScript, renderSteps } from "../shell";
+import { Shipping, renderScript, renderSteps } from "../shell";
 
 export interface CheckScriptInput {
   readonly label: string;
@@ -46,10 +46,11 @@ export function checkScript(input: CheckScriptInput): string {
  * JSON line per target (each names its target). The first failing check fails the script, naming its target;
  * the checks after it do not run (as a chain of one resource per check would not run them either).
  */
-export function hostCheckScript(label: string, inputs: readonly Omit<CheckScriptInput, "label">[]): string {
+export function hostCheckScript(label: string, inputs: readonly Omit<CheckScriptInput, "label">[], shipping: Shipping.Inline | Shipping.Bundle = Shipping.Inline): string {
   if (inputs.length === 0) throw new Error(`internal: ${label}: a host check without targets`);
   return renderSteps(
     label,
     inputs.map((i) => ({ vars: checkVars(i), files: ["check.sh"] as const })),
+    shipping,
   );
 }

@@ -6,7 +6,7 @@
  * per resource for create and delete.
  */
 import { IMAGE_INTERPRETER_DIR, IMAGE_INTERPRETER_ROOT, ImagePlan } from "../image";
-import { renderScript } from "../shell";
+import { Shipping, renderScript } from "../shell";
 import { UnitRecord, unitVars } from "../units";
 
 /** The actions of the image script: `sh -s install`, `sh -s remove`. */
@@ -25,6 +25,8 @@ export interface ImageScriptInput {
   readonly timeoutSeconds: number;
   /** The repair token recorded once the interpreters are in place (../units.ts); absent: none recorded. */
   readonly unit?: UnitRecord;
+  /** How the script's files reach the host (../shell.ts); default inline. */
+  readonly shipping?: Shipping;
 }
 
 /** stdin of `sh -s install|remove`. */
@@ -41,5 +43,7 @@ export function imageScript(input: ImageScriptInput): string {
       ...unitVars(input.unit),
     },
     files: ["units.sh", "elf.sh", "image.sh"],
+    shipping: input.shipping ?? Shipping.Inline,
+    retireBundleOn: ImageAction.Remove,
   });
 }

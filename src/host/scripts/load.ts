@@ -12,6 +12,7 @@ import { stripComments } from "../strip-comments";
 /** Every shipped script, in the order a rendered script may concatenate them. */
 export const SCRIPT_FILES = [
   "prelude.sh",
+  "bundle.sh",
   "lock.sh",
   "units.sh",
   "elf.sh",

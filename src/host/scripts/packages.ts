@@ -3,7 +3,7 @@
  * distribution packages that provide the QEMU interpreters. Debian/Ubuntu (apt) only. One text serves
  * both actions, because the command provider keeps ONE stdin per resource for create and delete.
  */
-import { renderScript } from "../shell";
+import { Shipping, renderScript } from "../shell";
 import { UnitRecord, unitVars } from "../units";
 import { VersionConstraint } from "../version";
 
@@ -23,6 +23,8 @@ export interface PackageScriptInput {
   readonly removeOnDelete?: boolean;
   /** The repair token recorded once the packages are installed (../units.ts); absent: none recorded. */
   readonly unit?: UnitRecord;
+  /** How the script's files reach the host (../shell.ts); default inline. */
+  readonly shipping?: Shipping;
 }
 
 /** The actions of the package script: `sh -s install`, `sh -s remove`. */
@@ -48,5 +50,7 @@ export function packagesScript(input: PackageScriptInput): string {
       ...unitVars(input.unit),
     },
     files: ["units.sh", "packages.sh"],
+    shipping: input.shipping ?? Shipping.Inline,
+    retireBundleOn: PackagesAction.Remove,
   });
 }

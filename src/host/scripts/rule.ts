@@ -20,7 +20,7 @@
 import { createHash } from "node:crypto";
 import { MANAGED_MARKER } from "../../binfmt";
 import { ApplyMode } from "../enums";
-import { renderScript } from "../shell";
+import { Shipping, renderScript } from "../shell";
 import { UnitRecord, unitVars } from "../units";
 
 /**
@@ -77,6 +77,8 @@ export interface RuleScriptInput {
    * stale_entry). Absent: "".
    */
   readonly installDigest?: string;
+  /** How the script's files reach the host (../shell.ts); default inline. */
+  readonly shipping?: Shipping;
 }
 
 /** Prefix of the owner line, the binfmt.d file's second line (after FILE_MARKER). */
@@ -147,6 +149,7 @@ export function ruleScript(input: RuleScriptInput): string {
       ...unitVars(input.unit),
     },
     files: ["lock.sh", "units.sh", "elf.sh", "binfmt-entries.sh", "rule.sh"],
+    shipping: input.shipping ?? Shipping.Inline,
   });
 }
 

@@ -45,7 +45,7 @@ describe("BinfmtFleet", () => {
     rec.clear();
     const f = new BinfmtFleet("par", { architectures: ["aarch64"], hosts: hostsAB }, { transformations: [rec.transformation] });
     await settle(f.hostReports);
-    for (const id of ["builder-a", "builder-b"]) assert.deepEqual(rec.registered.find((r) => r.name === `par-${id}-packages`)?.dependsOn, []);
+    for (const id of ["builder-a", "builder-b"]) assert.deepEqual(rec.registered.find((r) => r.name === `par-${id}-bundle`)?.dependsOn, []);
   });
 
   it("registers as qemu-binfmt:index:BinfmtFleet with the former type pulumi-qemu-binfmt:… as an alias (stacks made before keep their resources)", async () => {

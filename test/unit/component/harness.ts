@@ -89,7 +89,7 @@ export interface Recorder {
 }
 
 function hostPrefix(name: string): string {
-  return name.replace(/-(facts|packages|refusal|rule-.*|check|check-.*|image-.*|docker)$/, "");
+  return name.replace(/-(facts|bundle|packages|refusal|rule-.*|check|check-.*|image-.*|docker)$/, "");
 }
 
 function commandStdout(name: string, inputs: Record<string, unknown>, o: MockOptions): string {
@@ -110,7 +110,7 @@ function commandStdout(name: string, inputs: Record<string, unknown>, o: MockOpt
     // One line per target step (hostCheckScript); a skipped (native) target's check runs natively: it
     // expects the host's own machine.
     return script
-      .split("# --- check.sh")
+      .split(/# --- check\.sh|\. "\$BUNDLE_DIR\/check\.sh"/)
       .slice(0, -1)
       .map((before) => scriptVars(before.slice(before.lastIndexOf("\nTARGET="))))
       .map((s) => {

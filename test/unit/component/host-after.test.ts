@@ -18,9 +18,10 @@ describe("BinfmtHost chained after other resources (the fleet's waves)", () => {
     const second = new BinfmtHost("wave2", { connection: { host: "10.0.0.6" }, architectures: ["arm", "aarch64"] }, hostAfter({ transformations: [rec.transformation] }, last));
     await settle(pulumi.all([first.targets, second.targets]));
     const deps = Object.fromEntries(rec.registered.map((r) => [r.name, r.dependsOn]));
-    assert.deepEqual(deps["wave2-packages"], ["wave1-check"]);
+    assert.deepEqual(deps["wave2-bundle"], ["wave1-check"]);
+    assert.deepEqual(deps["wave2-packages"], ["wave1-check", "wave2-bundle"]);
     assert.deepEqual(deps["wave2-rule-arm"], ["wave2-packages"]);
-    assert.deepEqual(deps["wave1-packages"], []);
+    assert.deepEqual(deps["wave1-bundle"], []);
   });
 
   it("reports the rules as the converged resources when acceptance is off", async () => {

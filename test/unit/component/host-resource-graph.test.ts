@@ -1,4 +1,5 @@
 import { installDigest } from "../../../src/host/scripts/rule";
+import { packagesScript } from "../../../src/host/scripts/packages";
 import { describe, it, before } from "node:test";
 import assert from "node:assert/strict";
 import { DEBIAN12_FACTS, DEBIAN13_SUDO_FACTS, Recorder, TEST_KEY, innerScript, installMocks, settle, scriptVars } from "./harness";
@@ -25,11 +26,11 @@ describe("BinfmtHost resource graph", () => {
     const children = rec.registered.filter((r) => r.name !== "builder-1");
     assert.deepEqual(
       children.map((r) => r.name),
-      ["builder-1-packages", "builder-1-rule-arm", "builder-1-rule-aarch64", "builder-1-check"],
+      ["builder-1-bundle", "builder-1-packages", "builder-1-rule-arm", "builder-1-rule-aarch64", "builder-1-check"],
     );
     for (const c of children) {
       assert.equal(c.parent, "builder-1", `${c.name} is parented to the component`);
-      assert.equal(c.type, "command:remote:Command");
+      assert.equal(c.type, c.name === "builder-1-bundle" ? "command:remote:CopyToRemote" : "command:remote:Command");
     }
   });
 
@@ -39,7 +40,8 @@ describe("BinfmtHost resource graph", () => {
     const host = new BinfmtHost("chain", { connection: { host: "10.0.0.5" }, architectures: ["arm", "aarch64", "riscv64"] }, { transformations: [rec.transformation] });
     await settle(host.targets);
     const deps = Object.fromEntries(rec.registered.map((r) => [r.name, r.dependsOn]));
-    assert.deepEqual(deps["chain-packages"], []);
+    assert.deepEqual(deps["chain-bundle"], []);
+    assert.deepEqual(deps["chain-packages"], ["chain-bundle"]);
     assert.deepEqual(deps["chain-rule-arm"], ["chain-packages"]);
     assert.deepEqual(deps["chain-rule-aarch64"], ["chain-packages"]);
     assert.deepEqual(deps["chain-rule-riscv64"], ["chain-packages"]);
@@ -130,7 +132,8 @@ describe("BinfmtHost resource graph", () => {
     assert.equal(facts?.inputs.create, "sh -s");
     assert.match(String(facts?.inputs.stdin), /MNT=\/proc\/sys\/fs\/binfmt_misc/);
     const deps = Object.fromEntries(rec.registered.map((r) => [r.name, r.dependsOn]));
-    assert.deepEqual(deps["trixie-once-packages"], ["trixie-once-facts"]);
+    assert.deepEqual(deps["trixie-once-bundle"], ["trixie-once-facts"]);
+    assert.deepEqual(deps["trixie-once-packages"], ["trixie-once-facts", "trixie-once-bundle"]);
     assert.equal(
       scriptVars(String(rec.created.find((c) => c.name === "trixie-once-rule-aarch64")?.inputs.stdin)).UNIT_TOKEN,
       "0",
@@ -163,7 +166,7 @@ describe("BinfmtHost resource graph", () => {
     assert.equal(targets.aarch64?.acceptance.status, AcceptanceStatus.Passed);
     const script = innerScript(rec.created.find((c) => c.name === "native-check-check")?.inputs ?? {});
     const [i386, aarch64] = script
-      .split("# --- check.sh")
+      .split(/# --- check\.sh|\. "\$BUNDLE_DIR\/check\.sh"/)
       .slice(0, 2)
       .map((s) => scriptVars(s.slice(s.lastIndexOf("\nTARGET="))));
     assert.deepEqual([i386?.TARGET, i386?.NATIVE, i386?.IMAGE], ["i386", "true", "i386/busybox"]);
@@ -202,7 +205,10 @@ describe("BinfmtHost resource graph", () => {
     assert.equal(hb, hc, "order of the list does not matter");
     const check = rec.created.find((r) => r.name === "hash-b-check");
     const vars = (t: string) => scriptVars(String(rec.created.find((r) => r.name === `hash-b-rule-${t}`)?.inputs.stdin));
-    const install = installDigest(String(rec.created.find((r) => r.name === "hash-b-packages")?.inputs.stdin));
+    // The digest of the install script as it would run inline: what it runs, not how its files reach the host.
+    const p = scriptVars(String(rec.created.find((r) => r.name === "hash-b-packages")?.inputs.stdin));
+    const unit = { file: p.UNITS_FILE ?? "", owner: p.UNITS_OWNER ?? "", unit: p.UNIT ?? "", token: p.UNIT_TOKEN ?? "" };
+    const install = installDigest(packagesScript({ label: p.LABEL ?? "", packages: (p.PACKAGES ?? "").split(" "), lockTimeoutSeconds: Number(p.LOCK_TIMEOUT), unit }));
     assert.equal(vars("aarch64").INSTALL_DIGEST, install, "each rule's script follows the install step's");
     assert.deepEqual(check?.inputs.triggers, [hb, `aarch64 repair ${vars("aarch64").UNIT_TOKEN} ${install}`, `riscv64 repair ${vars("riscv64").UNIT_TOKEN} ${install}`]);
   });

@@ -39,6 +39,11 @@ func (p *commandProvider) apply(
 		outs["stdout"] = resource.NewStringProperty(stdout)
 		outs["stderr"] = resource.NewStringProperty(stderr)
 	case tCopyToRemote:
+		// Upstream (1.2.1 copyController.go Update) copies again on an update only when the source's hash or
+		// remotePath changed; a change of the connection or of the source's local path alone copies nothing.
+		if op == "update" && sourceHash(inputs) == sourceHash(oldOutputs) && sameString(inputs, oldOutputs, "remotePath") {
+			break
+		}
 		if err := copyToRemote(ctx, inputs); err != nil {
 			return nil, err
 		}
@@ -120,4 +125,26 @@ func (p *commandProvider) runCommand(
 		return runLocal(ctx, script, interpreter, dir, env, in, logStdout, logStderr, report(diag.Info, true))
 	}
 	return "", "", fmt.Errorf("resource type %q runs no command", t)
+}
+
+// sourceHash is the hash of a copy's source asset or archive ("" when there is none).
+func sourceHash(props resource.PropertyMap) string {
+	src, ok := props["source"]
+	if !ok {
+		return ""
+	}
+	src = plain(src)
+	switch {
+	case src.IsAsset():
+		return "asset:" + src.AssetValue().Hash
+	case src.IsArchive():
+		return "archive:" + src.ArchiveValue().Hash
+	}
+	return ""
+}
+
+func sameString(a, b resource.PropertyMap, key resource.PropertyKey) bool {
+	x, okx := str(a, key)
+	y, oky := str(b, key)
+	return okx == oky && x == y
 }
