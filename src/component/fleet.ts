@@ -14,7 +14,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { BinfmtFleetArgs, BinfmtHostArgs } from "./args";
 import { BINFMT_HOST_TYPE, BinfmtHost, convergedResources, hostAfter } from "./host";
 import { HostReport, qemuVersionsByHost } from "../host/outputs";
-import { parseFleet } from "./validate";
+import { HostSpec, parseFleet } from "./validate";
+import { resolveTarget } from "../binfmt";
 import { typeToken, withFormerType } from "./package-name";
 import { bastionCap, bastionKey } from "./bastion";
 import { planRollout } from "./rollout";
@@ -50,7 +51,7 @@ export class BinfmtFleet extends pulumi.ComponentResource {
     fleet.hosts.forEach(({ id, index, config }, i) => {
       const h = hostList[index];
       if (h === undefined) throw new pulumi.ResourceError("internal: host list changed", this);
-      const hostArgs: BinfmtHostArgs = { ...shared, connection: config.connection, architectures: h.architectures ?? architectures };
+      const hostArgs: BinfmtHostArgs = { ...ownEntries(shared, config), connection: config.connection, architectures: h.architectures ?? architectures };
       const after = (slots[i]?.after ?? []).flatMap((j) => {
         const earlier = children[j];
         if (earlier === undefined) throw new pulumi.ResourceError(`internal: rollout orders ${id} after a later host`, this);
@@ -68,6 +69,18 @@ export class BinfmtFleet extends pulumi.ComponentResource {
     });
     this.registerOutputs({ hostReports: this.hostReports, summary: this.summary, qemuVersions: this.qemuVersions });
   }
+}
+
+/**
+ * The fleet-wide options with the per-target maps (interpreters, acceptance.images, acceptance.platforms) cut to the
+ * host's own targets: a fleet-wide entry applies to the hosts that request its target (validated by parseFleet),
+ * and a BinfmtHost refuses an entry for a target it does not request.
+ */
+function ownEntries<T extends Omit<BinfmtFleetArgs, "hosts" | "architectures" | "rollout">>(shared: T, config: HostSpec): T {
+  const names = new Set(config.targets.map((t) => t.name));
+  const cut = (m: Record<string, string> | undefined) => (m === undefined ? undefined : Object.fromEntries(Object.entries(m).filter(([k]) => names.has(resolveTarget(k).name))));
+  const acceptance = shared.acceptance === undefined ? undefined : { ...shared.acceptance, images: cut(shared.acceptance.images), platforms: cut(shared.acceptance.platforms) };
+  return { ...shared, interpreters: cut(shared.interpreters), acceptance };
 }
 
 /**

@@ -40,6 +40,11 @@ export interface ScriptSpec {
   readonly files: readonly ScriptFile[];
   /** How the files reach the host. Default Shipping.Inline. */
   readonly shipping?: Shipping;
+  /**
+   * The install step's delete action (`remove`): after it, when no stack records units on the host any more,
+   * the bundle and its staged copy go too (bundle.sh bundle_retire). Bundled scripts only.
+   */
+  readonly retireBundleOn?: string;
 }
 
 /** How a rendered script's files reach the host (./bundle.ts, ./scripts/bundle.sh). */
@@ -72,6 +77,7 @@ export function renderScript(spec: ScriptSpec): string {
     "_bfb=$(bundle_fallback) || exit 1",
     'eval "$_bfb"',
     "fi",
+    ...(spec.retireBundleOn === undefined ? [] : [`if [ "\${1:-}" = ${actionWord(spec.retireBundleOn)} ]; then bundle_retire; fi`]),
   ]);
 }
 
@@ -120,7 +126,13 @@ export function renderSteps(label: string, steps: readonly ScriptStep[], shippin
  * (remote commands have no terminal). `undefined`: the login user, unprivileged.
  */
 export function shellCommand(privilege: Privilege | undefined, action?: string): string {
-  if (action !== undefined && !/^[a-z][a-z-]*$/.test(action)) throw new Error(`bad script action ${JSON.stringify(action)}`);
+  if (action !== undefined) actionWord(action);
   const sh = action === undefined ? "sh -s" : `sh -s ${action}`;
   return privilege === Privilege.Sudo ? `sudo -n ${sh}` : sh;
+}
+
+/** A script action (a word of lower-case letters and dashes), as is; throws on anything else. */
+function actionWord(a: string): string {
+  if (!/^[a-z][a-z-]*$/.test(a)) throw new Error(`bad script action ${JSON.stringify(a)}`);
+  return a;
 }

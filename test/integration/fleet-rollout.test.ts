@@ -47,7 +47,7 @@ function untouched(id: string): void {
 function hostNames(stack: TestStack, id: string): string[] {
   return TestStack.activeSteps(stack.last())
     .map((s) => urnName(s.urn))
-    .filter((n) => n.startsWith(`f-${id}`) || n.startsWith(`p-${id}`));
+    .filter((n) => n.startsWith(`f-${id}-`) || n.startsWith(`p-${id}-`));
 }
 
 async function resourcesOf(stack: TestStack): Promise<{ urn: string; retainOnDelete?: boolean; deletedWith?: string }[]> {
@@ -80,7 +80,15 @@ describe("fleet rollout and retirement", { timeout: 30 * 60_000 }, () => {
         hosts: [fleetHost("wv1", { architectures: ["riscv64"] }), fleetHost("wv2")],
         rollout: { waveSize: 1 },
       };
+      // The preview plans both hosts (the second wave is built, and read, but waits)...
+      await stack.preview("plan both waves");
+      assert.ok(
+        stack.last().steps.some((st) => urnName(st.urn) === "f-wv2-packages"),
+        "the second wave's install is planned",
+      );
+      // ...and the up stops at wv1, naming it.
       await assert.rejects(stack.up("wave 1 fails", { continueOnError: true }), /f-wv1 \(root@/);
+      assert.doesNotMatch(stack.logText(), /invalid arguments/);
       assert.deepEqual(hostNames(stack, "wv2"), [], "no resource of the second wave ran");
       untouched("wv2");
 

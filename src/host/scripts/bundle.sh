@@ -78,6 +78,16 @@ bundle_ready() {
   [ -f "$BUNDLE_DIR/prelude.sh" ] || bundle_fail "the script bundle $BUNDLE_DIR is incomplete (no prelude.sh): remove it and run pulumi up again"
 }
 
+# After the install step's delete: when no stack records units on this host any more (units.sh removed the
+# units directory with the last one), nothing here uses the bundle: remove it, and the staged copy.
+bundle_retire() {
+  [ ! -e "${BUNDLE_ROOT%/*}/units" ] || return 0
+  rm -rf "$BUNDLE_ROOT"
+  rmdir "${BUNDLE_ROOT%/*}" 2>/dev/null || true
+  rm -f "$BUNDLE_STAGED"
+  rmdir "${BUNDLE_STAGED%/*}" 2>/dev/null || true
+}
+
 bundle_missing() {
   bundle_fail "the script bundle is missing: neither $BUNDLE_ROOT/$BUNDLE nor the staged copy $PWD/$BUNDLE_STAGED exists (removed by someone?). Copy it again: pulumi up --replace with the URN of this host's -bundle resource"
 }

@@ -44,5 +44,6 @@ export function imageScript(input: ImageScriptInput): string {
     },
     files: ["units.sh", "elf.sh", "image.sh"],
     shipping: input.shipping ?? Shipping.Inline,
+    retireBundleOn: ImageAction.Remove,
   });
 }

@@ -51,5 +51,6 @@ export function packagesScript(input: PackageScriptInput): string {
     },
     files: ["units.sh", "apt.sh", "packages.sh"],
     shipping: input.shipping ?? Shipping.Inline,
+    retireBundleOn: PackagesAction.Remove,
   });
 }

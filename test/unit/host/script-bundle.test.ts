@@ -36,10 +36,10 @@ function skipped(shipping: Shipping): string {
   return renderScript({ label: "b-1", vars: { TARGET: "i386", NAME: "qemu-i386", REASON: "native" }, files: ["skipped-rule.sh"], shipping });
 }
 
-function run(script: string, h: { home: string; lib: string }): { code: number; stdout: string; stderr: string } {
+function run(script: string, h: { home: string; lib: string }, action = "apply"): { code: number; stdout: string; stderr: string } {
   const text = script.replace(`BUNDLE_ROOT='${BUNDLE_ROOT}'`, `BUNDLE_ROOT='${h.lib}'`);
   assert.notEqual(text, script, "the script names BUNDLE_ROOT");
-  const r = spawnSync("sh", ["-s", "apply"], { input: text, cwd: h.home, encoding: "utf8" });
+  const r = spawnSync("sh", ["-s", action], { input: text, cwd: h.home, encoding: "utf8" });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -102,6 +102,28 @@ describe("the script bundle on a host", { skip: root ? false : "needs root (the 
     const bare = run(skipped(Shipping.Bundle), h);
     assert.equal(bare.code, 1);
     assert.match(bare.stderr, /^b-1: the script bundle is missing: .*pulumi up --replace/);
+  });
+
+  it("after the install step's delete, removes the bundle and its staged copy once no stack records units on the host, and keeps them while one does", () => {
+    const h = host();
+    const script = renderScript({
+      label: "b-1",
+      vars: { TARGET: "i386", NAME: "qemu-i386", REASON: "native" },
+      files: ["skipped-rule.sh"],
+      shipping: Shipping.BundleOrCarried,
+      retireBundleOn: "remove",
+    });
+    const units = path.join(path.dirname(h.lib), "units");
+    mkdirSync(units, { recursive: true });
+    assert.equal(run(script, h, "remove").code, 0);
+    assert.ok(existsSync(path.join(h.lib, scriptBundle().hash)), "another stack's units remain: the bundle stays");
+    rmSync(units, { recursive: true });
+    assert.equal(run(script, h, "apply").code, 0);
+    assert.ok(existsSync(path.join(h.lib, scriptBundle().hash)), "only the delete action retires it");
+    const r = run(script, h, "remove");
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(existsSync(path.dirname(h.lib)), false, "the bundle and /var/lib/pulumi-qemu-binfmt are gone");
+    assert.equal(existsSync(path.join(h.home, scriptBundle().staged)), false, "the staged copy is gone");
   });
 
   it("runs a several-step script (the host check) from the bundle, its files once per step", () => {
