@@ -27,7 +27,7 @@ export { SkipPolicy } from "./binfmt/skip-policy";
 export { BinfmtArgsError } from "./component/errors";
 export { BinfmtInputError } from "./binfmt/errors";
 
-// The rules functions (README: "What would it write?").
+// The rules functions (docs/cli.md: "What would it write?").
 export { CATALOGUE, TARGET_NAMES } from "./binfmt/catalogue";
 export type { TargetInfo } from "./binfmt/catalogue";
 export { resolveTarget } from "./binfmt/names";

@@ -3,7 +3,7 @@ import { SkipPolicy } from "./skip-policy";
 
 /**
  * The binfmt core's defaults, written once. The component's table (src/host/config.ts `DEFAULTS`), the
- * `rules` CLI and `buildRule` read them from here; the README's argument table is checked against the
+ * `rules` CLI and `buildRule` read them from here; the argument table of docs/arguments.md is checked against the
  * component's table by a unit test.
  * - flags "F": open the interpreter at registration, so emulation works inside containers and chroots
  *   (as the "Jetson Containers" article registers it).

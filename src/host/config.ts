@@ -1,7 +1,7 @@
 /**
  * The validated, defaulted configuration of one host, as the pure host layer sees it (no connection: how
  * to reach the host belongs to the Pulumi layer), and the one table of defaults that the component, the
- * CLI and the README's argument table read.
+ * CLI and the argument table of docs/arguments.md read.
  */
 import { MaskPolicy, RULE_DEFAULTS, SkipPolicy, TargetInfo } from "../binfmt";
 import { AcceptanceVia, ApplyMode, InstallSource, PackageSet } from "./enums";
@@ -9,7 +9,7 @@ import { PinnedImage } from "./image";
 import { VersionConstraint } from "./version";
 
 /**
- * Every argument default, once, keyed by the argument's path as the README's argument table names it
+ * Every argument default, once, keyed by the argument's path as the argument table (docs/arguments.md) names it
  * (a unit test compares the two). The binfmt core's own defaults (flags, masks, skip, interpreter
  * directory) come from RULE_DEFAULTS. Defaults that depend on the host (interpreterSuffix, packages) or
  * on the target (acceptance images and platforms) are computed: see src/host/interpreter.ts,

@@ -1,5 +1,5 @@
-// What the Pulumi engine's own log holds about a remote.Command's connection at each log verbosity (README, safety
-// notes). Key from stack config (`config.requireSecret`): `--verbose=7` and above put it in clear (the planner's
+// What the Pulumi engine's own log holds about a remote.Command's connection at each log verbosity (docs/safety.md,
+// SSH notes). Key from stack config (`config.requireSecret`): `--verbose=7` and above put it in clear (the planner's
 // "Planner decided to create … (inputs=map[connection:…privateKey:…" line), 6 and below do not. Key passed as a
 // string wrapped in pulumi.secret: from `--verbose=3` already, in the SDK's own debug line "RegisterResource RPC
 // finished: … privateKey …" that the engine logs. Key in an ssh-agent (`connection.agentSocketPath`): no

@@ -158,7 +158,7 @@ describe("examples/yaml-build-host: BinfmtHost from Pulumi YAML through the comp
     assert.notEqual(drifted.code, 0, "the preview saw no change after the entry was removed");
     assert.match(drifted.stdout, /~ command:remote:Command: \(update\)\n.*\n.*::builder-rule-aarch64\]/);
     // The repair token of that rule changes (the reason itself is logged by the component, which a component
-    // provider's Construct does not show here: measured, see the README's "other languages").
+    // provider's Construct does not show here: measured, see docs/languages.md).
     assert.match(drifted.stdout, /UNIT='aarch64'\n.*- UNIT_TOKEN='[0-9a-f]{16}'\n.*\+ UNIT_TOKEN='[0-9a-f]{16}'/);
     assert.doesNotMatch(drifted.stdout, /builder-rule-arm\]/, "only the drifted target's rule");
     await ok(["up", "--yes", "--skip-preview", "--color", "never", "--suppress-progress"]);

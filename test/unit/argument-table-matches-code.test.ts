@@ -1,4 +1,4 @@
-// The README's argument table and the code agree: every argument the schemas accept has a row, every
+// The argument table of docs/arguments.md and the code agree: every argument the schemas accept has a row, every
 // row is an argument, and every default in DEFAULTS (src/host/config.ts, the one table of defaults) is
 // the row's default.
 import { test } from "node:test";
@@ -10,18 +10,21 @@ import { AcceptanceVia, ApplyMode, InstallSource, PackageSet } from "../../src/h
 import { MaskPolicy, SkipPolicy } from "../../src/binfmt";
 import { acceptanceSchema, connectionSchema, hostArgsSchema } from "../../src/component/schemas";
 
-const README = readFileSync(join(__dirname, "../../README.md"), "utf8");
+const ARGUMENTS_DOC = readFileSync(join(__dirname, "../../docs/arguments.md"), "utf8");
 
-/** argument -> default cell of the README's "## Arguments" table. */
-function readmeDefaults(): Map<string, string> {
-  const section = README.slice(README.indexOf("## Arguments"), README.indexOf("## Outputs"));
+/** argument -> default cell of the table under "## Arguments" in docs/arguments.md. */
+function documentedDefaults(): Map<string, string> {
+  const start = ARGUMENTS_DOC.indexOf("## Arguments");
+  const end = ARGUMENTS_DOC.indexOf("## Outputs");
+  assert.ok(start >= 0 && end > start, 'docs/arguments.md has a "## Arguments" section before "## Outputs"');
+  const section = ARGUMENTS_DOC.slice(start, end);
   const rows = [...section.matchAll(/^\| `([A-Za-z.]+)` \| ([^|]+) \|/gm)];
   return new Map(rows.map((m) => [m[1] ?? "", (m[2] ?? "").trim()]));
 }
 
 const ENUMS: Record<string, Record<string, string>> = { MaskPolicy, SkipPolicy, ApplyMode, InstallSource, PackageSet, AcceptanceVia };
 
-/** How the README spells a default: `"F"`, `120`, `true`, `MaskPolicy.IgnoreAbiVersion`. */
+/** How the docs spell a default: `"F"`, `120`, `true`, `MaskPolicy.IgnoreAbiVersion`. */
 function spelled(value: string | number | boolean): string {
   for (const [name, e] of Object.entries(ENUMS)) {
     const member = Object.entries(e).find(([, v]) => v === value)?.[0];
@@ -35,15 +38,15 @@ function argumentPaths(): string[] {
   return [...Object.keys(connectionSchema.shape).map((k) => `connection.${k}`), ...top, ...Object.keys(acceptanceSchema.shape).map((k) => `acceptance.${k}`)];
 }
 
-test("every default in DEFAULTS is the README table's default for that argument", () => {
-  const readme = readmeDefaults();
+test("every default in DEFAULTS is the docs table's default for that argument", () => {
+  const documented = documentedDefaults();
   for (const [path, value] of Object.entries(DEFAULTS)) {
-    assert.equal(readme.get(path), spelled(value), `README row for ${path}`);
+    assert.equal(documented.get(path), spelled(value), `docs/arguments.md row for ${path}`);
   }
 });
 
-test("the README table lists every argument the component accepts, and only those", () => {
-  assert.deepEqual([...readmeDefaults().keys()].sort(), argumentPaths().sort());
+test("the docs table lists every argument the component accepts, and only those", () => {
+  assert.deepEqual([...documentedDefaults().keys()].sort(), argumentPaths().sort());
 });
 
 /**
@@ -71,7 +74,7 @@ test("the Default: notes in args.ts say the same defaults", () => {
 });
 
 test("the table is read for real (a known row)", () => {
-  assert.equal(readmeDefaults().get("maskPolicy"), "`MaskPolicy.IgnoreAbiVersion`");
+  assert.equal(documentedDefaults().get("maskPolicy"), "`MaskPolicy.IgnoreAbiVersion`");
   assert.ok(argumentPaths().includes("interpreters"));
   assert.equal(argsDocDefault("BinfmtOptionsArgs", "flags"), '"F"');
   assert.equal(argsDocDefault("HostConnection", "port"), "22");
