@@ -14,7 +14,6 @@
  * the other.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type * as Docker from "@pulumi/docker";
 import * as command from "@pulumi/command";
 import { remoteCommand } from "./commands";
 import { dockerHost, dockerSshOpts } from "./connection";
@@ -52,95 +51,103 @@ export interface AcceptanceWired {
   readonly last: readonly pulumi.Resource[];
 }
 
+/** A target the checks run, with its settings and whether the plan skips it (runs natively). */
+interface CheckedTarget {
+  readonly target: string;
+  readonly acc: TargetAcceptance;
+  readonly skipped: pulumi.Output<string | undefined>;
+}
+
 /** Creates the check resources; returns the report per target name and the last resources. */
 export function wireAcceptance(w: AcceptanceWiring): AcceptanceWired {
-  const { config, name, parent } = w;
+  const { config, parent } = w;
   const reports: Record<string, pulumi.Output<AcceptanceReport>> = {};
-  let provider: Docker.Provider | undefined;
-  let previous: readonly pulumi.Resource[] = w.after;
-  // The targets the command check runs, in the order of the request: one script, one session (below).
-  const viaCommand: { readonly target: string; readonly acc: TargetAcceptance; readonly skipped: pulumi.Output<string | undefined> }[] = [];
+  const checked: CheckedTarget[] = [];
   for (const target of config.targets) {
     const acc = config.acceptance.targets[target.name];
     if (acc === undefined) throw new pulumi.ResourceError(`internal: no acceptance settings for ${target.name}`, parent);
-    if (!config.acceptance.enabled) {
-      reports[target.name] = pulumi.output(disabledAcceptance(acc));
-      continue;
-    }
-    if (acc.image === "") {
-      reports[target.name] = pulumi.output(noImageAcceptance(acc));
-      continue;
-    }
+    if (!config.acceptance.enabled) reports[target.name] = pulumi.output(disabledAcceptance(acc));
+    else if (acc.image === "") reports[target.name] = pulumi.output(noImageAcceptance(acc));
     // A target of the host's own family is not emulated: known only from the facts, so the resource
     // exists either way. The command check then runs it natively and expects the host's own machine;
     // the docker provider's report says "skipped".
-    const skipped = w.plan.apply((p) => p.rules.find((r) => r.target.name === target.name)?.skipped);
-    if (config.acceptance.via === AcceptanceVia.Command) {
-      viaCommand.push({ target: target.name, acc, skipped });
-    } else {
-      // Loaded only on this path (an optional peer dependency); validation already reported it missing.
-      const docker = loadDocker(name);
-      provider ??= new docker.Provider(
-        `${name}-docker`,
-        { host: dockerHost(config.connection), sshOpts: dockerSshOpts(config.connection, config.acceptance.knownHostsPath), disableDockerDaemonCheck: true },
-        { parent },
-      );
-      const spec = {
-        target: target.name,
-        image: acc.image,
-        platform: acc.platform,
-        expected: acc.expected,
-        qemuCpu: acc.qemuCpu,
-        isaLevel: acc.isaLevel,
-        timeoutSeconds: config.acceptance.timeoutSeconds,
-        rulesHash: w.rulesHash,
-        repair: pulumi.output(w.repairs[target.name] ?? ""),
-        skipped,
-      };
-      const container = dockerCheck(docker, name, spec, parent, provider, previous);
-      reports[target.name] = pulumi
-        .all([w.label, container.containerLogs, container.exitCode, skipped])
-        .apply(([label, logs, code, skip]) => acceptanceFromContainer(label, target.name, acc, logs, code, skip));
-      previous = [container];
-    }
+    else checked.push({ target: target.name, acc, skipped: w.plan.apply((p) => p.rules.find((r) => r.target.name === target.name)?.skipped) });
   }
-  if (viaCommand.length > 0) {
-    // One command checks every target of the host in ONE SSH session (per-target results from its per-target
-    // lines). A skipped (native) target is checked too, expecting the host's own machine: a check that did
-    // not run never reports passed.
-    const check = remoteCommand(
-      `${name}-check`,
-      {
-        connection: w.connection,
-        create: w.privilege.apply((pr) => shellCommand(pr)),
-        stdin: pulumi.all([w.label, pulumi.all(viaCommand.map((c) => c.skipped))]).apply(([label, skips]) =>
-          hostCheckScript(
-            label,
-            viaCommand.map((c, i) => ({
-              target: c.target,
-              image: c.acc.image,
-              platform: c.acc.platform,
-              expected: c.acc.expected,
-              timeoutSeconds: config.acceptance.timeoutSeconds,
-              native: skips[i] !== undefined,
-              requested: c.acc.requested,
-              qemuCpu: c.acc.qemuCpu,
-              isaLevel: c.acc.isaLevel,
-              runAs: config.acceptance.runAs,
-              dockerHost: config.acceptance.dockerHost,
-            })),
-            Shipping.Bundle,
-          ),
+  if (checked.length === 0) return { reports, last: w.after };
+  const last = config.acceptance.via === AcceptanceVia.Command ? commandCheck(w, checked, reports) : dockerChecks(w, checked, reports);
+  return { reports, last };
+}
+
+/** Per target a RemoteImage and a one-shot Container through one docker.Provider, one after the other. */
+function dockerChecks(w: AcceptanceWiring, checked: readonly CheckedTarget[], reports: Record<string, pulumi.Output<AcceptanceReport>>): pulumi.Resource[] {
+  const { config, name, parent } = w;
+  // Loaded only on this path (an optional peer dependency); validation already reported it missing.
+  const docker = loadDocker(name);
+  const provider = new docker.Provider(
+    `${name}-docker`,
+    { host: dockerHost(config.connection), sshOpts: dockerSshOpts(config.connection, config.acceptance.knownHostsPath), disableDockerDaemonCheck: true },
+    { parent },
+  );
+  let previous: readonly pulumi.Resource[] = w.after;
+  for (const { target, acc, skipped } of checked) {
+    const spec = {
+      target,
+      image: acc.image,
+      platform: acc.platform,
+      expected: acc.expected,
+      qemuCpu: acc.qemuCpu,
+      isaLevel: acc.isaLevel,
+      timeoutSeconds: config.acceptance.timeoutSeconds,
+      rulesHash: w.rulesHash,
+      repair: pulumi.output(w.repairs[target] ?? ""),
+      skipped,
+    };
+    const container = dockerCheck(docker, name, spec, parent, provider, previous);
+    reports[target] = pulumi
+      .all([w.label, container.containerLogs, container.exitCode, skipped])
+      .apply(([label, logs, code, skip]) => acceptanceFromContainer(label, target, acc, logs, code, skip));
+    previous = [container];
+  }
+  return [...previous];
+}
+
+/**
+ * One command checks every target of the host in ONE SSH session (per-target results from its per-target
+ * lines). A skipped (native) target is checked too, expecting the host's own machine: a check that did not
+ * run never reports passed.
+ */
+function commandCheck(w: AcceptanceWiring, checked: readonly CheckedTarget[], reports: Record<string, pulumi.Output<AcceptanceReport>>): pulumi.Resource[] {
+  const check = remoteCommand(
+    `${w.name}-check`,
+    {
+      connection: w.connection,
+      create: w.privilege.apply((pr) => shellCommand(pr)),
+      stdin: pulumi.all([w.label, pulumi.all(checked.map((c) => c.skipped))]).apply(([label, skips]) =>
+        hostCheckScript(
+          label,
+          checked.map((c, i) => ({
+            target: c.target,
+            image: c.acc.image,
+            platform: c.acc.platform,
+            expected: c.acc.expected,
+            timeoutSeconds: w.config.acceptance.timeoutSeconds,
+            native: skips[i] !== undefined,
+            requested: c.acc.requested,
+            qemuCpu: c.acc.qemuCpu,
+            isaLevel: c.acc.isaLevel,
+            runAs: w.config.acceptance.runAs,
+            dockerHost: w.config.acceptance.dockerHost,
+          })),
+          Shipping.Bundle,
         ),
-        // Re-run when the host's rules change (a target added or removed) or one of its targets was repaired.
-        triggers: [w.rulesHash, ...viaCommand.map((c) => pulumi.output(w.repairs[c.target] ?? "").apply((r) => `${c.target} repair ${r}`))],
-      },
-      { parent, dependsOn: [...previous] },
-    );
-    for (const c of viaCommand) {
-      reports[c.target] = pulumi.all([w.label, check.stdout]).apply(([label, stdout]) => attributed(check, () => acceptanceFromCommand(label, c.target, c.acc, stdout)));
-    }
-    previous = [check];
+      ),
+      // Re-run when the host's rules change (a target added or removed) or one of its targets was repaired.
+      triggers: [w.rulesHash, ...checked.map((c) => pulumi.output(w.repairs[c.target] ?? "").apply((r) => `${c.target} repair ${r}`))],
+    },
+    { parent: w.parent, dependsOn: [...w.after] },
+  );
+  for (const c of checked) {
+    reports[c.target] = pulumi.all([w.label, check.stdout]).apply(([label, stdout]) => attributed(check, () => acceptanceFromCommand(label, c.target, c.acc, stdout)));
   }
-  return { reports, last: previous };
+  return [check];
 }

@@ -109,8 +109,8 @@ export class BinfmtHost extends pulumi.ComponentResource {
 /**
  * Internal (not exported from the package): build a host after other resources. The fleet's rollout waves pass
  * the previous wave's final resources (convergedResources) here; they become dependsOn of the host's first
- * remote step (the facts command with observe: false, the install otherwise) and of every step that does not
- * wait for the observation. Returns options to hand to `new BinfmtHost(name, args, opts)`.
+ * remote step (the facts command with observe: false, the bundle's copy otherwise), of the HostRefusal, and
+ * through them of every later step. Returns options to hand to `new BinfmtHost(name, args, opts)`.
  */
 export function hostAfter(opts: pulumi.ComponentResourceOptions, after: readonly pulumi.Input<pulumi.Resource>[]): pulumi.ComponentResourceOptions {
   const tagged = { ...opts };
