@@ -30,18 +30,18 @@ function run(cmd: string, args: string[], cwd: string): string {
  * Throws unless `commit` is in this clone's history, naming the commit and the fix (a shallow CI clone lacks it).
  * Returns the full hash.
  */
-export function requireCommit(commit: string, release: string): string {
+export function requireCommit(commit: string, release: string, root: string = repoRoot): string {
   try {
-    return execFileSync("git", ["rev-parse", "--verify", "--quiet", `${commit}^{commit}`], { cwd: repoRoot, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return execFileSync("git", ["rev-parse", "--verify", "--quiet", `${commit}^{commit}`], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
   } catch {
     let shallow = "unknown";
     try {
-      shallow = execFileSync("git", ["rev-parse", "--is-shallow-repository"], { cwd: repoRoot, encoding: "utf8" }).trim();
+      shallow = execFileSync("git", ["rev-parse", "--is-shallow-repository"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
     } catch {
       // not a git checkout at all: said below
     }
     throw new Error(
-      `commit ${commit} (release ${release}) is not in this clone of the repository (${repoRoot}; shallow clone: ${shallow}). ` +
+      `commit ${commit} (release ${release}) is not in this clone of the repository (${root}; shallow clone: ${shallow}). ` +
         `The upgrade test builds that release from its commit: clone with full history (no --depth), or run ` +
         `\`git fetch --unshallow\` (or \`git fetch origin ${commit}\`) in the checkout.`,
     );
