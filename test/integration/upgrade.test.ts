@@ -10,7 +10,8 @@
  *     entry's inode and registration time (binfmt_misc stamps the file when it is registered) must not change
  *     (a changed one was unregistered and registered again: absent for a moment, however short),
  *   - `preview --expect-no-changes` passes and the entries are the ones 0.1.0 registered.
- * Lab host: prefix `upg` (PQB_UPGRADE_LAB_PREFIX overrides it), removed at the end.
+ * Lab host: prefix `upg` (PQB_UPGRADE_LAB_PREFIX overrides it), removed at the end. PQB_UPGRADE_TO=<commit> upgrades
+ * to that commit's build instead of the checkout's.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -20,7 +21,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { findHost, labDown, labUp, sshArgs, sshExec, type LabHost } from "../support/lab";
 import { TestStack, type OperationRecord } from "../support/pulumi";
-import { checkoutTarball, fileDigest, releaseTarball } from "../support/release-tarball";
+import { checkoutTarball, commitTarball, fileDigest, releaseTarball } from "../support/release-tarball";
 import { repoRoot } from "../support/toolchain";
 
 /**
@@ -211,7 +212,9 @@ describe(`a stack made with ${RELEASE_0_1_0.version} upgrades to this checkout i
     // Fails first, with the missing commit named, when this clone has no full history.
     oldTarball = releaseTarball(RELEASE_0_1_0.commit, RELEASE_0_1_0.version);
     tmp = mkdtempSync(path.join(os.tmpdir(), "pqb-upgrade-"));
-    newTarball = checkoutTarball(tmp);
+    // PQB_UPGRADE_TO=<commit or branch>: upgrade to that commit's build instead (e.g. a branch before it is merged).
+    const to = process.env.PQB_UPGRADE_TO;
+    newTarball = to === undefined || to === "" ? checkoutTarball(tmp) : commitTarball(to, `PQB_UPGRADE_TO=${to}`);
     programDir = mkdtempSync(path.join(tmp, "program-"));
     host = findHost(labUp({ hosts: 1, suites: ["bookworm"], prefix: PREFIX, fresh: true }), HOST);
     writeFileSync(

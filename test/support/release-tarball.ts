@@ -50,18 +50,27 @@ export function requireCommit(commit: string, release: string, root: string = re
 
 /** The packed tarball of `commit` (a past release), built once per machine. */
 export function releaseTarball(commit: string, release: string): string {
-  const full = requireCommit(commit, release);
+  return commitTarball(commit, release, release);
+}
+
+/**
+ * The packed tarball of any commit of this repository, built once per machine; `label` names it in errors, and
+ * `expectedVersion` (when given) must be its package.json version.
+ */
+export function commitTarball(commit: string, label: string, expectedVersion?: string): string {
+  const full = requireCommit(commit, label);
   const dir = path.join(machineCache(), "releases");
   const cached = path.join(dir, `pulumi-qemu-binfmt-${full}.tgz`);
   if (existsSync(cached)) return cached;
   mkdirSync(dir, { recursive: true });
-  const work = mkdtempSync(path.join(os.tmpdir(), `pqb-release-${release}-`));
+  const work = mkdtempSync(path.join(os.tmpdir(), "pqb-release-"));
   try {
     const src = path.join(work, "src");
     mkdirSync(src);
     execFileSync("sh", ["-c", 'git archive --format=tar "$1" | tar -x -C "$2"', "sh", full, src], { cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"] });
     const version = (JSON.parse(readFileSync(path.join(src, "package.json"), "utf8")) as { version: string }).version;
-    if (version !== release) throw new Error(`commit ${full} has package.json version ${version}, not the release ${release} it is recorded as`);
+    if (expectedVersion !== undefined && version !== expectedVersion)
+      throw new Error(`commit ${full} has package.json version ${version}, not the release ${expectedVersion} it is recorded as`);
     run("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"], src);
     const packed = packInto(src, work);
     // Written under a temporary name first: a run killed here leaves no half-written tarball in the cache.
