@@ -20,6 +20,8 @@
 # python3-apt .debs for Ansible's apt module. Lab hosts (prefix "bench") are created
 # and removed per measurement; only hosts of that prefix are ever taken down.
 set -euo pipefail
+# shellcheck source=dev/scripts/trace.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../scripts/trace.sh"
 cd "$(dirname "$0")/../.."
 REPO=$(pwd)
 PQB_CACHE=${PQB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-qemu-binfmt}

@@ -24,7 +24,7 @@ source "$LAB_DIR/lib/net.sh"
 source "$LAB_DIR/lib/hosts.sh"
 
 SERVICES_SH="$LAB_DIR/services.sh"
-SERVICES_STATE="$LAB_RUN/services"
+SERVICES_STATE="$LAB_SERVICES_RUN"
 DEFAULT_SUITES=(bookworm trixie)
 SUPPORTED_SUITES=" bookworm trixie "
 
@@ -49,6 +49,11 @@ services_up() {
   for s in "$@"; do args+=(--suite "$s"); done
   bash "$SERVICES_SH" prepare "${args[@]}" </dev/null >&2 9>&- || die "services.sh prepare failed"
   mkdir -p "$SERVICES_STATE"
+  # Another cache's services listen on free ports (unless given), beside the default ones.
+  if [ "$SERVICES_STATE" != "$LAB_RUN/services" ] && [ ! -f "$SERVICES_STATE/services.json" ]; then
+    : "${PQB_LAB_APT_PORT:=$(free_port)}" "${PQB_LAB_REGISTRY_PORT:=$(free_port)}"
+    export PQB_LAB_APT_PORT PQB_LAB_REGISTRY_PORT
+  fi
   local json
   # start is idempotent (same answer when already running). Its daemons must
   # not inherit our stdout or the lock (9>&-): it starts them with setsid and
@@ -59,12 +64,32 @@ services_up() {
   echo "$json" >"$SERVICES_STATE/services.json"
 }
 
+# services_down [STATE...]: stop the services of these state dirs (default: this cache's).
 services_down() {
-  [ -d "$SERVICES_STATE" ] || return 0
-  if [ -f "$SERVICES_SH" ]; then
-    bash "$SERVICES_SH" stop --state "$SERVICES_STATE" </dev/null >&2 9>&- || warn "services.sh stop failed"
-  fi
-  rm -rf "$SERVICES_STATE"
+  local state
+  for state in "${@:-$SERVICES_STATE}"; do
+    [ -d "$state" ] || continue
+    if [ -f "$SERVICES_SH" ]; then
+      bash "$SERVICES_SH" stop --state "$state" </dev/null >&2 9>&- || warn "services.sh stop failed ($state)"
+    fi
+    rm -rf "$state"
+  done
+}
+
+# A free TCP port on loopback (the kernel picks it; the tiny race is harmless here).
+free_port() {
+  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+# Another cache's services go with the last running host that uses them (the default
+# cache's stay until `down` without names, as before).
+services_down_if_unused() {
+  [ "$SERVICES_STATE" != "$LAB_RUN/services" ] || return 0
+  local n
+  for n in $(running_hosts); do
+    [ "$(host_get "$n" '.services // ""')" = "$SERVICES_STATE" ] && return 0
+  done
+  services_down
 }
 
 # The common start of `prepare` and `up`: take the lab lock (held until exit),
@@ -266,6 +291,7 @@ cmd_down() {
     step "stop ${known[*]}"
     [ ${#known[@]} -eq 0 ] || stop_hosts "${known[@]}"
     if [ $purge = 1 ]; then for n in "${names[@]}"; do rm -rf "${LAB_VAR:?}/hosts/$n"; done; fi
+    services_down_if_unused
     write_hosts_json
     step_total "down ${names[*]}"
     return 0
@@ -275,7 +301,9 @@ cmd_down() {
   mapfile -t all < <(recorded_hosts)
   # Hosts power off in parallel, and meanwhile the services stop.
   for n in "${all[@]}"; do signal_host "$n"; done
-  services_down
+  local -a states=()
+  mapfile -t states < <(find "$LAB_RUN" -maxdepth 1 -type d -name 'services*' | sort)
+  [ ${#states[@]} -eq 0 ] || services_down "${states[@]}"
   for n in "${all[@]}"; do finish_stop "$n"; done
   step "remove bridge"
   remove_bridge

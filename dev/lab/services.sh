@@ -34,6 +34,8 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$HERE/../.." && pwd)
+# shellcheck source=../scripts/trace.sh
+source "$REPO_ROOT/dev/scripts/trace.sh"
 PQB_CACHE=${PQB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-qemu-binfmt}
 LAB_CACHE="$PQB_CACHE/lab"
 APT_PORT=${PQB_LAB_APT_PORT:-8642}
@@ -56,7 +58,7 @@ INSTALL_SETS=(
 )
 
 log() { echo "[services] $*" >&2; }
-die() { echo "services.sh: $*" >&2; exit 1; }
+die() { echo "services.sh: $* (at $(pqb_caller))" >&2; exit 1; }
 now_ms() { date +%s%3N; }
 since() { awk -v a="$1" -v b="$(now_ms)" 'BEGIN { printf "%.1f s", (b - a) / 1000 }'; }
 
@@ -92,7 +94,8 @@ ensure_tools() {
     # dpkg-scanpackages lives in dpkg-dev; installing it starts no service.
     log "installing dpkg-dev (dpkg-scanpackages)"
     DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends dpkg-dev >&2 \
-      || { apt-get update >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends dpkg-dev >&2; } \
+      || { retry 3 "apt-get update" apt-get update >&2 &&
+        retry 3 "apt-get install dpkg-dev" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends dpkg-dev >&2; } \
       || die "could not install dpkg-dev"
   fi
 }
@@ -169,7 +172,7 @@ prepare_apt() {
   if [ -d "$dir" ]; then mv "$dir" "$dir.old"; fi
   mv "$tmp" "$dir"
   rm -rf "$dir.old"
-  n=$(grep -c '^Package: ' "$dir/Packages")
+  n=$(grep -c '^Package: ' "$dir/Packages" || true)
   log "apt $suite: built, $n packages, $(du -sh "$dir" | cut -f1)"
 }
 
@@ -214,7 +217,12 @@ prepare_qemu_bins() {
     [ "$suffix" != - ] || suffix=""
     [ -f "$root/$suite/version" ] && continue
     tmp=$(mktemp -d)
-    deb=$(find "$LAB_CACHE/apt/$suite" -maxdepth 1 -name "${pkg}_*_$(host_arch).deb" 2>/dev/null | head -n 1)
+    # The suite's repo exists only when this prepare (or an earlier one) built it: `npm run demo`
+    # prepares bookworm alone, and the trixie image's .deb is then fetched.
+    deb=""
+    if [ -d "$LAB_CACHE/apt/$suite" ]; then
+      deb=$(find "$LAB_CACHE/apt/$suite" -maxdepth 1 -name "${pkg}_*_$(host_arch).deb" -print -quit)
+    fi
     if [ -z "$deb" ]; then
       deb=$(bash "$DEBS" fetch --suite "$suite" --arch "$(host_arch)" --dest "$tmp" "$pkg" | tail -n 1)
     fi
@@ -360,7 +368,8 @@ cmd_prepare() {
 cmd_pattern() {
   local state=$1 name=$2
   case "$name" in
-    apt-http) echo "--directory $LAB_CACHE/apt" ;;
+    # The cache that `start` recorded (stop may run with another PQB_CACHE: lab.sh down).
+    apt-http) echo "--directory $(cat "$state/cache" 2>/dev/null || echo "$LAB_CACHE")/apt" ;;
     registry) echo "$state/registry.yml" ;;
     registry-lo) echo "$state/registry-lo.yml" ;;
     *) die "unknown service $name" ;;
@@ -424,8 +433,10 @@ cmd_start() {
     die "caches missing under $LAB_CACHE: run 'dev/lab/services.sh prepare' first"
   fi
 
-  # Already running (all of it, ours, answering): same answer again.
-  if [ -f "$state/services.json" ]; then
+  # Already running (all of it, ours, answering, serving this cache): same answer again.
+  if [ -f "$state/services.json" ] && [ "$(cat "$state/cache" 2>/dev/null || true)" != "$LAB_CACHE" ]; then
+    log "services in $state serve $(cat "$state/cache" 2>/dev/null || echo "an unrecorded cache"); restarting them on $LAB_CACHE"
+  elif [ -f "$state/services.json" ]; then
     local want=(apt-http registry) ok=1
     [ "$(cat "$state/address" 2>/dev/null)" = 127.0.0.1 ] || want+=(registry-lo)
     for name in "${want[@]}"; do running "$state" "$name" >/dev/null || ok=0; done
@@ -450,6 +461,9 @@ cmd_start() {
   local py pid
   py=$(python_bin)
   echo "$address" >"$state/address"
+  # Which cache the daemons serve (apt's directory, the registry's storage): `start` with another
+  # PQB_CACHE restarts them on it (lab.sh refuses that while hosts use them).
+  echo "$LAB_CACHE" >"$state/cache"
   # apt: a plain static file server over the suites' flat repos (ThreadingHTTPServer; one log
   # line per request in apt-http.log).
   start_daemon "$state" apt-http "$py" -u -m http.server --bind "$address" --directory "$LAB_CACHE/apt" "$APT_PORT"
@@ -491,7 +505,7 @@ cmd_stop() {
   [ -d "$state" ] || return 0
   state=$(cd "$state" && pwd)
   stop_all "$state"
-  rm -f "$state/address"
+  rm -f "$state/address" "$state/cache"
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -17,15 +17,20 @@
 # Lists are cached per suite/arch under $PQB_CACHE/apt (default
 # ~/.cache/pulumi-qemu-binfmt/apt) and refreshed when older than a day.
 set -euo pipefail
+# shellcheck source=dev/scripts/trace.sh
+source "$(dirname "${BASH_SOURCE[0]}")/trace.sh"
 
 PQB_CACHE=${PQB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-qemu-binfmt}
 
-die() { echo "debs.sh: $*" >&2; exit 2; }
+die() { echo "debs.sh: $* (at $(pqb_caller))" >&2; exit 2; }
 
 # The first http(s) URI among the machine's Debian sources whose suite list
 # holds a plain codename (not -security, not -updates). Handles deb822
-# (*.sources) and one-line (*.list) formats.
+# (*.sources) and one-line (*.list) formats. PQB_DEBIAN_MIRROR overrides it
+# (a mirror of one's own, or a dead address to see how a failed download is
+# reported).
 mirror_uri() {
+  if [ -n "${PQB_DEBIAN_MIRROR:-}" ]; then echo "${PQB_DEBIAN_MIRROR%/}"; return 0; fi
   local f uri=""
   for f in /etc/apt/sources.list.d/*.sources; do
     [ -f "$f" ] || continue
@@ -86,7 +91,9 @@ update_if_stale() {
   local stamp="$root/updated"
   if [ -f "$stamp" ] && [ -n "$(find "$stamp" -mmin -1440 2>/dev/null)" ]; then return 0; fi
   local -a opts; mapfile -t opts < <(apt_opts "$suite" "$arch")
-  apt-get "${opts[@]}" update >&2 || die "apt-get update failed for $suite/$arch"
+  # Error-Mode=any: a list that could not be fetched fails the update (apt exits 0 otherwise, and the
+  # stamp below would keep empty lists for a day).
+  retry 3 "apt-get update ($suite/$arch lists)" apt-get "${opts[@]}" -o APT::Update::Error-Mode=any update >&2 || die "apt-get update failed for $suite/$arch"
   touch "$stamp"
 }
 
@@ -119,14 +126,14 @@ update_if_stale "$suite" "$arch"
 mapfile -t opts < <(apt_opts "$suite" "$arch")
 
 if [ "$cmd" = fetch ]; then
-  (cd "$dest" && apt-get "${opts[@]}" download "$@" >&2) || die "download of $* ($suite/$arch) failed"
+  (cd "$dest" && retry 3 "apt-get download $* ($suite/$arch)" apt-get "${opts[@]}" download "$@" >&2) || die "download of $* ($suite/$arch) failed"
   for p in "$@"; do
     name=${p%%=*}
     { ls -1t "$dest/${name}_"*"_${arch}.deb" "$dest/${name}_"*"_all.deb" 2>/dev/null || true; } | head -n 1
   done
 else
   root="$PQB_CACHE/apt/$suite-$arch"
-  apt-get "${opts[@]}" -y --download-only \
+  retry 3 "download of the closure of $* ($suite/$arch)" apt-get "${opts[@]}" -y --download-only \
     -o "Dir::Cache::archives=$dest" install "$@" >&2 || die "closure of $* ($suite/$arch) failed"
   rm -rf "$dest/partial" "$dest/lock"
   ls -1 "$dest"/*.deb

@@ -10,7 +10,9 @@
 #   npm run demo -- down         pulumi destroy + remove the stack, stop the lab host, remove its disk
 #
 # Environment: PQB_DEMO_SUITE=bookworm|trixie (default bookworm: Debian 12's qemu-user-static, the
-# article's /usr/bin/qemu-*-static layout). Needs root (the lab uses namespaces, a bridge and mounts).
+# article's /usr/bin/qemu-*-static layout). PQB_DEMO_NAME (default demo: stack `demo`, lab host `demo1`,
+# files in .state/demo) names another demo beside it: the cold demo test runs one as `cold`, with
+# PQB_CACHE pointing at an empty directory. Needs root (the lab uses namespaces, a bridge and mounts).
 # Installs what it needs: npm dependencies, the Pulumi toolchain, the lab. Details go to a log file.
 set -euo pipefail
 
@@ -19,11 +21,14 @@ PQB_SCRIPT=demo
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$PQB_ROOT"
 
-STACK=demo
-PREFIX=demo
+DEMO_NAME=${PQB_DEMO_NAME:-demo}
+# The name is a lab prefix too (interface names: 1-8 of [a-z0-9]).
+[[ $DEMO_NAME =~ ^[a-z][a-z0-9]{0,7}$ ]] || { echo "[demo] error: PQB_DEMO_NAME must be 1-8 of [a-z0-9], starting with a letter; got '$DEMO_NAME'" >&2; exit 2; }
+STACK=$DEMO_NAME
+PREFIX=$DEMO_NAME
 HOST=${PREFIX}1
 SUITE=${PQB_DEMO_SUITE:-bookworm}
-DEMO_DIR=$PQB_ROOT/.state/demo
+DEMO_DIR=$PQB_ROOT/.state/$DEMO_NAME
 LOG=$DEMO_DIR/demo.log
 LAB_JSON=$DEMO_DIR/lab.json
 KNOWN_HOSTS=$DEMO_DIR/known_hosts
@@ -34,7 +39,7 @@ export PULUMI_NODEJS_TRANSPILE_ONLY=true
 export NO_COLOR=1 FORCE_COLOR=0
 
 say() { if [ $# -eq 0 ]; then echo >&2; else printf '[%s] %s\n' "$PQB_SCRIPT" "$*" >&2; fi; }
-die() { say "error: $*"; exit 1; }
+die() { say "error: $* (at $(pqb_caller))"; exit 1; }
 
 # logged CMD...: run CMD with its output appended to the demo log (and to step's own capture, which
 # step prints when CMD fails).

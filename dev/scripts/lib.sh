@@ -3,6 +3,9 @@
 
 PQB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 export PQB_ROOT
+# An unexpected exit names the command, file and line; `retry` for downloads.
+# shellcheck source=dev/scripts/trace.sh
+source "$PQB_ROOT/dev/scripts/trace.sh"
 
 now_ms() { date +%s%3N; }
 
@@ -52,7 +55,8 @@ ensure_debs() {
     printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d && guard=1
   fi
   local rc=0
-  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >/dev/null || rc=$?
+  { retry 3 "apt-get update" apt-get update -qq &&
+    retry 3 "apt-get install ${missing[*]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"; } >/dev/null || rc=$?
   [ -z "$guard" ] || rm -f /usr/sbin/policy-rc.d
   return "$rc"
 }

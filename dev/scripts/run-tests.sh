@@ -4,6 +4,8 @@
 # faults: the fault-injection suite (test/faults; it writes docs/reliability.md).
 # Integration tests expect the toolchain and lab to be prepared (dev/scripts/test.sh does that).
 set -euo pipefail
+# shellcheck source=dev/scripts/trace.sh
+source "$(dirname "${BASH_SOURCE[0]}")/trace.sh"
 cd "$(dirname "$0")/../.."
 which=${1:-all}; shift || true
 case "$which" in

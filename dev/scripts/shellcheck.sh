@@ -4,6 +4,8 @@
 # exact text a host receives, variables and libraries included, comments stripped). Installs shellcheck with apt-get when
 # it is missing (a fresh machine of this kind: Debian, root).
 set -euo pipefail
+# shellcheck source=dev/scripts/trace.sh
+source "$(dirname "${BASH_SOURCE[0]}")/trace.sh"
 cd "$(dirname "$0")/../.."
 
 if ! command -v shellcheck >/dev/null 2>&1; then
@@ -12,8 +14,8 @@ if ! command -v shellcheck >/dev/null 2>&1; then
     exit 1
   fi
   echo "shellcheck: installing Debian's shellcheck package" >&2
-  apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null
+  retry 3 "apt-get update" apt-get update -qq >/dev/null
+  retry 3 "apt-get install shellcheck" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null
 fi
 
 shopt -s nullglob
@@ -23,6 +25,6 @@ if [ ${#sources[@]} -eq 0 ] || [ ${#rendered[@]} -eq 0 ]; then echo "shellcheck:
 shellcheck --shell=sh --severity=style "${sources[@]}"
 # A rendered script has lost its comments, the sources' `# shellcheck disable=` directives with them
 # (src/host/strip-comments.ts), so it is checked with exactly the codes those directives disable.
-excluded=$(grep -ho 'shellcheck disable=[A-Z0-9,]*' "${sources[@]}" | sed 's/.*=//' | tr ',' '\n' | sort -u | paste -sd, -)
+excluded=$({ grep -ho 'shellcheck disable=[A-Z0-9,]*' "${sources[@]}" || true; } | sed 's/.*=//' | tr ',' '\n' | sort -u | paste -sd, -)
 shellcheck --shell=sh --severity=style ${excluded:+--exclude="$excluded"} "${rendered[@]}"
 echo "shellcheck $(shellcheck --version | sed -n 's/^version: //p'): $((${#sources[@]} + ${#rendered[@]})) scripts clean (rendered ones without ${excluded:-nothing}, disabled in the sources)"

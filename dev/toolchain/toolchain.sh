@@ -14,11 +14,15 @@
 #   --rebuild    ignore cached binaries and build again
 #   --no-system  ignore a pulumi on PATH and use the cached/built one
 # Environment: PQB_CACHE (default ${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-qemu-binfmt),
+#   PQB_TOOLCHAIN_CACHE (the built binaries, default $PQB_CACHE/toolchain: a run with an empty
+#   PQB_CACHE, e.g. the cold demo test, can keep the 20 minutes of Go builds),
 #   PQB_STATE_DIR (file backend directory, default <checkout>/.state/pulumi),
 #   PQB_TOOLCHAIN_NO_SYSTEM=1 (same as --no-system).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+# shellcheck source=dev/scripts/trace.sh
+source "$ROOT/dev/scripts/trace.sh"
 SRC_DIR=$ROOT/dev/toolchain/go
 
 # ---- pinned versions ------------------------------------------------------------------------------------
@@ -59,7 +63,7 @@ for arg in "$@"; do
 done
 
 PQB_CACHE=${PQB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-qemu-binfmt}
-TC_CACHE=$PQB_CACHE/toolchain
+TC_CACHE=${PQB_TOOLCHAIN_CACHE:-$PQB_CACHE/toolchain}
 OUT_DIR=$ROOT/.toolchain
 BIN_DIR=$OUT_DIR/bin
 PROJECT_PULUMI_HOME=$ROOT/.pulumi-home
@@ -67,7 +71,7 @@ STATE_DIR=${PQB_STATE_DIR:-$ROOT/.state/pulumi}
 
 say() { [ "$QUIET" = 1 ] || echo "toolchain: $*"; }
 die() {
-	echo "toolchain: error: $*" >&2
+	echo "toolchain: error: $* (at $(pqb_caller))" >&2
 	exit 1
 }
 now() { date +%s.%N; }
@@ -140,8 +144,9 @@ build_binary() {
 		"$GO" mod init "pqbtoolchain/$name" >>"$log" 2>&1
 		"$GO" mod edit -replace "$CLIPBOARD_REPLACE" >>"$log" 2>&1
 		if [ -n "$srcdir" ]; then cp "$srcdir"/*.go .; fi
+		# The download step: a module proxy's transient failure is tried again.
 		# shellcheck disable=SC2086
-		"$GO" get $getargs >>"$log" 2>&1
+		retry 3 "go get $getargs" "$GO" get $getargs >>"$log" 2>&1 || exit 1
 		# The resolved Pulumi modules must be exactly the pinned version.
 		local resolved
 		resolved=$("$GO" list -m -f '{{.Path}} {{.Version}}' "$PULUMI_PKG" "$PULUMI_SDK" 2>>"$log")

@@ -13,7 +13,21 @@ import * as path from "node:path";
 import { LabHost, LabInfo, findHost, labDown, labReboot, labUp } from "../support/lab";
 import { TestStack } from "../support/pulumi";
 import { pulumiBinary, repoRoot, toolchainEnv } from "../support/toolchain";
-import { FOREIGN, FaultProgram, ReliabilityRow, addForeign, checkHost, excerpt, inHost, reliabilityMarkdown, root, rootAsync } from "./support";
+import {
+  CliResult,
+  FOREIGN,
+  FaultProgram,
+  ReliabilityRow,
+  addForeign,
+  checkHost,
+  checkpointPath,
+  excerpt,
+  inHost,
+  recoverKilledUp,
+  reliabilityMarkdown,
+  root,
+  rootAsync,
+} from "./support";
 
 const NAMES = ["flt1", "flt2", "flt3"]; // bookworm, trixie, bookworm
 const rows: ReliabilityRow[] = [];
@@ -182,9 +196,13 @@ echo "apt-get $a, session $q: $(tr '\\0' ' ' </proc/$q/cmdline)"; kill -9 "$q"`,
     });
   });
 
-  it("4. pulumi up is killed (SIGKILL) during a host's rule steps: the documented recovery converges, nothing half-written, no entry we do not track", async () => {
+  it("4. pulumi up is killed (SIGKILL) during a host's rule steps, and its checkpoint torn: the documented recovery converges, nothing half-written, no entry we do not track", async () => {
     await fault(
-      { fault: "`pulumi up` killed (SIGKILL) during the rule steps", injection: "SIGKILL to the `pulumi up` process when the engine starts `kill-rule-riscv64` (flt2, 4 targets)" },
+      {
+        fault: "`pulumi up` killed (SIGKILL) during the rule steps; a checkpoint torn by the kill",
+        injection:
+          "SIGKILL to the `pulumi up` process when the engine starts `kill-rule-riscv64` (flt2, 4 targets); then, after convergence, the checkpoint cut to half its bytes (what a kill during the file backend's write leaves)",
+      },
       async (r) => {
         const { hosts, foreign } = freshHosts();
         const h = hosts[1] as LabHost;
@@ -208,28 +226,21 @@ echo "apt-get $a, session $q: $(tr '\\0' ' ' </proc/$q/cmdline)"; kill -9 "$q"`,
           });
         });
         r.firstUp = `killed while ${excerpt(killed, /rule-riscv64/)}; ${orphans(p.dir)}`;
-        // What the engine says after the kill, and what clears it: each command's exit and its own words.
-        const cli = (args: string[]): { status: number | null; text: string } => {
+        // What the engine says after the kill, and what clears it: docs/faults.md's steps, each command's exit and words.
+        const cli = (args: string[]): CliResult => {
           const c = spawnSync(pulumiBinary(), [...args, "--stack", "test"], { cwd: p.dir, env, encoding: "utf8", timeout: 300_000 });
           return { status: c.status, text: `${c.stdout}\n${c.stderr}` };
         };
-        const steps: string[] = [];
-        let refresh = cli(["refresh", "--yes", "--non-interactive"]);
-        steps.push(`\`pulumi refresh --yes\` exit ${String(refresh.status)}: "${excerpt(refresh.text, /lock|pending|interrupted/i)}"`);
-        if (refresh.status !== 0 && /locked/.test(refresh.text)) {
-          const cancel = cli(["cancel", "--yes"]);
-          assert.equal(cancel.status, 0, `pulumi cancel: ${cancel.text}`);
-          steps.push("`pulumi cancel --yes` exit 0 (removes the dead run's lock)");
-          refresh = cli(["refresh", "--yes", "--non-interactive"]);
-          steps.push(`\`pulumi refresh --yes\` exit ${String(refresh.status)}: "${excerpt(refresh.text, /pending|interrupted|clear/i)}"`);
-        }
-        if (refresh.status !== 0) {
-          refresh = cli(["refresh", "--yes", "--non-interactive", "--clear-pending-creates"]);
-          assert.equal(refresh.status, 0, `refresh --clear-pending-creates: ${refresh.text}`);
-          steps.push("`pulumi refresh --yes --clear-pending-creates` exit 0");
-        }
-        const recovery = steps.join("; ");
-        r.recovery = `${recovery}; then ${await converges(p.stack, "up after the kill")}`;
+        const checkpoint = checkpointPath(p.stack.backendDir, "flt-kill", "test");
+        const afterKill = recoverKilledUp(cli, checkpoint);
+        const converged = await converges(p.stack, "up after the kill");
+        // Wherever the kill lands, the checkpoint may be the torn one: make it so, every run (a checkpoint cut
+        // in the middle, as a kill during the write leaves it), and recover the same way.
+        const bytes = readFileSync(checkpoint);
+        writeFileSync(checkpoint, bytes.subarray(0, Math.floor(bytes.length / 2)));
+        const afterTear = recoverKilledUp(cli, checkpoint);
+        assert.match(afterTear.join(" "), /previous checkpoint .* copied back/, "the torn checkpoint was seen and replaced");
+        r.recovery = `after the kill: ${afterKill.join("; ")}; then ${converged}. Torn checkpoint (${bytes.length} → ${Math.floor(bytes.length / 2)} bytes): ${afterTear.join("; ")}; then ${await converges(p.stack, "up after the torn checkpoint")}`;
         const tracked = root(h, "ls /proc/sys/fs/binfmt_misc | grep '^qemu-' || true")
           .split("\n")
           .filter((l) => l !== "");

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { LabHost, sshArgs, sshExec } from "../support/lab";
 import { TestStack } from "../support/pulumi";
@@ -185,4 +185,80 @@ export function reliabilityMarkdown(rows: readonly ReliabilityRow[], wallSeconds
   ];
   const body = rows.map((r, i) => `| ${i + 1} | ${cell(r.fault)} | ${cell(r.injection)} | ${cell(r.firstUp)} | ${cell(r.recovery)} | ${cell(r.checked)} | ${r.result} |`);
   return [...head, ...body, ""].join("\n");
+}
+
+/** The file backend's checkpoint of a stack (project-scoped layout of pulumi ≥ 3.61): what a killed engine may leave torn. */
+export function checkpointPath(backendDir: string, project: string, stack: string): string {
+  return path.join(backendDir, ".pulumi", "stacks", project, `${stack}.json`);
+}
+
+export interface CliResult {
+  readonly status: number | null;
+  readonly text: string;
+}
+
+/**
+ * The recovery docs/faults.md gives after a killed `pulumi up`, step by step, returning what each step said:
+ * 1. `pulumi cancel --yes` (the dead run's lock; works whatever the checkpoint holds);
+ * 2. `pulumi stack export`: when it fails with "failed to load checkpoint" (the engine was killed while it wrote
+ *    the checkpoint: an empty or torn file), put the file backend's copy of the previous checkpoint back
+ *    (`<stack>.json.bak` beside it; else the newest `.pulumi/history/<project>/<stack>/*.checkpoint.json`, the state
+ *    after the last completed update) and export again; `pulumi stack import` cannot do it: it loads the damaged
+ *    file first;
+ * 3. `pulumi refresh --yes`, with `--clear-pending-creates` when it reports pending creates.
+ * The caller then runs `pulumi up`. Throws, naming the step, when a step does not do what the docs say.
+ */
+export function recoverKilledUp(cli: (args: string[]) => CliResult, checkpoint: string): string[] {
+  const steps: string[] = [];
+  const cancel = cli(["cancel", "--yes"]);
+  assert.equal(cancel.status, 0, `pulumi cancel --yes: ${cancel.text}`);
+  steps.push("`pulumi cancel --yes` exit 0");
+  const exportTo = `${checkpoint}.export-check`;
+  let exported = cli(["stack", "export", "--file", exportTo]);
+  if (exported.status !== 0) {
+    assert.match(exported.text, /failed to load checkpoint/, `pulumi stack export failed for another reason: ${exported.text}`);
+    const said = excerpt(exported.text, /failed to load checkpoint/);
+    const candidates = [`${checkpoint}.bak`, ...historyCheckpoints(checkpoint)];
+    const good = candidates.find((c) => existsSync(c) && parsesAsJson(c));
+    assert.ok(good !== undefined, `no loadable previous checkpoint among ${candidates.join(", ")}`);
+    copyFileSync(good, checkpoint);
+    exported = cli(["stack", "export", "--file", exportTo]);
+    assert.equal(exported.status, 0, `pulumi stack export after restoring ${good}: ${exported.text}`);
+    steps.push(`\`pulumi stack export\`: "${said}" → the previous checkpoint (${path.basename(good)}) copied back, export exit 0`);
+  } else {
+    steps.push("`pulumi stack export` exit 0 (checkpoint intact)");
+  }
+  rmSync(exportTo, { force: true });
+  let refresh = cli(["refresh", "--yes", "--non-interactive"]);
+  if (refresh.status !== 0) {
+    const said = excerpt(refresh.text, /pending|interrupted|clear/i);
+    refresh = cli(["refresh", "--yes", "--non-interactive", "--clear-pending-creates"]);
+    assert.equal(refresh.status, 0, `pulumi refresh --clear-pending-creates: ${refresh.text}`);
+    steps.push(`\`pulumi refresh --yes\`: "${said}" → \`--clear-pending-creates\` exit 0`);
+  } else {
+    steps.push("`pulumi refresh --yes` exit 0");
+  }
+  return steps;
+}
+
+/** The file backend's history copies of a stack's checkpoint, newest first. */
+function historyCheckpoints(checkpoint: string): string[] {
+  const stack = path.basename(checkpoint, ".json");
+  const project = path.basename(path.dirname(checkpoint));
+  const dir = path.join(path.dirname(path.dirname(path.dirname(checkpoint))), "history", project, stack);
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".checkpoint.json"))
+    .sort()
+    .reverse()
+    .map((f) => path.join(dir, f));
+}
+
+function parsesAsJson(file: string): boolean {
+  try {
+    JSON.parse(readFileSync(file, "utf8"));
+    return true;
+  } catch {
+    return false;
+  }
 }

@@ -11,6 +11,8 @@
 # /etc/binfmt.d/qemu-<target>.conf, apply with systemd-binfmt, verify
 # /proc/sys/fs/binfmt_misc/qemu-<target>, run the docker acceptance check.
 set -euo pipefail
+# Runs on the host from stdin, where dev/scripts/trace.sh is not: the same report inline.
+trap 'echo "provision.sh: command failed (exit $?) at line $LINENO: $BASH_COMMAND" >&2' ERR
 export DEBIAN_FRONTEND=noninteractive
 t() { printf '%s %s\n' "$(date +%s.%N | cut -c1-14)" "$*" >&2; }
 

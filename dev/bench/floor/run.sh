@@ -7,6 +7,8 @@
 # SPEC.json:  dev/bench/lib/spec.py output ({"targets":[{target,rule,platform,image,expect}],"apt_update":bool}).
 # Exit status: 0 when every host succeeded. Per-host logs in WORKDIR/floor-<name>.log.
 set -euo pipefail
+# shellcheck source=dev/scripts/trace.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/trace.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 hosts=$1 spec=$2 work=$3
 mkdir -p "$work"

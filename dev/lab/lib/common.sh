@@ -5,13 +5,27 @@
 
 LAB_DIR=${LAB_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 REPO_DIR=$(cd "$LAB_DIR/../.." && pwd)
+# An unexpected exit names the command, file and line; `retry` for downloads.
+# shellcheck source=../../scripts/trace.sh
+source "$REPO_DIR/dev/scripts/trace.sh"
 
-# Per-machine cache (CONTRIBUTING.md): rootfs per suite lives here.
+# Per-machine cache (CONTRIBUTING.md): rootfs per suite lives here. Another
+# PQB_CACHE (an empty one: the cold demo test) gives a lab of its own caches.
 PQB_CACHE=${PQB_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-qemu-binfmt}
 LAB_CACHE="$PQB_CACHE/lab"
 # Machine-wide live state (pids, hosts.json): /run vanishes with the machine,
 # like the processes it describes.
 LAB_RUN=${LAB_RUN:-/run/pulumi-qemu-binfmt-lab}
+# The services (apt repository, registry) serve one cache each: the default
+# cache's on the default ports, with their state in $LAB_RUN/services; another
+# cache's beside it, on free ports, so hosts of both can run at once (the cold
+# demo test next to someone's lab). A host records the services it was given.
+LAB_DEFAULT_CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/pulumi-qemu-binfmt/lab"
+if [ "$LAB_CACHE" = "$LAB_DEFAULT_CACHE" ]; then
+  LAB_SERVICES_RUN="$LAB_RUN/services"
+else
+  LAB_SERVICES_RUN="$LAB_RUN/services-$(printf '%s' "$LAB_CACHE" | sha256sum | cut -c1-8)"
+fi
 # Machine-wide persistent state: overlays, docker data, the lab SSH key.
 LAB_VAR=${LAB_VAR:-/var/lib/pulumi-qemu-binfmt-lab}
 
@@ -24,7 +38,7 @@ IPT_TAG=pqb-lab
 
 log() { printf 'lab: %s\n' "$*" >&2; }
 warn() { printf 'lab: WARNING: %s\n' "$*" >&2; }
-die() { printf 'lab: ERROR: %s\n' "$*" >&2; exit 1; }
+die() { printf 'lab: ERROR: %s (at %s)\n' "$*" "$(pqb_caller)" >&2; exit 1; }
 
 # Step timings on stderr: `step NAME` starts a step, ends the previous one.
 _step_name="" _step_t0=0 _run_t0=$(date +%s%N)
@@ -49,11 +63,12 @@ apt_install() {
   log "installing on the machine: $*"
   export DEBIAN_FRONTEND=noninteractive
   if ! apt-get install -y --no-install-recommends "$@" >&2; then
-    # A fresh machine may have stale or no lists: update once and retry.
+    # A fresh machine may have stale or no lists: update once and try again (a mirror's transient
+    # failure is tried again too).
     [ "$_apt_updated" = 1 ] && die "apt-get install $* failed"
-    apt-get update >&2 || die "apt-get update failed"
+    retry 3 "apt-get update" apt-get update >&2 || die "apt-get update failed"
     _apt_updated=1
-    apt-get install -y --no-install-recommends "$@" >&2 || die "apt-get install $* failed"
+    retry 3 "apt-get install $*" apt-get install -y --no-install-recommends "$@" >&2 || die "apt-get install $* failed"
   fi
 }
 

@@ -108,7 +108,7 @@ EOF
   # Apt sources (lab repo only) and docker's registry mirror: L2's services.sh.
   local services="$LAB_DIR/services.sh"
   if [ -f "$services" ]; then
-    bash "$services" configure-host --root "$r" --suite "$suite" --address "$gateway" --state "$LAB_RUN/services" >&2 ||
+    bash "$services" configure-host --root "$r" --suite "$suite" --address "$gateway" --state "$LAB_SERVICES_RUN" >&2 ||
       die "services.sh configure-host failed for $name"
   else
     warn "$services missing: $name gets no apt sources and no registry mirror"

@@ -83,8 +83,9 @@ write_spec() {
     --arg lower "$(rootfs_dir "$suite")" --arg rootfsId "$(rootfs_id "$suite")" \
     --arg publicKey "$(cat "$LAB_KEY.pub")" --arg fifo "$HOSTS_RUN/$name.fifo" \
     --arg log "$hostdir/console.log" --arg veth "$(veth_name "$name")" --argjson noapt "$noapt" \
+    --arg services "$LAB_SERVICES_RUN" \
     --args '{name:$name, prefix:$prefix, suite:$suite, init:$init, noapt:$noapt, address:$address,
-      gateway:$gateway, hostDir:$hostDir, lower:$lower, rootfsId:$rootfsId,
+      gateway:$gateway, hostDir:$hostDir, lower:$lower, rootfsId:$rootfsId, services:$services,
       publicKey:$publicKey, fifo:$fifo, log:$log, veth:$veth, cgroups:$ARGS.positional,
       pid:null, pidStart:null, leaderPid:null, leaderStart:null}' \
     "${cgroups[@]}" >"$(host_spec "$name")"
@@ -293,7 +294,7 @@ reap_stale() {
 lab_json() {
   local gw="" services='{}' n
   [ -f "$LAB_RUN/net.json" ] && gw=$(jq -r .gateway "$LAB_RUN/net.json")
-  [ -f "$LAB_RUN/services/services.json" ] && services=$(cat "$LAB_RUN/services/services.json")
+  [ -f "$LAB_SERVICES_RUN/services.json" ] && services=$(cat "$LAB_SERVICES_RUN/services.json")
   local -a files=()
   for n in $(running_hosts); do files+=("$(host_spec "$n")"); done
   local hosts='[]'

@@ -3,6 +3,8 @@
 # iptables rules and binfmt_misc. `lab.sh up`/`down` do not call this; tests
 # and people diff two snapshots (before up, after down).
 set -euo pipefail
+# shellcheck source=dev/scripts/trace.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/trace.sh"
 echo "## ip link"
 ip -o link show | sed -E 's/^[0-9]+: //; s/ qlen [0-9]+//' | awk '{print $1, $2}' | sort
 echo "## findmnt"

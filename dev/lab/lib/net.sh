@@ -27,7 +27,7 @@ used_prefixes() {
       dev==br { next }
       { d=$1; if (d=="default"||d=="broadcast"||d=="local"||d=="unreachable"||d=="blackhole"||d=="prohibit"||d=="throw"||d=="multicast") d=$2; if (d=="default") next; print d }'
     ip -4 -o addr show 2>/dev/null | awk -v br="$LAB_BRIDGE" '$2!=br {print $4}'
-  } | grep -E '^[0-9.]+(/[0-9]+)?$' | sort -u
+  } | { grep -E '^[0-9.]+(/[0-9]+)?$' || true; } | sort -u
 }
 
 choose_subnet() {

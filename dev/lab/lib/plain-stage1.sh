@@ -7,6 +7,8 @@
 # moved a veth into our network namespace, then builds the host's mounts,
 # pivots into the overlay and execs pqb-plain-init (sshd + dockerd).
 set -euo pipefail
+# shellcheck source=dev/scripts/trace.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../../scripts/trace.sh"
 spec=$1
 eval "$(jq -r '@sh "name=\(.name) hostdir=\(.hostDir) fifo=\(.fifo)"' "$spec")"
 root="$hostdir/merged"
@@ -58,7 +60,7 @@ while read -r _ mnt fstype opts _; do
     cgroup2) mount -t cgroup2 cgroup2 "$root/sys/fs/cgroup/$sub" ;;
     cgroup)
       # keep only the controller/name options
-      o=$(tr ',' '\n' <<<"$opts" | grep -vE '^(rw|ro|relatime|nosuid|nodev|noexec|clone_children)$' | paste -sd, -)
+      o=$(tr ',' '\n' <<<"$opts" | { grep -vE '^(rw|ro|relatime|nosuid|nodev|noexec|clone_children)$' || true; } | paste -sd, -)
       mount -t cgroup -o "$o" cgroup "$root/sys/fs/cgroup/$sub"
       ;;
   esac

@@ -38,13 +38,11 @@ build_rootfs() {
   local mirror; mirror=$(bash "$REPO_DIR/dev/scripts/debs.sh" mirror) || die "cannot read the Debian mirror from apt config"
   local tmp="$dir.build"
   mkdir -p "$(dirname "$dir")"
-  rm -rf "$tmp"
   log "building rootfs $suite (debootstrap, ~1-2 min; cached afterwards in $dir)"
   # minbase + what makes it bootable; everything else through apt below, which
   # resolves Depends/alternatives properly (debootstrap's resolver does not).
-  if ! debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus \
-    "$suite" "$tmp" "$mirror" >"$LAB_CACHE/debootstrap-$suite.log" 2>&1; then
-    tail -n 20 "$LAB_CACHE/debootstrap-$suite.log" >&2
+  # A failed attempt (a mirror's hiccup) is tried again from an empty directory.
+  if ! retry 3 "debootstrap $suite" debootstrap_into "$suite" "$tmp" "$mirror"; then
     die "debootstrap $suite failed (log: $LAB_CACHE/debootstrap-$suite.log)"
   fi
 
@@ -62,11 +60,7 @@ build_rootfs() {
   # A throwaway nspawn container (own PID and mount namespaces): nothing it
   # starts or mounts outlives it. Not --boot: just apt.
   # In cgroups of its own: nspawn leaves payload/supervisor groups behind.
-  if ! in_cgroups "build-$suite" systemd-nspawn -q -D "$tmp" --register=no --keep-unit --pipe \
-    -E DEBIAN_FRONTEND=noninteractive -E LC_ALL=C.UTF-8 \
-    bash -euc 'apt-get update -q && apt-get install -y -q --no-install-recommends "$@" && apt-get clean' \
-    _ "${pkgs[@]}" >"$LAB_CACHE/rootfs-apt-$suite.log" 2>&1 </dev/null; then
-    tail -n 30 "$LAB_CACHE/rootfs-apt-$suite.log" >&2
+  if ! retry 3 "apt-get install into rootfs $suite" rootfs_apt "$suite" "$tmp" "${pkgs[@]}"; then
     die "apt-get install into rootfs $suite failed (log: $LAB_CACHE/rootfs-apt-$suite.log)"
   fi
   rm -f "$tmp/usr/sbin/policy-rc.d"
@@ -80,6 +74,31 @@ build_rootfs() {
   rm -rf "$dir"
   mv "$tmp" "$dir"
   log "rootfs $suite ready ($(du -sh "$dir" | cut -f1))"
+}
+
+# debootstrap_into SUITE DIR MIRROR: one attempt, from an empty DIR; its output goes to a log, whose
+# last lines are printed when it fails.
+debootstrap_into() {
+  rm -rf "$2"
+  debootstrap --variant=minbase --include=systemd,systemd-sysv,dbus \
+    "$1" "$2" "$3" >"$LAB_CACHE/debootstrap-$1.log" 2>&1 && return 0
+  local rc=$?
+  tail -n 20 "$LAB_CACHE/debootstrap-$1.log" >&2
+  return "$rc"
+}
+
+# rootfs_apt SUITE DIR PACKAGE...: one attempt at installing PACKAGEs into the rootfs DIR, in a
+# throwaway nspawn container (apt-get update included: a retry starts from fresh lists).
+rootfs_apt() {
+  local suite=$1 dir=$2
+  shift 2
+  in_cgroups "build-$suite" systemd-nspawn -q -D "$dir" --register=no --keep-unit --pipe \
+    -E DEBIAN_FRONTEND=noninteractive -E LC_ALL=C.UTF-8 \
+    bash -euc 'apt-get update -q -o APT::Update::Error-Mode=any && apt-get install -y -q --no-install-recommends "$@" && apt-get clean' \
+    _ "$@" >"$LAB_CACHE/rootfs-apt-$suite.log" 2>&1 </dev/null && return 0
+  local rc=$?
+  tail -n 30 "$LAB_CACHE/rootfs-apt-$suite.log" >&2
+  return "$rc"
 }
 
 # Offline configuration of the rootfs (no network needed).
