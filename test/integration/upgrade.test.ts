@@ -20,7 +20,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { findHost, labDown, labUp, sshArgs, sshExec, type LabHost } from "../support/lab";
-import { TestStack, type OperationRecord } from "../support/pulumi";
+import type { EngineEvent } from "@pulumi/pulumi/automation";
+import { TestStack } from "../support/pulumi";
 import { checkoutTarball, commitTarball, fileDigest, releaseTarball } from "../support/release-tarball";
 import { repoRoot } from "../support/toolchain";
 
@@ -84,20 +85,53 @@ function installedPackage(): { version: string; dir: string } {
   return JSON.parse(out) as { version: string; dir: string };
 }
 
-/** "<op> <urn>" of every step of `r` that replaces or deletes an existing resource. */
-function destructiveSteps(r: OperationRecord): string[] {
-  return r.steps.filter((s) => DESTRUCTIVE_OPS.has(s.op)).map((s) => `${s.op} ${s.urn}`);
+/** A step the engine announced (resourcePreEvent), with what caused it. */
+interface PlannedStep {
+  readonly op: string;
+  readonly urn: string;
+  /** Properties whose change forces the replacement (the engine's replaceKeys). */
+  readonly keys: readonly string[];
+  /** Properties that differ. */
+  readonly diffs: readonly string[];
 }
 
-function assertNoDestructiveSteps(r: OperationRecord, what: string): void {
-  const found = [...new Set(destructiveSteps(r))];
+/** `preview` (or `up`) of `s`, returning every step the engine announced with its causes; timed like TestStack's. */
+async function stepsOf(s: TestStack, kind: "preview" | "up", label: string): Promise<PlannedStep[]> {
+  const steps: PlannedStep[] = [];
+  const onEvent = (e: EngineEvent): void => {
+    const m = e.resourcePreEvent?.metadata;
+    if (m) steps.push({ op: m.op, urn: m.urn, keys: m.keys ?? [], diffs: m.diffs ?? [] });
+  };
+  const t0 = Date.now();
+  if (kind === "preview") await s.stack.preview({ onEvent, color: "never" });
+  else await s.stack.up({ onEvent, color: "never" });
+  const active = steps.filter((x) => x.op !== "same").length;
+  process.stderr.write(`[timing] ${label}: ${kind} ok in ${((Date.now() - t0) / 1000).toFixed(1)} s (${steps.length} steps, ${active} not "same")\n`);
+  return steps;
+}
+
+/** Every step that replaces or deletes an existing resource: "<op> <urn> (replaced for: keys; changed: diffs)". */
+function destructiveSteps(steps: readonly PlannedStep[]): string[] {
+  const cause = (x: PlannedStep): string =>
+    x.keys.length + x.diffs.length === 0 ? "" : ` (${x.keys.length > 0 ? `replaced for: ${x.keys.join(", ")}; ` : ""}changed: ${x.diffs.join(", ") || "-"})`;
+  return [...new Set(steps.filter((x) => DESTRUCTIVE_OPS.has(x.op)).map((x) => `${x.op} ${x.urn}${cause(x)}`))];
+}
+
+function assertNoDestructiveSteps(steps: readonly PlannedStep[], what: string): void {
+  const found = destructiveSteps(steps);
   assert.deepEqual(
     found,
     [],
-    `${what} after switching from ${RELEASE_0_1_0.version} (${RELEASE_0_1_0.commit.slice(0, 7)}) to this checkout would replace or delete ` +
-      `${found.length} existing resource(s): a resource or type renamed without an alias (pulumi.ResourceOptions.aliases), or an input ` +
-      `that forces a replacement, breaks every stack made with ${RELEASE_0_1_0.version}:\n  ${found.join("\n  ")}`,
+    `${what} after switching from ${RELEASE_0_1_0.version} (${RELEASE_0_1_0.commit.slice(0, 7)}) to ${upgradeTarget()} would replace or delete ` +
+      `${found.length} existing resource(s) (steps): a resource or type renamed without an alias (pulumi.ResourceOptions.aliases), or an input ` +
+      `that forces a replacement (replaceOnChanges, a command's triggers), breaks every stack made with ${RELEASE_0_1_0.version}:\n  ${found.join("\n  ")}`,
   );
+}
+
+/** What the test upgrades to, for messages. */
+function upgradeTarget(): string {
+  const to = process.env.PQB_UPGRADE_TO;
+  return to === undefined || to === "" ? "this checkout" : `PQB_UPGRADE_TO=${to}`;
 }
 
 /** One watcher sample: the host's uptime (s), then per entry its first line ("enabled") and inode:mtime. */
@@ -258,15 +292,13 @@ describe(`a stack made with ${RELEASE_0_1_0.version} upgrades to this checkout i
     );
     assert.ok(installedPackage().dir.startsWith(programDir));
 
-    await s.preview("preview after the upgrade");
-    assertNoDestructiveSteps(s.last(), "preview");
+    assertNoDestructiveSteps(await stepsOf(s, "preview", "preview after the upgrade"), "preview");
 
     const watcher = new EntryWatcher(host);
     try {
       await watcher.started();
       const first = watcher.samples()[0] as Sample;
-      await s.up("up after the upgrade");
-      assertNoDestructiveSteps(s.last(), "up");
+      assertNoDestructiveSteps(await stepsOf(s, "up", "up after the upgrade"), "up");
       const samples = await watcher.stop();
       const seconds = (samples[samples.length - 1] as Sample).t - first.t;
       process.stderr.write(`[upgrade] watcher: ${samples.length} samples over ${seconds.toFixed(1)} s\n`);
