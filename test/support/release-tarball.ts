@@ -30,18 +30,18 @@ function run(cmd: string, args: string[], cwd: string): string {
  * Throws unless `commit` is in this clone's history, naming the commit and the fix (a shallow CI clone lacks it).
  * Returns the full hash.
  */
-export function requireCommit(commit: string, release: string): string {
+export function requireCommit(commit: string, release: string, root: string = repoRoot): string {
   try {
-    return execFileSync("git", ["rev-parse", "--verify", "--quiet", `${commit}^{commit}`], { cwd: repoRoot, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+    return execFileSync("git", ["rev-parse", "--verify", "--quiet", `${commit}^{commit}`], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
   } catch {
     let shallow = "unknown";
     try {
-      shallow = execFileSync("git", ["rev-parse", "--is-shallow-repository"], { cwd: repoRoot, encoding: "utf8" }).trim();
+      shallow = execFileSync("git", ["rev-parse", "--is-shallow-repository"], { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
     } catch {
       // not a git checkout at all: said below
     }
     throw new Error(
-      `commit ${commit} (release ${release}) is not in this clone of the repository (${repoRoot}; shallow clone: ${shallow}). ` +
+      `commit ${commit} (release ${release}) is not in this clone of the repository (${root}; shallow clone: ${shallow}). ` +
         `The upgrade test builds that release from its commit: clone with full history (no --depth), or run ` +
         `\`git fetch --unshallow\` (or \`git fetch origin ${commit}\`) in the checkout.`,
     );
@@ -50,18 +50,27 @@ export function requireCommit(commit: string, release: string): string {
 
 /** The packed tarball of `commit` (a past release), built once per machine. */
 export function releaseTarball(commit: string, release: string): string {
-  const full = requireCommit(commit, release);
+  return commitTarball(commit, release, release);
+}
+
+/**
+ * The packed tarball of any commit of this repository, built once per machine; `label` names it in errors, and
+ * `expectedVersion` (when given) must be its package.json version.
+ */
+export function commitTarball(commit: string, label: string, expectedVersion?: string): string {
+  const full = requireCommit(commit, label);
   const dir = path.join(machineCache(), "releases");
   const cached = path.join(dir, `pulumi-qemu-binfmt-${full}.tgz`);
   if (existsSync(cached)) return cached;
   mkdirSync(dir, { recursive: true });
-  const work = mkdtempSync(path.join(os.tmpdir(), `pqb-release-${release}-`));
+  const work = mkdtempSync(path.join(os.tmpdir(), "pqb-release-"));
   try {
     const src = path.join(work, "src");
     mkdirSync(src);
     execFileSync("sh", ["-c", 'git archive --format=tar "$1" | tar -x -C "$2"', "sh", full, src], { cwd: repoRoot, stdio: ["ignore", "ignore", "pipe"] });
     const version = (JSON.parse(readFileSync(path.join(src, "package.json"), "utf8")) as { version: string }).version;
-    if (version !== release) throw new Error(`commit ${full} has package.json version ${version}, not the release ${release} it is recorded as`);
+    if (expectedVersion !== undefined && version !== expectedVersion)
+      throw new Error(`commit ${full} has package.json version ${version}, not the release ${expectedVersion} it is recorded as`);
     run("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--prefer-offline"], src);
     const packed = packInto(src, work);
     // Written under a temporary name first: a run killed here leaves no half-written tarball in the cache.
