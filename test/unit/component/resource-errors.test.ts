@@ -52,6 +52,8 @@ describe("a host that cannot do it (src/host/capability.ts) is refused the same 
     await drain();
     const refused = String(rec.created.find((r) => r.type === REFUSAL && r.name === "off-refusal")?.inputs["refused"] ?? "");
     assert.match(refused, /^off \(root@h:22\): binfmt_misc is switched off for the whole host/);
-    assert.deepEqual(rec.registered.find((c) => c.name === "off-packages")?.dependsOn, ["off-refusal"]);
+    // The host's first remote step (the scripts' bundle) waits on the refusal, and the install after it.
+    assert.deepEqual(rec.registered.find((c) => c.name === "off-bundle")?.dependsOn, ["off-refusal"]);
+    assert.ok(rec.registered.find((c) => c.name === "off-packages")?.dependsOn.includes("off-refusal"), "the packages command waits on the refusal");
   });
 });
