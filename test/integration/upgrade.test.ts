@@ -24,6 +24,7 @@ import type { EngineEvent } from "@pulumi/pulumi/automation";
 import { TestStack } from "../support/pulumi";
 import { checkoutTarball, commitTarball, fileDigest, releaseTarball } from "../support/release-tarball";
 import { repoRoot } from "../support/toolchain";
+import { checkReruns, destructiveSteps, type PlannedStep } from "../support/upgrade-steps";
 
 /**
  * Release 0.1.0 is this commit ("Tidy: one magic_fields parser, the install digest once per host", the main branch's
@@ -35,8 +36,6 @@ const PREFIX = process.env.PQB_UPGRADE_LAB_PREFIX ?? "upg";
 const HOST = `${PREFIX}1`;
 const TARGETS = ["arm", "aarch64"] as const;
 const WATCH_INTERVAL_S = 0.1;
-/** Engine step kinds that would replace or delete a resource the stack already has. */
-const DESTRUCTIVE_OPS = new Set(["replace", "create-replacement", "delete-replaced", "delete", "discard", "discard-replaced", "read-replacement", "remove-pending-replace"]);
 
 let host: LabHost;
 let tmp: string;
@@ -85,16 +84,6 @@ function installedPackage(): { version: string; dir: string } {
   return JSON.parse(out) as { version: string; dir: string };
 }
 
-/** A step the engine announced (resourcePreEvent), with what caused it. */
-interface PlannedStep {
-  readonly op: string;
-  readonly urn: string;
-  /** Properties whose change forces the replacement (the engine's replaceKeys). */
-  readonly keys: readonly string[];
-  /** Properties that differ. */
-  readonly diffs: readonly string[];
-}
-
 /** `preview` (or `up`) of `s`, returning every step the engine announced with its causes; timed like TestStack's. */
 async function stepsOf(s: TestStack, kind: "preview" | "up", label: string): Promise<PlannedStep[]> {
   const steps: PlannedStep[] = [];
@@ -110,49 +99,10 @@ async function stepsOf(s: TestStack, kind: "preview" | "up", label: string): Pro
   return steps;
 }
 
-/** The steps of one create-before-delete replacement. */
-const REPLACEMENT_OPS = new Set(["create-replacement", "replace", "delete-replaced"]);
-
-/**
- * URNs whose replacement is the acceptance check running again, the one replacement an upgrade may plan: the
- * host's `<name>-check` (a remote.Command) re-runs when its `triggers` change, and since 0.1.0 they carry the
- * install step's script digest (a new QEMU is checked again, a656732), so a release that changes the install
- * script replaces it once. Allowed only when every step of the URN is part of a replacement, the only key that
- * forces it is `triggers`, and the state shows the command has no `delete` (so its replacement runs nothing on the
- * host: the new check runs, the old one leaves the state).
- */
-function checkReruns(steps: readonly PlannedStep[], withoutDelete: ReadonlySet<string>): Set<string> {
-  const byUrn = new Map<string, PlannedStep[]>();
-  for (const x of steps) if (DESTRUCTIVE_OPS.has(x.op)) byUrn.set(x.urn, [...(byUrn.get(x.urn) ?? []), x]);
-  const allowed = new Set<string>();
-  for (const [urn, xs] of byUrn) {
-    const replace = xs.find((x) => x.op === "replace");
-    const isCheck = urn.includes("$command:remote:Command::") && urn.endsWith("-check");
-    if (isCheck && withoutDelete.has(urn) && xs.every((x) => REPLACEMENT_OPS.has(x.op)) && replace !== undefined && forcedByTriggers(replace)) allowed.add(urn);
-  }
-  return allowed;
-}
-
-/**
- * Whether `triggers` alone forces the replacement: the keys the engine reports, or, when the provider reports none
- * (the toolchain's stand-in command provider), the changed properties, where only `triggers` forces a remote.Command's
- * replacement (its other inputs update in place).
- */
-function forcedByTriggers(x: PlannedStep): boolean {
-  return x.keys.length > 0 ? x.keys.every((k) => k === "triggers") : x.diffs.includes("triggers");
-}
-
 /** URNs of the stack's remote.Commands that have no delete command (read from the exported state). */
 async function commandsWithoutDelete(s: TestStack): Promise<Set<string>> {
   const deployment = (await s.stack.exportStack()).deployment as { resources?: { urn: string; type: string; inputs?: Record<string, unknown> }[] };
   return new Set((deployment.resources ?? []).filter((r) => r.type === "command:remote:Command" && r.inputs?.delete === undefined).map((r) => r.urn));
-}
-
-/** Every step that replaces or deletes an existing resource: "<op> <urn> (replaced for: keys; changed: diffs)". */
-function destructiveSteps(steps: readonly PlannedStep[], allowed: ReadonlySet<string> = new Set()): string[] {
-  const cause = (x: PlannedStep): string =>
-    x.keys.length + x.diffs.length === 0 ? "" : ` (${x.keys.length > 0 ? `replaced for: ${x.keys.join(", ")}; ` : ""}changed: ${x.diffs.join(", ") || "-"})`;
-  return [...new Set(steps.filter((x) => DESTRUCTIVE_OPS.has(x.op) && !allowed.has(x.urn)).map((x) => `${x.op} ${x.urn}${cause(x)}`))];
 }
 
 function assertNoDestructiveSteps(steps: readonly PlannedStep[], what: string, withoutDelete: ReadonlySet<string>): void {
