@@ -29,7 +29,9 @@ import {
   rootAsync,
 } from "./support";
 
-const NAMES = ["flt1", "flt2", "flt3"]; // bookworm, trixie, bookworm
+// PQB_FAULTS_LAB_PREFIX runs the suite on other lab hosts (a case repeated beside a full run of the suite).
+const PREFIX = process.env.PQB_FAULTS_LAB_PREFIX ?? "flt";
+const NAMES = [1, 2, 3].map((i) => `${PREFIX}${i}`); // bookworm, trixie, bookworm
 const rows: ReliabilityRow[] = [];
 const programs: FaultProgram[] = [];
 let lab: LabInfo;
@@ -37,7 +39,7 @@ let started = 0;
 
 /** Fresh hosts for one case: disks wiped, rebooted, a foreign entry of our own registered on each. */
 function freshHosts(): { hosts: LabHost[]; foreign: Record<string, string> } {
-  lab = labUp({ hosts: 3, suites: ["bookworm", "trixie"], prefix: "flt", fresh: true });
+  lab = labUp({ hosts: 3, suites: ["bookworm", "trixie"], prefix: PREFIX, fresh: true });
   const hosts = NAMES.map((n) => findHost(lab, n));
   return { hosts, foreign: Object.fromEntries(hosts.map((h) => [h.name, addForeign(h)])) };
 }
@@ -140,7 +142,7 @@ describe("faults a fleet meets", { timeout: 40 * 60_000 }, () => {
       const [a, b, c] = hosts as [LabHost, LabHost, LabHost];
       const p = await program("flt-fleet", "fl", ["aarch64"], hosts);
       root(c, "systemctl stop ssh.service");
-      r.firstUp = await failingUp(p.stack, "up with flt3's sshd stopped", new RegExp(`fl-flt3 \\(root@${c.address.replace(/\./g, "\\.")}:22\\)`), { continueOnError: true });
+      r.firstUp = await failingUp(p.stack, "up with flt3's sshd stopped", new RegExp(`fl-${PREFIX}3 \\(root@${c.address.replace(/\./g, "\\.")}:22\\)`), { continueOnError: true });
       for (const h of [a, b]) await checkHost(h, { targets: ["aarch64"], foreign: foreign[h.name] });
       r.firstUp += "; flt1 and flt2 converged in the same `up`";
       inHost(c, "systemctl start ssh.service");
@@ -201,7 +203,7 @@ echo "apt-get $a, session $q: $(tr '\\0' ' ' </proc/$q/cmdline)"; kill -9 "$q"`,
       {
         fault: "`pulumi up` killed (SIGKILL) during the rule steps; a checkpoint torn by the kill",
         injection:
-          "SIGKILL to the `pulumi up` process when the engine starts `kill-rule-riscv64` (flt2, 4 targets); then, after convergence, the checkpoint cut to half its bytes (what a kill during the file backend's write leaves)",
+          "SIGKILL to the `pulumi up` process when the engine starts `kill-rule-riscv64` (flt2, 4 targets); then, after convergence, the checkpoint's metadata sidecar emptied and the checkpoint cut to half its bytes (what a kill during the file backend's writes leaves)",
       },
       async (r) => {
         const { hosts, foreign } = freshHosts();
@@ -234,13 +236,22 @@ echo "apt-get $a, session $q: $(tr '\\0' ' ' </proc/$q/cmdline)"; kill -9 "$q"`,
         const checkpoint = checkpointPath(p.stack.backendDir, "flt-kill", "test");
         const afterKill = recoverKilledUp(cli, checkpoint);
         const converged = await converges(p.stack, "up after the kill");
-        // Wherever the kill lands, the checkpoint may be the torn one: make it so, every run (a checkpoint cut
-        // in the middle, as a kill during the write leaves it), and recover the same way.
+        // Wherever the kill lands, the state may be torn where the file backend was writing: its checkpoint's
+        // metadata sidecar (written in place: a kill leaves it empty, "failed to load checkpoint: EOF"), or the
+        // checkpoint itself. Make each so, every run, and recover the same way.
+        writeFileSync(`${checkpoint}.attrs`, "");
+        const afterSidecar = recoverKilledUp(cli, checkpoint);
+        assert.match(afterSidecar.join(" "), /sidecar test\.json\.attrs removed/, "the torn sidecar was seen and removed");
+        const sidecar = await converges(p.stack, "up after the torn sidecar");
         const bytes = readFileSync(checkpoint);
         writeFileSync(checkpoint, bytes.subarray(0, Math.floor(bytes.length / 2)));
         const afterTear = recoverKilledUp(cli, checkpoint);
         assert.match(afterTear.join(" "), /previous checkpoint .* copied back/, "the torn checkpoint was seen and replaced");
-        r.recovery = `after the kill: ${afterKill.join("; ")}; then ${converged}. Torn checkpoint (${bytes.length} → ${Math.floor(bytes.length / 2)} bytes): ${afterTear.join("; ")}; then ${await converges(p.stack, "up after the torn checkpoint")}`;
+        r.recovery = [
+          `after the kill: ${afterKill.join("; ")}; then ${converged}`,
+          `empty metadata sidecar (test.json.attrs): ${afterSidecar.join("; ")}; then ${sidecar}`,
+          `checkpoint cut in half (${bytes.length} → ${Math.floor(bytes.length / 2)} bytes): ${afterTear.join("; ")}; then ${await converges(p.stack, "up after the torn checkpoint")}`,
+        ].join(". ");
         const tracked = root(h, "ls /proc/sys/fs/binfmt_misc | grep '^qemu-' || true")
           .split("\n")
           .filter((l) => l !== "");

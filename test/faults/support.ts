@@ -199,36 +199,49 @@ export interface CliResult {
 
 /**
  * The recovery docs/faults.md gives after a killed `pulumi up`, step by step, returning what each step said:
- * 1. `pulumi cancel --yes` (the dead run's lock; works whatever the checkpoint holds);
- * 2. `pulumi stack export`: when it fails with "failed to load checkpoint" (the engine was killed while it wrote
- *    the checkpoint: an empty or torn file), put the file backend's copy of the previous checkpoint back
- *    (`<stack>.json.bak` beside it; else the newest `.pulumi/history/<project>/<stack>/*.checkpoint.json`, the state
- *    after the last completed update) and export again; `pulumi stack import` cannot do it: it loads the damaged
- *    file first;
+ * 1. `pulumi stack export`: when it fails with "failed to load checkpoint" (the engine was killed while the file
+ *    backend wrote), repair what the kill tore, then export again:
+ *    - the checkpoint's metadata sidecar `<stack>.json.attrs` (gocloud's fileblob writes it in place, not through a
+ *      temporary file: a kill leaves it empty, and every read then fails with "EOF"): remove it, the backend
+ *      writes it again with the next checkpoint;
+ *    - the checkpoint itself, when it does not parse: put the file backend's copy of the previous one back
+ *      (`<stack>.json.bak` beside it; else the newest `.pulumi/history/<project>/<stack>/*.checkpoint.json`, the state
+ *      after the last completed update); `pulumi stack import` cannot do it: it loads the damaged file first;
+ * 2. `pulumi cancel --yes` (the dead run's lock; it loads the checkpoint too, so it comes after 1);
  * 3. `pulumi refresh --yes`, with `--clear-pending-creates` when it reports pending creates.
  * The caller then runs `pulumi up`. Throws, naming the step, when a step does not do what the docs say.
  */
 export function recoverKilledUp(cli: (args: string[]) => CliResult, checkpoint: string): string[] {
   const steps: string[] = [];
-  const cancel = cli(["cancel", "--yes"]);
-  assert.equal(cancel.status, 0, `pulumi cancel --yes: ${cancel.text}`);
-  steps.push("`pulumi cancel --yes` exit 0");
   const exportTo = `${checkpoint}.export-check`;
   let exported = cli(["stack", "export", "--file", exportTo]);
   if (exported.status !== 0) {
     assert.match(exported.text, /failed to load checkpoint/, `pulumi stack export failed for another reason: ${exported.text}`);
     const said = excerpt(exported.text, /failed to load checkpoint/);
-    const candidates = [`${checkpoint}.bak`, ...historyCheckpoints(checkpoint)];
-    const good = candidates.find((c) => existsSync(c) && parsesAsJson(c));
-    assert.ok(good !== undefined, `no loadable previous checkpoint among ${candidates.join(", ")}`);
-    copyFileSync(good, checkpoint);
+    const repaired: string[] = [];
+    const attrs = `${checkpoint}.attrs`;
+    if (existsSync(attrs) && !parsesAsJson(attrs)) {
+      rmSync(attrs);
+      repaired.push(`the torn metadata sidecar ${path.basename(attrs)} removed`);
+    }
+    if (!parsesAsJson(checkpoint)) {
+      const candidates = [`${checkpoint}.bak`, ...historyCheckpoints(checkpoint)];
+      const good = candidates.find((c) => existsSync(c) && parsesAsJson(c));
+      assert.ok(good !== undefined, `no loadable previous checkpoint among ${candidates.join(", ")}`);
+      copyFileSync(good, checkpoint);
+      repaired.push(`the previous checkpoint (${path.basename(good)}) copied back`);
+    }
+    assert.ok(repaired.length > 0, `export fails but neither the checkpoint nor its sidecar is torn: ${exported.text}`);
     exported = cli(["stack", "export", "--file", exportTo]);
-    assert.equal(exported.status, 0, `pulumi stack export after restoring ${good}: ${exported.text}`);
-    steps.push(`\`pulumi stack export\`: "${said}" → the previous checkpoint (${path.basename(good)}) copied back, export exit 0`);
+    assert.equal(exported.status, 0, `pulumi stack export after the repair (${repaired.join(", ")}): ${exported.text}`);
+    steps.push(`\`pulumi stack export\`: "${said}" → ${repaired.join(", ")}; export exit 0`);
   } else {
     steps.push("`pulumi stack export` exit 0 (checkpoint intact)");
   }
   rmSync(exportTo, { force: true });
+  const cancel = cli(["cancel", "--yes"]);
+  assert.equal(cancel.status, 0, `pulumi cancel --yes: ${cancel.text}`);
+  steps.push("`pulumi cancel --yes` exit 0");
   let refresh = cli(["refresh", "--yes", "--non-interactive"]);
   if (refresh.status !== 0) {
     const said = excerpt(refresh.text, /pending|interrupted|clear/i);
