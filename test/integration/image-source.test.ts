@@ -189,11 +189,17 @@ describe("interpreters from a pinned OCI image", { timeout: 20 * 60_000 }, () =>
       assert.equal(root(h, "ls /proc/sys/fs/binfmt_misc | grep -c '^qemu-' || true"), "0");
     };
     try {
-      // A fresh host has never run apt-get update: the packages script decides after updating the lists.
+      // A fresh host has never run apt-get update: the observation reads fresh lists into a private directory
+      // (src/host/fresh-lists.ts), so even the first up is refused by the plan, before any command runs, and the
+      // host's own lists stay as they were.
       const first = await stack.up("packageVersion >=1:99, fresh apt lists").then(
         () => assert.fail("up should fail"),
         (e: unknown) => String(e),
       );
+      assert.equal(TestStack.activeSteps(stack.last(), "command:remote:Command").length, 0, "no command ran on a host without lists");
+      assert.equal(root(h, "apt-cache madison qemu-user-static"), "", "the host's own lists were not touched");
+      // What the lab repo offers, read by the test itself: the message names exactly that.
+      root(h, "apt-get update -qq");
       const offered = root(h, "apt-cache madison qemu-user-static | awk -F'|' '{ gsub(/ /, \"\", $2); print $2 }' | sort -u");
       assert.ok(offered !== "", "the lab repo offers qemu-user-static");
       assert.equal(refused.exec(first)?.[1], offered.split("\n").join(", "), first);
@@ -211,7 +217,8 @@ describe("interpreters from a pinned OCI image", { timeout: 20 * 60_000 }, () =>
   });
   it("apt with an exact packageVersion installs that version and reports the QEMU behind every target", async () => {
     const h = hosts[APT] as LabHost;
-    // The lists were updated by the refused run above; the version the lab repo offers.
+    // The version the lab repo offers (the host's lists read fresh first).
+    root(h, "apt-get update -qq");
     const version = root(h, "apt-cache madison qemu-user-static | awk -F'|' '{ gsub(/ /, \"\", $2); print $2 }' | sort -u | tail -n 1");
     const stack = await stackFor("img-apt-pin", h, () => ({ packageVersion: version }));
     try {
