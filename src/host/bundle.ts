@@ -9,8 +9,8 @@
  * Format of the file: for each script, a line `#@ bundle-file <name>` then the script as a host receives it
  * (./scripts/load.ts shippedText); bundle.sh splits it with awk at those lines.
  */
-import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { gzipSync } from "node:zlib";
@@ -63,8 +63,15 @@ export function bundleFile(): string {
     // not written yet: write it below
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, b.text, { mode: 0o644 });
+  // The directory's name is predictable in a shared /tmp: use it only if it is ours alone, a real directory
+  // nobody else can write to, and create the temporary file exclusively (O_EXCL does not follow a symlink).
+  const st = lstatSync(dir);
+  const uid = process.getuid?.();
+  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) {
+    throw new Error(`pulumi-qemu-binfmt: ${dir} is not a directory of this user's alone (a symlink, another owner, or writable by others): remove it, or set TMPDIR`);
+  }
+  const tmp = `${file}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`;
+  writeFileSync(tmp, b.text, { mode: 0o644, flag: "wx" });
   renameSync(tmp, file);
   return file;
 }

@@ -123,7 +123,8 @@ apt_run() {
   done
 }
 
-# foreign_changes ACTION ARGS...: simulates `apt-get ACTION ARGS` (-s takes no lock and changes nothing) and
+# foreign_changes ACTION ARGS...: simulates `apt-get ACTION ARGS` (changes nothing; Debug::NoLocking because apt
+# before 2.x takes the dpkg lock for a simulation run as root, so a boot-time apt-daily would fail it) and
 # sets FOREIGN to what apt would do to packages not in OWNED: remove, purge or downgrade them ("" when
 # nothing). Under -y apt removes a package that conflicts with (or is broken by) one it installs, without
 # asking (Debian 12: installing qemu-user-static removes qemu-user-binfmt). Simulated lines (apt-pkg's
@@ -132,7 +133,7 @@ apt_run() {
 foreign_changes() {
   _sim=$(mktemp)
   rc=0
-  DEBIAN_FRONTEND=noninteractive apt-get -s -q "$@" >"$_sim" 2>&1 || rc=$?
+  DEBIAN_FRONTEND=noninteractive apt-get -s -q -o Debug::NoLocking=1 "$@" >"$_sim" 2>&1 || rc=$?
   if [ "$rc" -ne 0 ]; then
     FETCH_FAILED="$FETCH_FAILED$(fetch_failures "$_sim")"
     apt_failed "$_sim" "$rc" "$1"

@@ -138,7 +138,7 @@ apt_run() {
 foreign_changes() {
   _sim=$(mktemp)
   rc=0
-  DEBIAN_FRONTEND=noninteractive apt-get -s -q "$@" >"$_sim" 2>&1 || rc=$?
+  DEBIAN_FRONTEND=noninteractive apt-get -s -q -o Debug::NoLocking=1 "$@" >"$_sim" 2>&1 || rc=$?
   if [ "$rc" -ne 0 ]; then
     FETCH_FAILED="$FETCH_FAILED$(fetch_failures "$_sim")"
     apt_failed "$_sim" "$rc" "$1"
