@@ -50,15 +50,13 @@ services_up() {
   bash "$SERVICES_SH" prepare "${args[@]}" </dev/null >&2 9>&- || die "services.sh prepare failed"
   mkdir -p "$SERVICES_STATE"
   # Another cache's services listen on free ports (unless given), beside the default ones.
-  if [ "$SERVICES_STATE" != "$LAB_RUN/services" ] && [ ! -f "$SERVICES_STATE/services.json" ]; then
-    : "${PQB_LAB_APT_PORT:=$(free_port)}" "${PQB_LAB_REGISTRY_PORT:=$(free_port)}"
-    export PQB_LAB_APT_PORT PQB_LAB_REGISTRY_PORT
-  fi
+  local -a ports=()
+  [ "$SERVICES_STATE" = "$LAB_RUN/services" ] || ports=(--free-ports)
   local json
   # start is idempotent (same answer when already running). Its daemons must
   # not inherit our stdout or the lock (9>&-): it starts them with setsid and
   # redirects their output itself.
-  json=$(bash "$SERVICES_SH" start --address "$gw" --state "$SERVICES_STATE" </dev/null 9>&- | tail -n 1) ||
+  json=$(bash "$SERVICES_SH" start --address "$gw" --state "$SERVICES_STATE" "${ports[@]}" </dev/null 9>&- | tail -n 1) ||
     die "services.sh start failed"
   jq -e 'has("apt") and has("registry")' <<<"$json" >/dev/null 2>&1 || die "services.sh start printed no JSON: $json"
   echo "$json" >"$SERVICES_STATE/services.json"
@@ -74,11 +72,6 @@ services_down() {
     fi
     rm -rf "$state"
   done
-}
-
-# A free TCP port on loopback (the kernel picks it; the tiny race is harmless here).
-free_port() {
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 
 # Another cache's services go with the last running host that uses them (the default

@@ -10,7 +10,7 @@
 #   dev/lab/services.sh prepare [--suite S]... [--with PKG]...
 #        build the caches under $PQB_CACHE/lab (default suites: bookworm trixie). Idempotent;
 #        seconds when warm. --with adds packages (and their closure) to every suite's repo.
-#   dev/lab/services.sh start --address IP --state DIR
+#   dev/lab/services.sh start --address IP --state DIR [--free-ports]
 #        start the apt HTTP server and the registry on IP (the registry also on 127.0.0.1,
 #        same port), pidfiles in DIR; prints one JSON line:
 #        {"apt":"http://IP:PORT","registry":"IP:PORT"}. Already running: same line again.
@@ -416,11 +416,13 @@ stop_all() {
 }
 
 cmd_start() {
-  local address="" state="" name json
+  local address="" state="" name json free=0
   while [ $# -gt 0 ]; do
     case "$1" in
       --address) [ $# -ge 2 ] || die "--address needs a value"; address=$2; shift 2 ;;
       --state) [ $# -ge 2 ] || die "--state needs a value"; state=$2; shift 2 ;;
+      # Ports the kernel picks, unless PQB_LAB_*_PORT name them: a second set of services beside the default.
+      --free-ports) free=1; shift ;;
       *) die "start: unknown argument '$1'" ;;
     esac
   done
@@ -457,6 +459,10 @@ cmd_start() {
     fi
   fi
   stop_all "$state"
+  if [ "$free" = 1 ]; then
+    [ -n "${PQB_LAB_APT_PORT:-}" ] || APT_PORT=$(free_port)
+    [ -n "${PQB_LAB_REGISTRY_PORT:-}" ] || REGISTRY_PORT=$(free_port)
+  fi
 
   local py pid
   py=$(python_bin)
